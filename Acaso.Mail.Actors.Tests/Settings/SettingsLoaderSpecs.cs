@@ -1,0 +1,95 @@
+using Acaso.Mail.Actors.Settings;
+
+namespace Acaso.Mail.Actors.Tests.Settings;
+
+public sealed class SettingsLoaderSpecs
+{
+    private static MailSettings Load(params (string Name, string Value)[] env)
+    {
+        var map = env.ToDictionary(e => e.Name, e => e.Value);
+        return SettingsLoader.Load(name => map.GetValueOrDefault(name));
+    }
+
+    [Fact]
+    public void Embedded_defaults_should_match_the_contract()
+    {
+        var s = Load();
+        Assert.Equal("amqp://guest:guest@localhost:5672/%2f", s.Queue.Url.OriginalString);
+        Assert.Equal("queue", s.Queue.Name);
+        Assert.False(s.Queue.Durable);
+        Assert.Equal(255, s.Queue.MaxPriority);
+        Assert.Equal("queue.dead-letters", s.Queue.DeadLetterQueue);
+        Assert.Equal("https://api.brevo.com/v3", s.Brevo.Url.OriginalString);
+        Assert.True(s.Brevo.ApiKey.IsEmpty);
+        Assert.Equal(300, s.Budget.DailyLimit);
+        Assert.Equal(12, s.Budget.PerHour);
+        Assert.Equal("America/Recife", s.Budget.Zone.Id);
+        Assert.Equal("0 0 * * * ?", s.Budget.HourlyCron);
+        Assert.Equal("0 5 23 * * ?", s.Budget.EndOfDayCron);
+        Assert.Equal(5000, s.MetricsPort);
+        Assert.Equal("./data", s.StateDir);
+        Assert.Equal(64 * 1024, s.Contract.MaxBodyBytes);
+    }
+
+    [Fact]
+    public void The_old_consumers_variables_should_keep_their_meaning()
+    {
+        var s = Load(("QUEUE_SERVICE_URL", "amqp://rabbitmq:secret@10.0.0.5:5672/rabbitmq"),
+            ("SENDINBLUE_URL", "https://api.sendinblue.com/v3"),
+            ("SENDINBLUE_API_KEY", "xkeysib-123"),
+            ("SENDINBLUE_MAILS_PER_HOUR", "20"));
+        Assert.Equal("10.0.0.5", s.Queue.Url.Host);
+        Assert.Equal("api.sendinblue.com", s.Brevo.Url.Host);
+        Assert.Equal("xkeysib-123", s.Brevo.ApiKey.Reveal());
+        Assert.Equal(20, s.Budget.PerHour);
+    }
+
+    [Fact]
+    public void The_new_variables_should_override_the_defaults()
+    {
+        var s = Load(("MAIL_DAILY_LIMIT", "10"), ("MAIL_TIMEZONE", "UTC"), ("MAIL_HOURLY_CRON", "0/5 * * * * ?"),
+            ("MAIL_END_OF_DAY_CRON", "0 55 23 * * ?"), ("MAIL_QUEUE_NAME", "mails"), ("MAIL_METRICS_PORT", "9100"),
+            ("MAIL_STATE_DIR", "/var/lib/acaso"));
+        Assert.Equal(10, s.Budget.DailyLimit);
+        Assert.Equal("UTC", s.Budget.Zone.Id);
+        Assert.Equal("0/5 * * * * ?", s.Budget.HourlyCron);
+        Assert.Equal("0 55 23 * * ?", s.Budget.EndOfDayCron);
+        Assert.Equal("mails.dead-letters", s.Queue.DeadLetterQueue);
+        Assert.Equal(9100, s.MetricsPort);
+        Assert.Equal("/var/lib/acaso", s.StateDir);
+    }
+
+    [Theory]
+    [InlineData("MAIL_DAILY_LIMIT", "lots", "whole number")]
+    [InlineData("MAIL_DAILY_LIMIT", "0", "whole number from 1")]
+    [InlineData("SENDINBLUE_MAILS_PER_HOUR", "-1", "whole number")]
+    [InlineData("MAIL_TIMEZONE", "Mars/Olympus", "IANA time zone")]
+    [InlineData("MAIL_HOURLY_CRON", "every hour", "Quartz cron")]
+    [InlineData("MAIL_END_OF_DAY_CRON", "5 23 * * *", "Quartz cron")]
+    [InlineData("QUEUE_SERVICE_URL", "localhost:5672", "amqp://")]
+    [InlineData("SENDINBLUE_URL", "ftp://brevo", "http://")]
+    [InlineData("MAIL_METRICS_PORT", "70000", "0 to 65535")]
+    [InlineData("MAIL_EXPIRY_GRACE", "soon", "duration")]
+    public void A_bad_value_should_stop_the_start_naming_the_setting_and_what_it_accepts(string name, string value, string accepts)
+    {
+        var e = Assert.Throws<SettingsException>(() => Load((name, value)));
+        Assert.Contains(name, e.Message, StringComparison.Ordinal);
+        Assert.Contains(accepts, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_api_key_should_never_show_in_the_settings_printout()
+    {
+        var s = Load(("SENDINBLUE_API_KEY", "xkeysib-very-secret"));
+        Assert.DoesNotContain("very-secret", s.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("very-secret", s.Brevo.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_broker_password_should_be_masked_for_logs()
+    {
+        var s = Load(("QUEUE_SERVICE_URL", "amqp://rabbitmq:hunter2@host:5672/vh"));
+        Assert.DoesNotContain("hunter2", s.Queue.SafeUrl, StringComparison.Ordinal);
+        Assert.Contains("rabbitmq:***@host", s.Queue.SafeUrl, StringComparison.Ordinal);
+    }
+}

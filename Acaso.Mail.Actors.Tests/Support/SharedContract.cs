@@ -1,0 +1,45 @@
+using System.Text.Json;
+
+namespace Acaso.Mail.Actors.Tests.Support;
+
+/// <summary>One line of <c>../shared/contract/seed-samples.jsonl</c>: a message the old producer made, and what it must become.</summary>
+public sealed record SeedSample(int Line, DateTimeOffset PublishedAt, byte Priority, string Body, JsonElement Expected)
+{
+    public override string ToString() => $"sample {Line}";
+}
+
+/// <summary>Finds the shared contract folder beside the repository, as laid for sessions and CI.</summary>
+public static class SharedContract
+{
+    public static string Directory
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "shared", "contract");
+                if (System.IO.Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            throw new InvalidOperationException(
+                "shared/contract/ was not found beside the repository (expected ../shared/contract/seed-samples.jsonl)");
+        }
+    }
+
+    public static IReadOnlyList<SeedSample> Samples() =>
+        File.ReadAllLines(Path.Combine(Directory, "seed-samples.jsonl"))
+            .Where(l => l.Trim().Length > 0)
+            .Select((line, i) =>
+            {
+                var json = JsonDocument.Parse(line).RootElement.Clone();
+                return new SeedSample(i + 1,
+                    DateTimeOffset.Parse(json.GetProperty("published_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+                    (byte)json.GetProperty("priority").GetInt32(),
+                    json.GetProperty("body").GetString()!,
+                    json.GetProperty("expected"));
+            })
+            .ToList();
+}

@@ -1,0 +1,55 @@
+using Acaso.Mail.Actors.Contract;
+
+namespace Acaso.Mail.Actors.Settings;
+
+/// <summary>Where the queue is and how it is declared.</summary>
+/// <param name="Url">The broker URL (<c>QUEUE_SERVICE_URL</c>).</param>
+/// <param name="Name">The queue name (<c>MAIL_QUEUE_NAME</c>).</param>
+/// <param name="Durable">Whether the queue is declared durable (the contract: false).</param>
+/// <param name="MaxPriority">The queue's <c>x-max-priority</c> (the contract: 255).</param>
+/// <param name="PollInterval">How often a reader holding tokens looks again at an empty queue.</param>
+public sealed record QueueSettings(Uri Url, string Name, bool Durable, int MaxPriority, TimeSpan PollInterval)
+{
+    /// <summary>The durable queue where refused and permanently failed mail is kept with its reason.</summary>
+    public string DeadLetterQueue => Name + ".dead-letters";
+
+    /// <summary>The URL with its password masked, for logs.</summary>
+    public string SafeUrl => Url.UserInfo.Length == 0
+        ? Url.ToString()
+        : Url.ToString().Replace(Url.UserInfo, Url.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal);
+}
+
+/// <summary>How Brevo is called.</summary>
+/// <param name="Url">The API base (<c>SENDINBLUE_URL</c>).</param>
+/// <param name="ApiKey">The API key (<c>SENDINBLUE_API_KEY</c>); never printed.</param>
+/// <param name="Sandbox">Send <c>X-Sib-Sandbox: drop</c> with every mail.</param>
+/// <param name="AttemptTimeout">Time allowed for one HTTP attempt.</param>
+/// <param name="RetryAttempts">Retries of a transient failure within one send.</param>
+/// <param name="RetryBaseDelay">The first retry's delay; later ones grow exponentially, with jitter.</param>
+/// <param name="RetryMaxDelay">No retry waits longer than this, not even a 429's reset.</param>
+/// <param name="BreakerBreak">How long the circuit stays open after Brevo keeps failing.</param>
+public sealed record BrevoSettings(
+    Uri Url, Secret ApiKey, bool Sandbox, TimeSpan AttemptTimeout, int RetryAttempts, TimeSpan RetryBaseDelay,
+    TimeSpan RetryMaxDelay, TimeSpan BreakerBreak);
+
+/// <summary>The daily budget and its schedule.</summary>
+/// <param name="DailyLimit">Mails a day (<c>MAIL_DAILY_LIMIT</c>).</param>
+/// <param name="PerHour">Tokens at each hourly tick (<c>SENDINBLUE_MAILS_PER_HOUR</c>).</param>
+/// <param name="Zone">The zone of the day boundary and the cron triggers (<c>MAIL_TIMEZONE</c>).</param>
+/// <param name="HourlyCron">Quartz cron of the hourly grant (<c>MAIL_HOURLY_CRON</c>).</param>
+/// <param name="EndOfDayCron">Quartz cron of the end-of-day flush (<c>MAIL_END_OF_DAY_CRON</c>).</param>
+public sealed record BudgetSettings(int DailyLimit, int PerHour, TimeZoneInfo Zone, string HourlyCron, string EndOfDayCron);
+
+/// <summary>All of the service's settings, validated.</summary>
+public sealed record MailSettings(
+    QueueSettings Queue,
+    BrevoSettings Brevo,
+    BudgetSettings Budget,
+    ParserOptions Contract,
+    int SendParallelism,
+    int MetricsPort,
+    string StateDir)
+{
+    /// <summary>How requests are rendered under these settings.</summary>
+    public RenderOptions Render => new(Budget.Zone, Brevo.Sandbox);
+}

@@ -1,0 +1,18 @@
+namespace Acaso.Mail.Actors.Settings;
+
+/// <summary>
+/// A value that must never be printed: the Brevo API key. Its <see cref="ToString"/> is a fixed mask, so a
+/// log line, an exception or a record's generated ToString cannot leak it by accident.
+/// </summary>
+public sealed class Secret(string value)
+{
+    private readonly string _value = value;
+
+    /// <summary>True when no value was configured.</summary>
+    public bool IsEmpty => string.IsNullOrEmpty(_value);
+
+    /// <summary>The value, for the one place that must send it (the api-key header).</summary>
+    public string Reveal() => _value;
+
+    public override string ToString() => IsEmpty ? "(not set)" : "(redacted)";
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Reflection;
+using Acaso.Mail.Actors.Contract;
+using Akka.Configuration;
+using Quartz;
+
+namespace Acaso.Mail.Actors.Settings;
+
+/// <summary>A setting's value is not acceptable: the message names the setting and what it accepts.</summary>
+public sealed class SettingsException(string message) : Exception(message);
+
+/// <summary>
+/// Loads <see cref="MailSettings"/>: the HOCON defaults embedded from <c>hocon/</c>, then the environment
+/// variables of <see cref="EnvironmentVariables"/> on top, then validation.
+/// </summary>
+public static class SettingsLoader
+{
+    /// <summary>Every environment variable the service reads, and the HOCON path under <c>acaso.mail</c> it sets.</summary>
+    public static readonly IReadOnlyDictionary<string, string> EnvironmentVariables = new Dictionary<string, string>
+    {
+        ["QUEUE_SERVICE_URL"] = "queue.url",
+        ["MAIL_QUEUE_NAME"] = "queue.name",
+        ["MAIL_QUEUE_DURABLE"] = "queue.durable",
+        ["MAIL_QUEUE_MAX_PRIORITY"] = "queue.max-priority",
+        ["SENDINBLUE_URL"] = "brevo.url",
+        ["SENDINBLUE_API_KEY"] = "brevo.api-key",
+        ["MAIL_BREVO_SANDBOX"] = "brevo.sandbox",
+        ["MAIL_DAILY_LIMIT"] = "budget.daily-limit",
+        ["SENDINBLUE_MAILS_PER_HOUR"] = "budget.per-hour",
+        ["MAIL_TIMEZONE"] = "budget.timezone",
+        ["MAIL_HOURLY_CRON"] = "budget.hourly-cron",
+        ["MAIL_END_OF_DAY_CRON"] = "budget.end-of-day-cron",
+        ["MAIL_EXPIRY_GRACE"] = "contract.expiry-grace",
+        ["MAIL_SEND_PARALLELISM"] = "sending.parallelism",
+        ["MAIL_METRICS_PORT"] = "metrics-port",
+        ["MAIL_STATE_DIR"] = "state-dir",
+    };
+
+    /// <summary>The embedded HOCON file <paramref name="name"/> (for example <c>akka.hocon</c>).</summary>
+    public static Config Embedded(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("hocon." + name)
+            ?? throw new InvalidOperationException($"embedded HOCON '{name}' is missing from the build");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+
+    /// <summary>Loads from the process environment.</summary>
+    public static MailSettings FromEnvironment() =>
+        Load(name => Environment.GetEnvironmentVariable(name));
+
+    /// <summary>Loads with <paramref name="environment"/> as the variable source and optional HOCON overrides on top.</summary>
+    public static MailSettings Load(Func<string, string?> environment, Config? overrides = null)
+    {
+        var config = Embedded("acaso-mail.hocon");
+        var origins = new Dictionary<string, string>();
+        foreach (var (variable, path) in EnvironmentVariables)
+        {
+            var value = environment(variable);
+            if (value is null)
+            {
+                continue;
+            }
+
+            config = ConfigurationFactory.ParseString($"acaso.mail.{path} = {Quote(value)}").WithFallback(config);
+            origins[path] = variable;
+        }
+
+        if (overrides is not null)
+        {
+            config = overrides.WithFallback(config);
+        }
+
+        return new Reader(config.GetConfig("acaso.mail"), origins).Read();
+    }
+
+    private static string Quote(string value) =>
+        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    private sealed class Reader(Config config, IReadOnlyDictionary<string, string> origins)
+    {
+        public MailSettings Read()
+        {
+            var zone = Zone("budget.timezone");
+            var queueUrl = Url("queue.url", "amqp", "amqps");
+            var queue = new QueueSettings(queueUrl, NonEmpty("queue.name"), Bool("queue.durable"),
+                Int("queue.max-priority", 1, 255), Duration("queue.poll-interval", TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)));
+            var brevo = new BrevoSettings(
+                Url("brevo.url", "http", "https"),
+                new Secret(config.GetString("brevo.api-key") ?? ""),
+                Bool("brevo.sandbox"),
+                Duration("brevo.attempt-timeout", TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5)),
+                Int("brevo.retry-attempts", 0, 100),
+                Duration("brevo.retry-base-delay", TimeSpan.Zero, TimeSpan.FromMinutes(10)),
+                Duration("brevo.retry-max-delay", TimeSpan.Zero, TimeSpan.FromHours(1)),
+                Duration("brevo.breaker-break", TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1)));
+            var budget = new BudgetSettings(
+                Int("budget.daily-limit", 1, 10_000_000),
+                Int("budget.per-hour", 0, 10_000_000),
+                zone,
+                Cron("budget.hourly-cron"),
+                Cron("budget.end-of-day-cron"));
+            var contract = new ParserOptions(
+                Int("contract.max-body-bytes", 256, 16 * 1024 * 1024),
+                Int("contract.max-depth", 4, 256),
+                Duration("contract.expiry-grace", TimeSpan.Zero, TimeSpan.FromDays(3650)));
+            return new MailSettings(queue, brevo, budget, contract,
+                Int("sending.parallelism", 1, 1024),
+                Int("metrics-port", 0, 65535),
+                NonEmpty("state-dir"));
+        }
+
+        private string Name(string path) => origins.TryGetValue(path, out var variable)
+            ? variable
+            : "acaso.mail." + path;
+
+        private string Raw(string path) => config.GetString(path)
+            ?? throw new SettingsException($"{Name(path)} is not set");
+
+        private SettingsException Bad(string path, string accepts) =>
+            new($"{Name(path)}='{Raw(path)}' is not valid: it accepts {accepts}");
+
+        private string NonEmpty(string path)
+        {
+            var value = Raw(path).Trim();
+            return value.Length > 0 ? value : throw Bad(path, "a non-empty value");
+        }
+
+        private int Int(string path, int min, int max) =>
+            int.TryParse(Raw(path).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+                ? value
+                : throw Bad(path, $"a whole number from {min} to {max}");
+
+        private bool Bool(string path) => Raw(path).Trim().ToLowerInvariant() switch
+        {
+            "true" or "on" or "yes" or "1" => true,
+            "false" or "off" or "no" or "0" => false,
+            _ => throw Bad(path, "true or false"),
+        };
+
+        private TimeSpan Duration(string path, TimeSpan min, TimeSpan max)
+        {
+            var text = Raw(path).Trim();
+            TimeSpan value;
+            try
+            {
+                value = ConfigurationFactory.ParseString($"v = {Quote(text)}").GetTimeSpan("v", allowInfinite: false);
+            }
+            catch (Exception)
+            {
+                throw Bad(path, $"a duration such as 30s, 5m or 2h, from {min} to {max}");
+            }
+
+            return value >= min && value <= max ? value : throw Bad(path, $"a duration from {min} to {max}");
+        }
+
+        private Uri Url(string path, params string[] schemes) =>
+            Uri.TryCreate(Raw(path).Trim(), UriKind.Absolute, out var uri) && schemes.Contains(uri.Scheme)
+                ? uri
+                : throw Bad(path, $"an absolute {string.Join(" or ", schemes.Select(s => s + "://"))} URL");
+
+        private TimeZoneInfo Zone(string path)
+        {
+            try
+            {
+                return TimeZoneInfo.FindSystemTimeZoneById(Raw(path).Trim());
+            }
+            catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+            {
+                throw Bad(path, "an IANA time zone id such as America/Recife or UTC");
+            }
+        }
+
+        private string Cron(string path)
+        {
+            var value = Raw(path).Trim();
+            return CronExpression.TryParse(value, out _)
+                ? value
+                : throw Bad(path, "a Quartz cron expression with seconds, such as \"0 0 * * * ?\" (every hour at minute 0)");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Settings;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Event;
+using static Acaso.Mail.Actors.Budget.BudgetProtocol;
+
+namespace Acaso.Mail.Actors.Budget;
+
+/// <summary>
+/// Keeps the day's budget and is its only authority. Ticks open windows of tokens; the reader reserves a token
+/// before each send and settles it after. It never lets the day spend past its limit: charged tokens and tokens in
+/// flight both count. A new day (midnight in the configured zone, read from the actor system's scheduler clock)
+/// resets the count.
+/// </summary>
+public sealed class BudgetKeeperActor : ReceiveActor
+{
+    private readonly BudgetSettings _settings;
+    private readonly IBrevoClient _brevo;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IActorRef _reader = ActorRefs.Nobody;
+    private DateOnly _day;
+    private int _spent;
+    private int _inFlight;
+    private long _window;
+    private int _windowGranted;
+    private int _windowUsed;
+
+    /// <summary>Creates the keeper; <paramref name="brevo"/> answers the end-of-day credit question.</summary>
+    public BudgetKeeperActor(BudgetSettings settings, IBrevoClient brevo)
+    {
+        _settings = settings;
+        _brevo = brevo;
+        _day = Today();
+        Receive<Subscribe>(Handle);
+        Receive<HourlyTick>(_ => Handle());
+        Receive<EndOfDayTick>(_ => HandleEndOfDay());
+        Receive<CreditsRead>(Handle);
+        Receive<Reserve>(Handle);
+        Receive<Settle>(Handle);
+        Receive<GetStatus>(_ => Sender.Tell(Status()));
+    }
+
+    /// <summary>Props for the keeper.</summary>
+    public static Props Props(BudgetSettings settings, IBrevoClient brevo) =>
+        Akka.Actor.Props.Create(() => new BudgetKeeperActor(settings, brevo));
+
+    private void Handle(Subscribe subscribe)
+    {
+        _reader = subscribe.Reader;
+        if (_windowGranted - _windowUsed > 0)
+        {
+            _reader.Tell(new WindowOpened(_window, _windowGranted - _windowUsed, WindowKind.Hourly, _day));
+        }
+    }
+
+    private void Handle()
+    {
+        RollDay();
+        OpenWindow(Math.Min(_settings.PerHour, LeftToday), WindowKind.Hourly);
+    }
+
+    private void HandleEndOfDay()
+    {
+        RollDay();
+        var day = _day;
+        _brevo.GetRemainingCreditsAsync(CancellationToken.None)
+            .ContinueWith(t => new CreditsRead(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
+            .PipeTo(Self);
+    }
+
+    private void Handle(CreditsRead read)
+    {
+        RollDay();
+        if (read.Day != _day)
+        {
+            return;
+        }
+
+        var left = LeftToday;
+        if (read.Credits is null)
+        {
+            _log.Warning("Brevo's account could not be read; the end-of-day window uses the service's own count ({Left} left)", left);
+        }
+        else if (read.Credits < left)
+        {
+            _log.Info("Brevo reports {Credits} credits left, fewer than the {Left} counted here: Brevo wins", read.Credits, left);
+        }
+
+        OpenWindow(read.Credits is { } credits ? Math.Min(credits, left) : left, WindowKind.EndOfDay);
+    }
+
+    private void Handle(Reserve reserve)
+    {
+        RollDay();
+        string? denied = reserve.Window != _window ? "window_lapsed"
+            : _windowUsed >= _windowGranted ? "window_spent"
+            : LeftToday <= 0 ? "daily_limit"
+            : null;
+        if (denied is not null)
+        {
+            Sender.Tell(new ReservationDenied(reserve.Window, reserve.Tag, denied));
+            return;
+        }
+
+        _windowUsed++;
+        _inFlight++;
+        Sender.Tell(new Reserved(reserve.Window, reserve.Tag));
+        Publish();
+    }
+
+    private void Handle(Settle settle)
+    {
+        RollDay();
+        _inFlight = Math.Max(0, _inFlight - 1);
+        if (settle.Charged)
+        {
+            _spent++;
+        }
+        else if (settle.Window == _window)
+        {
+            // Nothing was charged: the token goes back to its window for the next mail.
+            _windowUsed = Math.Max(0, _windowUsed - 1);
+        }
+
+        Publish();
+    }
+
+    private void OpenWindow(int tokens, WindowKind kind)
+    {
+        _window++;
+        _windowGranted = Math.Max(0, tokens);
+        _windowUsed = 0;
+        _log.Info("Window {Window} ({Kind}) opens with {Tokens} tokens; {Spent} spent today, {InFlight} in flight, limit {Limit}",
+            _window, kind, _windowGranted, _spent, _inFlight, _settings.DailyLimit);
+        var opened = new WindowOpened(_window, _windowGranted, kind, _day);
+        _reader.Tell(opened);
+        Context.System.EventStream.Publish(opened);
+        Publish();
+    }
+
+    private void RollDay()
+    {
+        var today = Today();
+        if (today == _day)
+        {
+            return;
+        }
+
+        _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", today, _spent, _day);
+        _day = today;
+        _spent = 0;
+    }
+
+    private DateOnly Today() =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(Context.System.Scheduler.Now, _settings.Zone).DateTime);
+
+    private int LeftToday => Math.Max(0, _settings.DailyLimit - _spent - _inFlight);
+
+    private BudgetStatus Status() => new(_day, _spent, _inFlight, _window, _windowGranted, _windowUsed, _settings.DailyLimit);
+
+    private void Publish() => Context.System.EventStream.Publish(Status());
+
+    /// <summary>Brevo's answer to the end-of-day credit question.</summary>
+    private sealed record CreditsRead(DateOnly Day, int? Credits);
+}
+
+/// <summary>Registers the BudgetKeeper (and, when asked, the Quartz tick scheduler that drives it).</summary>
+public static class BudgetKeeperActorHostingExtensions
+{
+    /// <summary>Starts the BudgetKeeper and registers it in the <c>ActorRegistry</c>.</summary>
+    public static AkkaConfigurationBuilder AddBudgetKeeperActor(this AkkaConfigurationBuilder builder,
+        BudgetSettings settings, IBrevoClient brevo, bool scheduleTicks = true) =>
+        builder.WithActors((system, registry) =>
+        {
+            var keeper = system.ActorOf(BudgetKeeperActor.Props(settings, brevo), "budget-keeper");
+            registry.Register<BudgetKeeperActor>(keeper);
+            if (scheduleTicks)
+            {
+                registry.Register<TickSchedulerActor>(system.ActorOf(TickSchedulerActor.Props(settings, keeper), "tick-scheduler"));
+            }
+        });
+}

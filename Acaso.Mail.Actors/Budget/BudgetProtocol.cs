@@ -1,0 +1,72 @@
+using Akka.Actor;
+
+namespace Acaso.Mail.Actors.Budget;
+
+/// <summary>
+/// The BudgetKeeper's messages. Plain immutable data: the keeper will one day run as a cluster singleton.
+/// </summary>
+public static class BudgetProtocol
+{
+    /// <summary>The hourly tick (Quartz's <c>MAIL_HOURLY_CRON</c>): opens a window of <c>min(per_hour, left_today)</c> tokens.</summary>
+    public sealed record HourlyTick
+    {
+        public static readonly HourlyTick Instance = new();
+    }
+
+    /// <summary>The end-of-day tick (<c>MAIL_END_OF_DAY_CRON</c>): opens a window of the day's remaining credit.</summary>
+    public sealed record EndOfDayTick
+    {
+        public static readonly EndOfDayTick Instance = new();
+    }
+
+    /// <summary>The reader that is told of every window.</summary>
+    public sealed record Subscribe(IActorRef Reader);
+
+    /// <summary>Which tick opened a window.</summary>
+    public enum WindowKind
+    {
+        Hourly,
+        EndOfDay,
+    }
+
+    /// <summary>A new window: <paramref name="Tokens"/> sends may start in it. The previous window's unused tokens lapse.</summary>
+    public sealed record WindowOpened(long Window, int Tokens, WindowKind Kind, DateOnly Day);
+
+    /// <summary>The reader asks for one token of <paramref name="Window"/> for the delivery <paramref name="Tag"/>, before it sends.</summary>
+    public sealed record Reserve(long Window, ulong Tag);
+
+    /// <summary>The token is the reader's: send.</summary>
+    public sealed record Reserved(long Window, ulong Tag);
+
+    /// <summary>No token: the window has lapsed, is spent, or the day's limit is reached. Requeue the mail.</summary>
+    public sealed record ReservationDenied(long Window, ulong Tag, string Reason);
+
+    /// <summary>
+    /// A reserved token's send has ended. <paramref name="Charged"/>: Brevo may have charged it (sent, or an
+    /// ambiguous timeout), so it counts against the day; otherwise it returns to its window if still open.
+    /// </summary>
+    public sealed record Settle(long Window, bool Charged);
+
+    /// <summary>Asks for the keeper's <see cref="BudgetStatus"/>.</summary>
+    public sealed record GetStatus
+    {
+        public static readonly GetStatus Instance = new();
+    }
+
+    /// <summary>The budget at a glance; also published on the event stream whenever it changes.</summary>
+    /// <param name="Day">The budget day in the configured zone.</param>
+    /// <param name="Spent">Tokens charged today.</param>
+    /// <param name="InFlight">Tokens reserved whose send has not ended.</param>
+    /// <param name="Window">The current window's id (0 before the first tick).</param>
+    /// <param name="WindowGranted">Tokens the current window granted.</param>
+    /// <param name="WindowUsed">Tokens of the current window reserved or spent.</param>
+    /// <param name="DailyLimit">The daily limit.</param>
+    public sealed record BudgetStatus(DateOnly Day, int Spent, int InFlight, long Window, int WindowGranted, int WindowUsed, int DailyLimit)
+    {
+        /// <summary>What the day can still spend.</summary>
+        public int LeftToday => Math.Max(0, DailyLimit - Spent - InFlight);
+
+        /// <summary>Tokens the current window can still hand out.</summary>
+        public int WindowLeft => Math.Max(0, WindowGranted - WindowUsed);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Queue;
+using Akka.Actor;
+using Akka.Hosting;
+
+namespace Acaso.Mail.Actors.Metrics;
+
+/// <summary>
+/// Subscribes to what happens to mail and to the budget on the event stream, and keeps the Prometheus series of
+/// <see cref="MailMetrics"/> up to date. The only writer of the metrics.
+/// </summary>
+public sealed class MetricsActor : ReceiveActor
+{
+    private readonly MailMetrics _metrics;
+    private readonly ServiceHealth _health;
+
+    /// <summary>Creates the actor over <paramref name="metrics"/>; <paramref name="health"/> learns the broker's state.</summary>
+    public MetricsActor(MailMetrics metrics, ServiceHealth health)
+    {
+        _metrics = metrics;
+        _health = health;
+        Receive<MailEvents.Taken>(e => _metrics.Taken.WithLabels(e.Redelivered ? "true" : "false").Inc());
+        Receive<MailEvents.Sent>(Handle);
+        Receive<MailEvents.SendFailed>(Handle);
+        Receive<MailEvents.DeadLettered>(e => _metrics.DeadLetters.WithLabels(e.Reason).Inc());
+        Receive<MailEvents.SendRetried>(e => _metrics.Retries.WithLabels(e.Reason).Inc());
+        Receive<MailEvents.BrokerConnection>(Handle);
+        Receive<BudgetProtocol.WindowOpened>(e =>
+            _metrics.TokensGranted.WithLabels(e.Kind == BudgetProtocol.WindowKind.Hourly ? "hourly" : "end_of_day").Inc(e.Tokens));
+        Receive<BudgetProtocol.BudgetStatus>(Handle);
+    }
+
+    /// <summary>Props for the actor.</summary>
+    public static Props Props(MailMetrics metrics, ServiceHealth health) =>
+        Akka.Actor.Props.Create(() => new MetricsActor(metrics, health));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        var stream = Context.System.EventStream;
+        foreach (var type in new[]
+                 {
+                     typeof(MailEvents.Taken), typeof(MailEvents.Sent), typeof(MailEvents.SendFailed), typeof(MailEvents.DeadLettered),
+                     typeof(MailEvents.SendRetried), typeof(MailEvents.BrokerConnection), typeof(BudgetProtocol.WindowOpened),
+                     typeof(BudgetProtocol.BudgetStatus),
+                 })
+        {
+            stream.Subscribe(Self, type);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    private void Handle(MailEvents.Sent sent)
+    {
+        _metrics.MailsSent.Inc();
+        _metrics.PayloadTemplate.WithLabels(((int)sent.Template).ToString(CultureInfo.InvariantCulture)).Inc();
+        _metrics.PayloadPriority.WithLabels(sent.Priority.ToString(CultureInfo.InvariantCulture)).Inc();
+        _metrics.SendLatency.Observe(sent.Latency.TotalSeconds);
+    }
+
+    private void Handle(MailEvents.SendFailed failed)
+    {
+        _metrics.MailsFailed.Inc();
+        _metrics.SendFailures.WithLabels(failed.Reason, failed.Requeued ? "true" : "false").Inc();
+    }
+
+    private void Handle(MailEvents.BrokerConnection connection)
+    {
+        _metrics.BrokerUp.Set(connection.Connected ? 1 : 0);
+        _health.BrokerConnected = connection.Connected;
+    }
+
+    private void Handle(BudgetProtocol.BudgetStatus status)
+    {
+        _metrics.TokensLeftToday.Set(status.LeftToday);
+        _metrics.TokensSpentToday.Set(status.Spent);
+        _metrics.WindowTokensLeft.Set(status.WindowLeft);
+    }
+}
+
+/// <summary>Registers the Metrics actor.</summary>
+public static class MetricsActorHostingExtensions
+{
+    /// <summary>Starts the Metrics actor first, so it sees every event from the start.</summary>
+    public static AkkaConfigurationBuilder AddMetricsActor(this AkkaConfigurationBuilder builder,
+        MailMetrics metrics, ServiceHealth health) =>
+        builder.WithActors((system, registry) =>
+            registry.Register<MetricsActor>(system.ActorOf(MetricsActor.Props(metrics, health), "metrics")));
+}

@@ -1,0 +1,392 @@
+using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Sending;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Event;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using static Acaso.Mail.Actors.Queue.QueueProtocol;
+
+namespace Acaso.Mail.Actors.Queue;
+
+/// <summary>What the reader needs to know to serve the queue.</summary>
+/// <param name="Contract">Parser limits and expiry grace.</param>
+/// <param name="Render">The zone dates are shown in, and sandbox mode.</param>
+/// <param name="PollInterval">How soon an empty or unreachable queue is asked again while tokens remain.</param>
+public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render, TimeSpan PollInterval);
+
+/// <summary>
+/// Owns the queue connection and the Akka.Streams graph that takes from it, materialised in <see cref="PreStart"/>
+/// so the stream dies with the actor. The stream demands one message only when the reader holds a free send
+/// token, so there are never more unacknowledged messages than outstanding tokens and RabbitMQ's priority order
+/// holds at every take. Each valid mail reserves its token from the BudgetKeeper, goes to a MailSender, and is
+/// acked only once its outcome is final; bad input goes to the dead-letter queue and its token serves the next mail.
+/// </summary>
+public sealed class QueueReaderActor : ReceiveActor, IWithTimers
+{
+    private const string PollTimer = "poll";
+    private const string HealthTimer = "health";
+
+    private readonly Func<IMailQueue> _queueFactory;
+    private readonly IActorRef _budgetKeeper;
+    private readonly IActorRef _senders;
+    private readonly ReaderSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<ulong, InFlight> _inFlight = [];
+    private readonly List<IActorRef> _drainWaiters = [];
+    private IMailQueue _queue = null!;
+    private IActorRef? _sink;
+    private bool _sinkWaiting;
+    private long _window;
+    private int _permits;
+    private bool _draining;
+    private bool _connected;
+
+    /// <summary>Creates the reader; <paramref name="queueFactory"/> is called once per incarnation.</summary>
+    public QueueReaderActor(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings)
+    {
+        _queueFactory = queueFactory;
+        _budgetKeeper = budgetKeeper;
+        _senders = senders;
+        _settings = settings;
+
+        Receive<StreamInit>(_ => HandleStreamInit());
+        Receive<QueuePull.Taken>(Handle);
+        Receive<QueuePull.Empty>(_ => HandleNothingTaken(null));
+        Receive<QueuePull.Failed>(failed => HandleNothingTaken(failed.Cause));
+        Receive<BudgetProtocol.WindowOpened>(Handle);
+        Receive<BudgetProtocol.Reserved>(Handle);
+        Receive<BudgetProtocol.ReservationDenied>(Handle);
+        Receive<SendingProtocol.SendCompleted>(Handle);
+        Receive<Settled>(Handle);
+        Receive<PollTick>(_ => Demand());
+        Receive<HealthTick>(_ => CheckConnection());
+        Receive<ConnectionChecked>(Handle);
+        Receive<Drain>(_ => HandleDrain());
+        Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window, _permits, _inFlight.Count, _connected, _draining)));
+        Receive<StreamCompleted>(_ => throw new InvalidOperationException("the queue stream completed; it never should"));
+        Receive<StreamFailed>(failed => throw new InvalidOperationException("the queue stream failed", failed.Cause));
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for the reader.</summary>
+    public static Props Props(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings) =>
+        Akka.Actor.Props.Create(() => new QueueReaderActor(queueFactory, budgetKeeper, senders, settings));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _queue = _queueFactory();
+        Source.FromGraph(new QueuePullSource(_queue))
+            .RunWith(Sink.ActorRefWithAck<QueuePull>(Self, StreamInit.Instance, StreamAck.Instance, StreamCompleted.Instance,
+                e => new StreamFailed(e)), Context.Materializer());
+        _budgetKeeper.Tell(new BudgetProtocol.Subscribe(Self));
+        Timers.StartPeriodicTimer(HealthTimer, HealthTick.Instance, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        // Closing the connection returns every unacked message to the queue, at its priority.
+        _queue.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+    }
+
+    private void HandleStreamInit()
+    {
+        _sink = Sender;
+        _sinkWaiting = true;
+        Demand();
+    }
+
+    /// <summary>Lets the stream take one more message when a token is free: the only place demand is made.</summary>
+    private void Demand()
+    {
+        if (_sinkWaiting && _sink is not null && _permits > 0 && !_draining)
+        {
+            _permits--;
+            _sinkWaiting = false;
+            _sink.Tell(StreamAck.Instance);
+        }
+    }
+
+    private void Handle(BudgetProtocol.WindowOpened opened)
+    {
+        // The previous window's unused tokens lapse: the keeper has already stopped counting them.
+        _window = opened.Window;
+        _permits = opened.Tokens;
+        Timers.Cancel(PollTimer);
+        Demand();
+    }
+
+    private void Handle(QueuePull.Taken taken)
+    {
+        _sinkWaiting = true;
+        SetConnected(true, null);
+        var message = taken.Message;
+        var window = _window;
+        Context.System.EventStream.Publish(new MailEvents.Taken(message.Priority, message.Redelivered));
+        var parsed = MailRequestParser.Parse(message.Body, message.Priority, Context.System.Scheduler.Now, _settings.Contract);
+        if (parsed.Request is not { } request)
+        {
+            var rejection = parsed.Rejection!;
+            _log.Warning("Dead-lettering a message of priority {Priority}: {Reason} ({Detail})", message.Priority, rejection.Reason, rejection.Detail);
+            _inFlight[message.DeliveryTag] = new InFlight(message, null, [], window);
+            Settle(message, Disposition.DeadLetter, rejection.Reason, rejection.Detail, returnToken: true);
+            return;
+        }
+
+        _inFlight[message.DeliveryTag] = new InFlight(message, request, BrevoRequestRenderer.Render(request, _settings.Render), window);
+        _budgetKeeper.Tell(new BudgetProtocol.Reserve(window, message.DeliveryTag));
+    }
+
+    private void HandleNothingTaken(Exception? failure)
+    {
+        _sinkWaiting = true;
+        _permits++;
+        if (failure is not null)
+        {
+            SetConnected(false, failure.Message);
+        }
+
+        if (_permits > 0 && !_draining)
+        {
+            Timers.StartSingleTimer(PollTimer, PollTick.Instance, _settings.PollInterval);
+        }
+    }
+
+    private void Handle(BudgetProtocol.Reserved reserved)
+    {
+        if (_inFlight.TryGetValue(reserved.Tag, out var mail))
+        {
+            _senders.Tell(new SendingProtocol.SendMail(reserved.Tag, mail.Body));
+        }
+        else
+        {
+            // Nothing to send under this token: give it back uncharged.
+            _budgetKeeper.Tell(new BudgetProtocol.Settle(reserved.Window, Charged: false));
+        }
+    }
+
+    private void Handle(BudgetProtocol.ReservationDenied denied)
+    {
+        if (!_inFlight.TryGetValue(denied.Tag, out var mail))
+        {
+            return;
+        }
+
+        _log.Info("No token for a mail of priority {Priority} ({Reason}): it goes back to the queue", mail.Message.Priority, denied.Reason);
+        Settle(mail.Message, Disposition.Requeue, denied.Reason, "", returnToken: false);
+    }
+
+    private void Handle(SendingProtocol.SendCompleted completed)
+    {
+        if (!_inFlight.TryGetValue(completed.Tag, out var mail) || mail.Request is not { } request)
+        {
+            _log.Warning("A send outcome for an unknown delivery {Tag}: the message was already returned to the queue", completed.Tag);
+            return;
+        }
+
+        var events = Context.System.EventStream;
+        switch (completed.Outcome)
+        {
+            case Sent sent:
+                _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: true));
+                events.Publish(new MailEvents.Sent(request.Template, request.Priority, completed.Elapsed, completed.Attempts, sent.WasDuplicate));
+                Settle(mail.Message, Disposition.Ack, "sent", "", returnToken: false);
+                break;
+
+            case PermanentFailure { IsAccountProblem: false } permanent:
+                _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: completed.MayHaveCharged));
+                _log.Warning("Brevo refused a mail of priority {Priority} for good: {Status} {Code}", request.Priority, permanent.Status, permanent.Code);
+                events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, "brevo_" + permanent.Code, Requeued: false));
+                Settle(mail.Message, Disposition.DeadLetter, "brevo_" + permanent.Code, $"{permanent.Status} {permanent.Message}",
+                    returnToken: !completed.MayHaveCharged);
+                break;
+
+            default:
+                // Transient after every retry, or an account problem (bad key, no credits): the mail keeps its place
+                // in the queue, and the rest of this window waits, since the next take would meet the same Brevo.
+                var reason = completed.Outcome switch
+                {
+                    PermanentFailure p => "brevo_" + p.Code,
+                    TransientFailure t => t.Reason,
+                    _ => "unknown",
+                };
+                _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: completed.MayHaveCharged));
+                _log.Warning("A mail of priority {Priority} could not be sent ({Reason}) after {Attempts} attempts: it stays queued for a later window",
+                    request.Priority, reason, completed.Attempts);
+                events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, reason, Requeued: true));
+                if (mail.Window == _window)
+                {
+                    _permits = 0;
+                }
+
+                Settle(mail.Message, Disposition.Requeue, reason, "", returnToken: false);
+                break;
+        }
+    }
+
+    private void Settle(QueueMessage message, Disposition disposition, string reason, string detail, bool returnToken)
+    {
+        var task = disposition switch
+        {
+            Disposition.Ack => _queue.AckAsync(message),
+            Disposition.Requeue => _queue.RequeueAsync(message),
+            _ => _queue.DeadLetterAsync(message, reason, detail),
+        };
+        var settled = new Settled(message.DeliveryTag, disposition, reason, returnToken, message.Priority, null);
+        task.PipeTo(Self, success: () => settled, failure: e => settled with { Failure = e });
+    }
+
+    private void Handle(Settled settled)
+    {
+        if (!_inFlight.Remove(settled.Tag, out var mail))
+        {
+            return;
+        }
+
+        if (settled.Failure is not null)
+        {
+            // The channel is gone: the broker has put the message back and will deliver it again.
+            _log.Warning("Could not settle a message of priority {Priority} ({Disposition}): {Error}; it goes back to the queue",
+                settled.Priority, settled.Disposition, settled.Failure.Message);
+            if (settled.Disposition == Disposition.DeadLetter)
+            {
+                // The copy did not reach the dead-letter queue: keep the original rather than hold it unacked.
+                _ = _queue.RequeueAsync(mail.Message);
+            }
+        }
+        else if (settled.Disposition == Disposition.DeadLetter)
+        {
+            Context.System.EventStream.Publish(new MailEvents.DeadLettered(settled.Reason, settled.Priority));
+        }
+
+        if (settled.ReturnToken && mail.Window == _window)
+        {
+            _permits++;
+        }
+
+        Demand();
+        if (_draining && _inFlight.Count == 0)
+        {
+            ReplyDrained();
+        }
+    }
+
+    private void HandleDrain()
+    {
+        _draining = true;
+        _permits = 0;
+        Timers.Cancel(PollTimer);
+        _drainWaiters.Add(Sender);
+        if (_inFlight.Count == 0)
+        {
+            ReplyDrained();
+        }
+    }
+
+    private void ReplyDrained()
+    {
+        foreach (var waiter in _drainWaiters)
+        {
+            waiter.Tell(Drained.Instance);
+        }
+
+        _drainWaiters.Clear();
+    }
+
+    private void CheckConnection()
+    {
+        if (_queue.IsConnected)
+        {
+            SetConnected(true, null);
+            return;
+        }
+
+        _queue.ConnectAsync().PipeTo(Self, success: () => new ConnectionChecked(null), failure: e => new ConnectionChecked(e));
+    }
+
+    private void Handle(ConnectionChecked check) =>
+        SetConnected(check.Failure is null && _queue.IsConnected, check.Failure?.GetBaseException().Message);
+
+    private void SetConnected(bool connected, string? detail)
+    {
+        if (connected == _connected && detail is null)
+        {
+            return;
+        }
+
+        if (connected != _connected)
+        {
+            if (connected)
+            {
+                _log.Info("The queue is reachable");
+            }
+            else
+            {
+                _log.Warning("The queue is unreachable: {Detail}", detail);
+            }
+        }
+
+        _connected = connected;
+        Context.System.EventStream.Publish(new MailEvents.BrokerConnection(connected, detail));
+    }
+
+    private enum Disposition
+    {
+        Ack,
+        Requeue,
+        DeadLetter,
+    }
+
+    private sealed record InFlight(QueueMessage Message, MailRequest? Request, byte[] Body, long Window);
+
+    private sealed record Settled(ulong Tag, Disposition Disposition, string Reason, bool ReturnToken, byte Priority, Exception? Failure);
+
+    private sealed record ConnectionChecked(Exception? Failure);
+
+    private sealed record StreamInit
+    {
+        public static readonly StreamInit Instance = new();
+    }
+
+    private sealed record StreamAck
+    {
+        public static readonly StreamAck Instance = new();
+    }
+
+    private sealed record StreamCompleted
+    {
+        public static readonly StreamCompleted Instance = new();
+    }
+
+    private sealed record StreamFailed(Exception Cause);
+
+    private sealed record PollTick
+    {
+        public static readonly PollTick Instance = new();
+    }
+
+    private sealed record HealthTick
+    {
+        public static readonly HealthTick Instance = new();
+    }
+}
+
+/// <summary>Registers the QueueReader.</summary>
+public static class QueueReaderActorHostingExtensions
+{
+    /// <summary>Starts the reader over the BudgetKeeper and the MailSenders already registered.</summary>
+    public static AkkaConfigurationBuilder AddQueueReaderActor(this AkkaConfigurationBuilder builder,
+        Func<IMailQueue> queueFactory, ReaderSettings settings) =>
+        builder.WithActors((system, registry) =>
+        {
+            var reader = system.ActorOf(QueueReaderActor.Props(queueFactory, registry.Get<BudgetKeeperActor>(),
+                registry.Get<MailSendersActor>(), settings), "queue-reader");
+            registry.Register<QueueReaderActor>(reader);
+        });
+}

@@ -28,6 +28,8 @@ public static class Program
                 return await RunCommand.RunAsync(rest, settings).ConfigureAwait(false);
             case "preview":
                 return PreviewCommand.Run(rest, Console.OpenStandardInput(), Console.Out, Console.Error, settings);
+            case "publish":
+                return await PublishCommand.RunAsync(rest, settings, Console.Out, Console.Error).ConfigureAwait(false);
             case "help" or "--help" or "-h":
                 Console.WriteLine(Usage);
                 return 0;
@@ -42,5 +44,6 @@ public static class Program
           run                         start the service (the default)
           preview [--priority N] [--now ISO-8601] < body.json
                                       print the Brevo request a message body becomes, or why it is refused
+          publish -n N [--seed S]     publish N random mail requests as Acaso's producer does
         """;
 }

@@ -19,7 +19,7 @@ public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render
 
 /// <summary>
 /// Owns the queue connection and the Akka.Streams graph that takes from it, materialised in <see cref="PreStart"/>
-/// so the stream dies with the actor. The stream demands one message only when the reader holds a free send
+/// so the stream dies with the actor. The reader requests one take at a time and only while it holds a free send
 /// token, so there are never more unacknowledged messages than outstanding tokens and RabbitMQ's priority order
 /// holds at every take. Each valid mail reserves its token from the BudgetKeeper, goes to a MailSender, and is
 /// acked only once its outcome is final; bad input goes to the dead-letter queue and its token serves the next mail.
@@ -37,8 +37,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private readonly Dictionary<ulong, InFlight> _inFlight = [];
     private readonly List<IActorRef> _drainWaiters = [];
     private IMailQueue _queue = null!;
-    private IActorRef? _sink;
-    private bool _sinkWaiting;
+    private IQueueDemand _demand = null!;
+    private bool _taking;
     private long _window;
     private int _permits;
     private bool _draining;
@@ -52,7 +52,6 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         _senders = senders;
         _settings = settings;
 
-        Receive<StreamInit>(_ => HandleStreamInit());
         Receive<QueuePull.Taken>(Handle);
         Receive<QueuePull.Empty>(_ => HandleNothingTaken(null));
         Receive<QueuePull.Failed>(failed => HandleNothingTaken(failed.Cause));
@@ -81,9 +80,9 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _queue = _queueFactory();
-        Source.FromGraph(new QueuePullSource(_queue))
-            .RunWith(Sink.ActorRefWithAck<QueuePull>(Self, StreamInit.Instance, StreamAck.Instance, StreamCompleted.Instance,
-                e => new StreamFailed(e)), Context.Materializer());
+        _demand = Source.FromGraph(new QueuePullSource(_queue))
+            .To(Sink.ActorRef<QueuePull>(Self, StreamCompleted.Instance, e => new StreamFailed(e)))
+            .Run(Context.Materializer());
         _budgetKeeper.Tell(new BudgetProtocol.Subscribe(Self));
         Timers.StartPeriodicTimer(HealthTimer, HealthTick.Instance, TimeSpan.Zero, TimeSpan.FromSeconds(5));
     }
@@ -95,21 +94,14 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         _queue.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
     }
 
-    private void HandleStreamInit()
-    {
-        _sink = Sender;
-        _sinkWaiting = true;
-        Demand();
-    }
-
     /// <summary>Lets the stream take one more message when a token is free: the only place demand is made.</summary>
     private void Demand()
     {
-        if (_sinkWaiting && _sink is not null && _permits > 0 && !_draining)
+        if (!_taking && _permits > 0 && !_draining)
         {
             _permits--;
-            _sinkWaiting = false;
-            _sink.Tell(StreamAck.Instance);
+            _taking = true;
+            _demand.Request(1);
         }
     }
 
@@ -124,7 +116,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
 
     private void Handle(QueuePull.Taken taken)
     {
-        _sinkWaiting = true;
+        _taking = false;
         SetConnected(true, null);
         var message = taken.Message;
         var window = _window;
@@ -136,16 +128,19 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
             _log.Warning("Dead-lettering a message of priority {Priority}: {Reason} ({Detail})", message.Priority, rejection.Reason, rejection.Detail);
             _inFlight[message.DeliveryTag] = new InFlight(message, null, [], window);
             Settle(message, Disposition.DeadLetter, rejection.Reason, rejection.Detail, returnToken: true);
-            return;
+        }
+        else
+        {
+            _inFlight[message.DeliveryTag] = new InFlight(message, request, BrevoRequestRenderer.Render(request, _settings.Render), window);
+            _budgetKeeper.Tell(new BudgetProtocol.Reserve(window, message.DeliveryTag));
         }
 
-        _inFlight[message.DeliveryTag] = new InFlight(message, request, BrevoRequestRenderer.Render(request, _settings.Render), window);
-        _budgetKeeper.Tell(new BudgetProtocol.Reserve(window, message.DeliveryTag));
+        Demand();
     }
 
     private void HandleNothingTaken(Exception? failure)
     {
-        _sinkWaiting = true;
+        _taking = false;
         _permits++;
         if (failure is not null)
         {
@@ -348,16 +343,6 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private sealed record Settled(ulong Tag, Disposition Disposition, string Reason, bool ReturnToken, byte Priority, Exception? Failure);
 
     private sealed record ConnectionChecked(Exception? Failure);
-
-    private sealed record StreamInit
-    {
-        public static readonly StreamInit Instance = new();
-    }
-
-    private sealed record StreamAck
-    {
-        public static readonly StreamAck Instance = new();
-    }
 
     private sealed record StreamCompleted
     {

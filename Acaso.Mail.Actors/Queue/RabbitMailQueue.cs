@@ -20,6 +20,7 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
     private IConnection? _connection;
     private IChannel? _channel;
     private IChannel? _publisher;
+    private volatile bool _closing;
 
     /// <inheritdoc />
     public bool IsConnected => _connection is { IsOpen: true } && _channel is { IsOpen: true };
@@ -149,6 +150,11 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
             _connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
             _connection.ConnectionShutdownAsync += (_, args) =>
             {
+                if (_closing)
+                {
+                    return Task.CompletedTask;
+                }
+
                 logger.LogWarning("RabbitMQ connection lost ({ReplyCode} {ReplyText}); recovering", args.ReplyCode, args.ReplyText);
                 return Task.CompletedTask;
             };
@@ -228,6 +234,7 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
         try
         {
             // Unacked messages return to the queue when the channel closes.
+            _closing = true;
             _unacked.Clear();
             await DisposeConnectionAsync().ConfigureAwait(false);
         }

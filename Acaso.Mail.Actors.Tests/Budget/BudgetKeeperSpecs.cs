@@ -1,0 +1,168 @@
+using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Tests.Support;
+using Akka.Actor;
+using Akka.TestKit.Configs;
+using static Acaso.Mail.Actors.Budget.BudgetProtocol;
+
+namespace Acaso.Mail.Actors.Tests.Budget;
+
+/// <summary>The BudgetKeeper alone, in virtual time, with Brevo's account answered by the stand-in over HTTP.</summary>
+public sealed class BudgetKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.TestSchedulerConfig), IAsyncLifetime
+{
+    private BrevoStandIn _brevo = null!;
+    private HttpClient _http = null!;
+    private DateTimeOffset _midnight;
+
+    public async Task InitializeAsync()
+    {
+        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
+        _http = new HttpClient();
+        _midnight = VirtualDay.StartNextDay(Sys, TimeSpan.FromSeconds(1));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _brevo.DisposeAsync();
+    }
+
+    private IActorRef Keeper(int dailyLimit = 300, int perHour = 12, string key = "xkeysib-test")
+    {
+        var keeper = Sys.ActorOf(BudgetKeeperActor.Props(TestPipeline.Budget(dailyLimit, perHour),
+            new BrevoClient(_http, TestPipeline.BrevoAt(_brevo.BaseUrl, key))));
+        keeper.Tell(new Subscribe(TestActor));
+        return keeper;
+    }
+
+    private int Spend(IActorRef keeper, WindowOpened window, int count, bool charged = true)
+    {
+        var reserved = 0;
+        for (var i = 0; i < count; i++)
+        {
+            keeper.Tell(new Reserve(window.Window, (ulong)i));
+            var answer = ExpectMsg<object>();
+            if (answer is Reserved)
+            {
+                reserved++;
+                keeper.Tell(new Settle(window.Window, charged));
+            }
+        }
+
+        return reserved;
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_grant_per_hour_at_each_hourly_tick()
+    {
+        var keeper = Keeper();
+        keeper.Tell(HourlyTick.Instance);
+        var window = ExpectMsg<WindowOpened>();
+        Assert.Equal(12, window.Tokens);
+        Assert.Equal(WindowKind.Hourly, window.Kind);
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_never_grant_past_the_daily_limit()
+    {
+        var keeper = Keeper(dailyLimit: 20, perHour: 12);
+        keeper.Tell(HourlyTick.Instance);
+        Assert.Equal(12, Spend(keeper, ExpectMsg<WindowOpened>(), 12));
+        keeper.Tell(HourlyTick.Instance);
+        var second = ExpectMsg<WindowOpened>();
+        Assert.Equal(8, second.Tokens);
+        Assert.Equal(8, Spend(keeper, second, 12));
+        keeper.Tell(HourlyTick.Instance);
+        Assert.Equal(0, ExpectMsg<WindowOpened>().Tokens);
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_count_mails_in_flight_against_the_day()
+    {
+        var keeper = Keeper(dailyLimit: 15, perHour: 12);
+        keeper.Tell(HourlyTick.Instance);
+        var first = ExpectMsg<WindowOpened>();
+        for (var i = 0; i < 10; i++)
+        {
+            keeper.Tell(new Reserve(first.Window, (ulong)i));
+            ExpectMsg<Reserved>();
+        }
+
+        // Ten are still in flight: the next window may only grant what is left of 15.
+        keeper.Tell(HourlyTick.Instance);
+        Assert.Equal(5, ExpectMsg<WindowOpened>().Tokens);
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_refuse_a_token_of_a_lapsed_window()
+    {
+        var keeper = Keeper();
+        keeper.Tell(HourlyTick.Instance);
+        var first = ExpectMsg<WindowOpened>();
+        keeper.Tell(HourlyTick.Instance);
+        ExpectMsg<WindowOpened>();
+        keeper.Tell(new Reserve(first.Window, 1));
+        Assert.Equal("window_lapsed", ExpectMsg<ReservationDenied>().Reason);
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_not_spend_a_token_that_Brevo_did_not_charge()
+    {
+        var keeper = Keeper(perHour: 2);
+        keeper.Tell(HourlyTick.Instance);
+        var window = ExpectMsg<WindowOpened>();
+        Assert.Equal(4, Spend(keeper, window, 4, charged: false));
+        keeper.Tell(GetStatus.Instance);
+        Assert.Equal(0, ExpectMsg<BudgetStatus>().Spent);
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_let_unused_tokens_lapse_into_the_end_of_day_flush()
+    {
+        var keeper = Keeper(dailyLimit: 300, perHour: 12);
+        keeper.Tell(HourlyTick.Instance);
+        Spend(keeper, ExpectMsg<WindowOpened>(), 5);
+        keeper.Tell(EndOfDayTick.Instance);
+        var flush = ExpectMsg<WindowOpened>(TimeSpan.FromSeconds(10));
+        Assert.Equal(WindowKind.EndOfDay, flush.Kind);
+        Assert.Equal(295, flush.Tokens);
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_trust_Brevo_when_it_reports_fewer_credits()
+    {
+        _brevo.Credits = 7;
+        var keeper = Keeper();
+        keeper.Tell(EndOfDayTick.Instance);
+        Assert.Equal(7, ExpectMsg<WindowOpened>(TimeSpan.FromSeconds(10)).Tokens);
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_use_its_own_count_when_Brevo_cannot_say()
+    {
+        var keeper = Keeper(dailyLimit: 30, key: "wrong-key-for-the-account");
+        keeper.Tell(HourlyTick.Instance);
+        Spend(keeper, ExpectMsg<WindowOpened>(), 12);
+        _brevo.Credits = 0;
+        keeper.Tell(EndOfDayTick.Instance);
+        Assert.Equal(18, ExpectMsg<WindowOpened>(TimeSpan.FromSeconds(10)).Tokens);
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_reset_the_count_at_midnight_in_its_zone()
+    {
+        var keeper = Keeper(dailyLimit: 12, perHour: 12);
+        VirtualDay.MoveTo(Sys, _midnight.AddHours(23));
+        keeper.Tell(HourlyTick.Instance);
+        Assert.Equal(12, Spend(keeper, ExpectMsg<WindowOpened>(), 12));
+        keeper.Tell(HourlyTick.Instance);
+        Assert.Equal(0, ExpectMsg<WindowOpened>().Tokens);
+
+        // 00:00 in Recife is 03:00 UTC: a new day there, whatever the UTC date says.
+        VirtualDay.MoveTo(Sys, _midnight.AddDays(1).AddSeconds(1));
+        keeper.Tell(HourlyTick.Instance);
+        var next = ExpectMsg<WindowOpened>();
+        Assert.Equal(12, next.Tokens);
+        Assert.Equal(DateOnly.FromDateTime(_midnight.DateTime).AddDays(1), next.Day);
+    }
+}

@@ -1,0 +1,25 @@
+using System.Text;
+using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Queue;
+
+namespace Acaso.Mail.Actors.Tests.Support;
+
+/// <summary>Test mail: bodies the producer would publish, with a recognisable recipient per index.</summary>
+public static class Mails
+{
+    public static readonly TimeZoneInfo Recife = TimeZoneInfo.FindSystemTimeZoneById("America/Recife");
+
+    /// <summary>A valid body for a mentoring at <paramref name="mentoring"/>, to <c>mail-{index}@example.org</c>.</summary>
+    public static byte[] Body(int index, DateTimeOffset mentoring, MailTemplate template = MailTemplate.ConfirmationToMentor) =>
+        new MentoringMail(template, "Dr. Daniel Dias", "Ana Beatriz", null, "6f1c", TimeZoneInfo.ConvertTime(mentoring, Recife),
+            "Ana Beatriz", $"mail-{index}@example.org").ToBody();
+
+    /// <summary>The index of the recipient a captured request went to.</summary>
+    public static int IndexOf(Acaso.Mail.Actors.Brevo.CapturedMail mail)
+    {
+        var email = mail.Json.GetProperty("to")[0].GetProperty("email").GetString()!;
+        return int.Parse(email["mail-".Length..email.IndexOf('@')], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+}

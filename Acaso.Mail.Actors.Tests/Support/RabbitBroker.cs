@@ -1,0 +1,73 @@
+using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Settings;
+using RabbitMQ.Client;
+
+namespace Acaso.Mail.Actors.Tests.Support;
+
+/// <summary>
+/// The real RabbitMQ the tests need, on localhost:5672 (or <c>TEST_RABBITMQ_URL</c>). When it cannot be reached the
+/// test fails with how to get one; it is never skipped and never mocked.
+/// </summary>
+public static class RabbitBroker
+{
+    public static Uri Url { get; } = new(Environment.GetEnvironmentVariable("TEST_RABBITMQ_URL") ?? "amqp://guest:guest@localhost:5672/%2f");
+
+    /// <summary>Settings for a fresh queue of this test's own, declared as the contract says.</summary>
+    public static QueueSettings NewQueue(string prefix = "test") =>
+        new(Url, $"{prefix}-{Guid.NewGuid():N}", Durable: false, MaxPriority: 255, PollInterval: TimeSpan.FromMilliseconds(200));
+
+    /// <summary>Fails with instructions when no broker answers.</summary>
+    public static async Task<IConnection> ConnectAsync()
+    {
+        try
+        {
+            return await new ConnectionFactory { Uri = Url }.CreateConnectionAsync();
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException(
+                $"RabbitMQ is not reachable at {Url.Host}:{Url.Port} ({e.GetBaseException().Message}). " +
+                "These tests need a real broker: run scripts/test.sh (it installs and starts rabbitmq-server), or " +
+                "`apt-get install -y rabbitmq-server && rabbitmq-server &` then `rabbitmqctl await_startup`.", e);
+        }
+    }
+
+    /// <summary>Deletes a test's queue and its dead-letter queue.</summary>
+    public static async Task DeleteAsync(QueueSettings queue)
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeleteAsync(queue.Name, ifUnused: false, ifEmpty: false);
+        await channel.QueueDeleteAsync(queue.DeadLetterQueue, ifUnused: false, ifEmpty: false);
+    }
+
+    /// <summary>Ready and unacked counts of a queue, as the broker sees them.</summary>
+    public static async Task<uint> ReadyAsync(string queue)
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return await channel.MessageCountAsync(queue);
+    }
+
+    /// <summary>Everything in a queue, taken and acked (for reading the dead-letter queue).</summary>
+    public static async Task<List<BasicGetResult>> DrainAsync(string queue)
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var all = new List<BasicGetResult>();
+        while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
+        {
+            all.Add(message);
+        }
+
+        return all;
+    }
+
+    /// <summary>A publisher on the queue (it declares the queue as the producer does).</summary>
+    public static async Task<MailPublisher> PublisherAsync(QueueSettings queue)
+    {
+        // Fails with instructions first when there is no broker.
+        await (await ConnectAsync()).DisposeAsync();
+        return await MailPublisher.ConnectAsync(queue);
+    }
+}

@@ -1,0 +1,21 @@
+using Akka.Actor;
+using Akka.TestKit;
+
+namespace Acaso.Mail.Actors.Tests.Support;
+
+/// <summary>Moves the TestScheduler's clock to instants of a Recife day.</summary>
+public static class VirtualDay
+{
+    /// <summary>Moves to the next Recife midnight plus <paramref name="offset"/>, and returns that midnight.</summary>
+    public static DateTimeOffset StartNextDay(ActorSystem system, TimeSpan offset)
+    {
+        var scheduler = (TestScheduler)system.Scheduler;
+        var local = TimeZoneInfo.ConvertTime(scheduler.Now, Mails.Recife);
+        var midnight = new DateTimeOffset(local.Date.AddDays(1), local.Offset);
+        scheduler.AdvanceTo(midnight + offset);
+        return midnight;
+    }
+
+    /// <summary>Moves the clock to <paramref name="instant"/>.</summary>
+    public static void MoveTo(ActorSystem system, DateTimeOffset instant) => ((TestScheduler)system.Scheduler).AdvanceTo(instant);
+}

@@ -16,6 +16,13 @@ public static class VirtualDay
         return midnight;
     }
 
-    /// <summary>Moves the clock to <paramref name="instant"/>.</summary>
-    public static void MoveTo(ActorSystem system, DateTimeOffset instant) => ((TestScheduler)system.Scheduler).AdvanceTo(instant);
+    /// <summary>Moves the clock forward to <paramref name="instant"/> (a no-op when it is there already).</summary>
+    public static void MoveTo(ActorSystem system, DateTimeOffset instant)
+    {
+        var scheduler = (TestScheduler)system.Scheduler;
+        if (instant > scheduler.Now)
+        {
+            scheduler.AdvanceTo(instant);
+        }
+    }
 }

@@ -1,0 +1,156 @@
+using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Tests.Support;
+using Akka.Actor;
+using Akka.TestKit.Configs;
+using static Acaso.Mail.Actors.Budget.BudgetProtocol;
+
+namespace Acaso.Mail.Actors.Tests.Queue;
+
+/// <summary>
+/// Whole days in virtual time: the real actors, an in-memory priority queue, and the Brevo stand-in over HTTP on
+/// loopback. The test is the clock: it moves the TestScheduler to each hour and sends the tick Quartz would send.
+/// </summary>
+public sealed class FullDaySpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.TestSchedulerConfig), IAsyncLifetime
+{
+    private readonly InMemoryMailQueue _queue = new();
+    private readonly Dictionary<int, byte> _priorityOf = [];
+    private BrevoStandIn _brevo = null!;
+    private HttpClient _http = null!;
+    private DateTimeOffset _midnight;
+
+    public async Task InitializeAsync()
+    {
+        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
+        _http = new HttpClient();
+        _midnight = VirtualDay.StartNextDay(Sys, TimeSpan.FromSeconds(1));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _brevo.DisposeAsync();
+    }
+
+    /// <summary>Publishes mail as the old producer spread it: mentoring 1 to 10 days ahead, its priority 190 to 199.</summary>
+    private void PublishDay(int count, int seed)
+    {
+        var random = new Random(seed);
+        for (var i = 0; i < count; i++)
+        {
+            var mentoring = _midnight.AddDays(random.Next(1, 11)).AddMinutes(random.Next(0, 24 * 60));
+            var priority = MentoringPriority.For(mentoring, _midnight);
+            _priorityOf[i] = priority;
+            _queue.Publish(Mails.Body(i, mentoring), priority);
+        }
+    }
+
+    private TestPipeline Start(int dailyLimit = 300, int perHour = 12) =>
+        TestPipeline.Start(Sys, () => _queue, TestPipeline.BrevoAt(_brevo.BaseUrl), TestPipeline.Budget(dailyLimit, perHour), _http);
+
+    /// <summary>Sends one tick at <paramref name="at"/> and waits until the window's mail is settled.</summary>
+    private List<byte> RunWindow(TestPipeline pipeline, DateTimeOffset at, object tick, int? expectedSends = null)
+    {
+        VirtualDay.MoveTo(Sys, at);
+        var before = _brevo.Delivered.Count;
+        pipeline.Keeper.Tell(tick);
+        if (expectedSends is { } expected)
+        {
+            AwaitCondition(() => _brevo.Delivered.Count == before + expected, TimeSpan.FromSeconds(20));
+        }
+
+        AwaitCondition(() => Status(pipeline).InFlight == 0 && _queue.Unacked == 0, TimeSpan.FromSeconds(20));
+        // Give an over-eager reader the chance to send one too many before the window is judged.
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        return _brevo.Delivered.Skip(before).Select(m => _priorityOf[Mails.IndexOf(m)]).ToList();
+    }
+
+    private BudgetStatus Status(TestPipeline pipeline) => pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance).Result;
+
+    [Fact]
+    public void A_day_of_400_mails_should_send_12_an_hour_the_most_urgent_first_and_flush_to_300()
+    {
+        PublishDay(400, seed: 7);
+        var pipeline = Start();
+        var remaining = _priorityOf.Values.OrderByDescending(p => p).ToList();
+        for (var hour = 0; hour < 24; hour++)
+        {
+            var sent = RunWindow(pipeline, _midnight.AddHours(hour), HourlyTick.Instance, expectedSends: 12);
+            Assert.Equal(12, sent.Count);
+            // The window took the 12 most urgent mails still waiting.
+            Assert.Equal(remaining.Take(12), sent.OrderByDescending(p => p));
+            remaining = remaining.Skip(12).ToList();
+        }
+
+        Assert.Equal(288, _brevo.Delivered.Count);
+        Assert.Equal(12, _brevo.Credits);
+        var flush = RunWindow(pipeline, _midnight.AddHours(23).AddMinutes(5), EndOfDayTick.Instance, expectedSends: 12);
+        Assert.Equal(remaining.Take(12), flush.OrderByDescending(p => p));
+
+        Assert.Equal(300, _brevo.Delivered.Count);
+        Assert.Equal(100, _queue.Count);
+        Assert.Equal(300, Status(pipeline).Spent);
+        AwaitAssert(() => Assert.Equal(300, pipeline.Sample("mails_sent_total")));
+        Assert.Empty(_queue.DeadLetters);
+    }
+
+    [Fact]
+    public void A_day_of_50_mails_should_send_them_all_in_the_first_windows()
+    {
+        PublishDay(50, seed: 3);
+        var pipeline = Start();
+        var perWindow = new List<int>();
+        for (var hour = 0; hour < 6; hour++)
+        {
+            perWindow.Add(RunWindow(pipeline, _midnight.AddHours(hour), HourlyTick.Instance).Count);
+        }
+
+        Assert.Equal([12, 12, 12, 12, 2, 0], perWindow);
+        Assert.Equal(0, _queue.Count);
+        Assert.Equal(50, _brevo.Delivered.Count);
+    }
+
+    [Fact]
+    public void The_flush_should_send_only_what_Brevo_says_is_left_when_it_says_less()
+    {
+        PublishDay(100, seed: 5);
+        var pipeline = Start();
+        RunWindow(pipeline, _midnight.AddHours(9), HourlyTick.Instance, expectedSends: 12);
+        _brevo.Credits = 4;
+        var flush = RunWindow(pipeline, _midnight.AddHours(23).AddMinutes(5), EndOfDayTick.Instance, expectedSends: 4);
+        Assert.Equal(4, flush.Count);
+        Assert.Equal(16, _brevo.Delivered.Count);
+    }
+
+    [Fact]
+    public void Midnight_should_reset_the_count_so_the_next_day_sends_again()
+    {
+        PublishDay(60, seed: 9);
+        var pipeline = Start(dailyLimit: 24, perHour: 12);
+        RunWindow(pipeline, _midnight.AddHours(20), HourlyTick.Instance, expectedSends: 12);
+        RunWindow(pipeline, _midnight.AddHours(21), HourlyTick.Instance, expectedSends: 12);
+        Assert.Empty(RunWindow(pipeline, _midnight.AddHours(22), HourlyTick.Instance));
+
+        var nextDay = RunWindow(pipeline, _midnight.AddDays(1), HourlyTick.Instance, expectedSends: 12);
+        Assert.Equal(12, nextDay.Count);
+        Assert.Equal(12, Status(pipeline).Spent);
+    }
+
+    [Fact]
+    public void Bad_input_should_be_dead_lettered_without_spending_a_token()
+    {
+        PublishDay(20, seed: 1);
+        _queue.Publish(Mails.Utf8("[1,2,3]"), 255);
+        _queue.Publish(Mails.Utf8("{\"template\": 7"), 254);
+        _queue.Publish(Mails.Body(999, _midnight.AddDays(-1)), 253);
+        var pipeline = Start();
+        var sent = RunWindow(pipeline, _midnight.AddHours(8), HourlyTick.Instance, expectedSends: 12);
+
+        Assert.Equal(12, sent.Count);
+        Assert.Equal(["not_an_object", "invalid_json", "expired"], _queue.DeadLetters.Select(d => d.Reason));
+        AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_dead_letters_total", "reason=\"expired\"")), TimeSpan.FromSeconds(3));
+        Assert.Equal(12, Status(pipeline).Spent);
+    }
+}

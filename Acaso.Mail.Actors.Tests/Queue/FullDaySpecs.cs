@@ -58,10 +58,10 @@ public sealed class FullDaySpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Tes
         pipeline.Keeper.Tell(tick);
         if (expectedSends is { } expected)
         {
-            AwaitCondition(() => _brevo.Delivered.Count == before + expected, TimeSpan.FromSeconds(20));
+            AwaitCondition(() => _brevo.Delivered.Count == before + expected, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(10));
         }
 
-        AwaitCondition(() => Status(pipeline).InFlight == 0 && _queue.Unacked == 0, TimeSpan.FromSeconds(20));
+        AwaitCondition(() => Status(pipeline).InFlight == 0 && _queue.Unacked == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(10));
         // Give an over-eager reader the chance to send one too many before the window is judged.
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         return _brevo.Delivered.Skip(before).Select(m => _priorityOf[Mails.IndexOf(m)]).ToList();

@@ -1,0 +1,219 @@
+using System.Text;
+using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Tests.Support;
+using Akka.Actor;
+using Microsoft.Extensions.Logging.Abstractions;
+using static Acaso.Mail.Actors.Budget.BudgetProtocol;
+
+namespace Acaso.Mail.Actors.Tests.Queue;
+
+/// <summary>
+/// The reader, keeper and senders against a real RabbitMQ queue declared as the contract says, sending to the
+/// Brevo stand-in over HTTP. Ticks are sent by the test.
+/// </summary>
+public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
+{
+    private readonly QueueSettings _queue = RabbitBroker.NewQueue("reader");
+    private readonly Dictionary<int, byte> _priorityOf = [];
+    private readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
+    private BrevoStandIn _brevo = null!;
+    private HttpClient _http = null!;
+    private MailPublisher _publisher = null!;
+
+    public async Task InitializeAsync()
+    {
+        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
+        _http = new HttpClient();
+        _publisher = await RabbitBroker.PublisherAsync(_queue);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _publisher.DisposeAsync();
+        _http.Dispose();
+        await _brevo.DisposeAsync();
+        await RabbitBroker.DeleteAsync(_queue);
+    }
+
+    private TestPipeline Start(int perHour = 12, int retries = 3) =>
+        TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(_brevo.BaseUrl, retries: retries), TestPipeline.Budget(300, perHour), _http);
+
+    private async Task PublishAsync(int index, byte priority)
+    {
+        _priorityOf[index] = priority;
+        await _publisher.PublishAsync(Mails.Body(index, _now.AddDays(3)), priority);
+    }
+
+    private void AwaitSettled(TestPipeline pipeline) =>
+        AwaitCondition(() => pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result.InFlight == 0,
+            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+
+    private void AwaitDelivered(int count) =>
+        AwaitCondition(() => _brevo.Delivered.Count >= count, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+
+    [Fact]
+    public async Task QueueReader_should_send_exactly_the_12_most_urgent_of_200_and_then_later_urgent_mail_first()
+    {
+        var random = new Random(42);
+        for (var i = 0; i < 200; i++)
+        {
+            await PublishAsync(i, (byte)random.Next(1, 201));
+        }
+
+        var pipeline = Start();
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(12);
+        AwaitSettled(pipeline);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        var first = _brevo.Delivered.Select(m => _priorityOf[Mails.IndexOf(m)]).OrderByDescending(p => p).ToList();
+        Assert.Equal(_priorityOf.Values.OrderByDescending(p => p).Take(12), first);
+        Assert.Equal(188u, await RabbitBroker.ReadyAsync(_queue.Name));
+
+        for (var i = 200; i < 205; i++)
+        {
+            await PublishAsync(i, 250);
+        }
+
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(24);
+        AwaitSettled(pipeline);
+        var second = _brevo.Delivered.Skip(12).Select(Mails.IndexOf).ToList();
+        Assert.Equal(12, second.Count);
+        Assert.Equal([200, 201, 202, 203, 204], second.Take(5).Order());
+        Assert.Equal(_priorityOf.Where(kv => kv.Key < 200).Select(kv => kv.Value).OrderByDescending(p => p).Skip(12).Take(7),
+            second.Skip(5).Select(i => _priorityOf[i]).OrderByDescending(p => p));
+    }
+
+    [Fact]
+    public async Task QueueReader_should_dead_letter_bad_input_with_its_reason_and_serve_the_next_message_in_the_window()
+    {
+        await _publisher.PublishAsync(Encoding.UTF8.GetBytes("{\"template\": 7"), 200);
+        await _publisher.PublishAsync(new byte[] { 0x7B, 0xC3, 0x28, 0x7D }, 199);
+        await PublishAsync(1, 100);
+        await PublishAsync(2, 90);
+
+        var pipeline = Start(perHour: 2);
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(2);
+        AwaitSettled(pipeline);
+
+        Assert.Equal([1, 2], _brevo.Delivered.Select(Mails.IndexOf).Order());
+        var dead = await RabbitBroker.DrainAsync(_queue.DeadLetterQueue);
+        Assert.Equal(2, dead.Count);
+        Assert.Equal("invalid_json", Encoding.UTF8.GetString((byte[])dead[0].BasicProperties.Headers!["x-acaso-reason"]!));
+        Assert.Equal("not_utf8", Encoding.UTF8.GetString((byte[])dead[1].BasicProperties.Headers!["x-acaso-reason"]!));
+        Assert.False(string.IsNullOrEmpty(Encoding.UTF8.GetString((byte[])dead[0].BasicProperties.Headers!["x-acaso-detail"]!)));
+        Assert.Equal("{\"template\": 7", Encoding.UTF8.GetString(dead[0].Body.Span));
+        Assert.Equal(200, dead[0].BasicProperties.Priority);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        AwaitAssert(() => Assert.Equal(2, pipeline.Sample("mail_dead_letters_total", "reason=\"invalid_json\"") + pipeline.Sample("mail_dead_letters_total", "reason=\"not_utf8\"")));
+    }
+
+    [Fact]
+    public async Task MailSender_should_retry_a_500_and_send()
+    {
+        await PublishAsync(1, 100);
+        _brevo.Script(new ScriptedAnswer(500, "internal_error"), new ScriptedAnswer(503, "unavailable"));
+        var pipeline = Start();
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(1);
+        AwaitSettled(pipeline);
+        Assert.Equal(3, _brevo.Requests);
+        AwaitAssert(() => Assert.Equal(2, pipeline.Sample("mail_send_retries_total", "reason=\"server_error\"")));
+        AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mails_sent_total")));
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+    }
+
+    [Fact]
+    public async Task MailSender_should_wait_for_the_rate_limit_reset_on_429()
+    {
+        await PublishAsync(1, 100);
+        _brevo.Script(new ScriptedAnswer(429, "too_many_requests", RateLimitReset: 2));
+        var pipeline = Start();
+        var started = DateTimeOffset.UtcNow;
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(1);
+        // A lower bound only: the retry must not come before Brevo's reset (a slow machine only makes it later).
+        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(1.9), "the retry came before x-sib-ratelimit-reset");
+        Assert.Equal(2, _brevo.Requests);
+        AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_send_retries_total", "reason=\"rate_limited\"")));
+    }
+
+    [Fact]
+    public async Task MailSender_should_dead_letter_a_400_with_Brevos_code_and_go_on()
+    {
+        await PublishAsync(1, 100);
+        await PublishAsync(2, 90);
+        _brevo.Script(new ScriptedAnswer(400, "invalid_parameter"));
+        var pipeline = Start(perHour: 1);
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(1);
+        AwaitSettled(pipeline);
+
+        Assert.Equal([2], _brevo.Delivered.Select(Mails.IndexOf));
+        var dead = Assert.Single(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal("brevo_invalid_parameter", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
+        AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mails_fails_total")));
+    }
+
+    [Fact]
+    public async Task MailSender_should_count_a_duplicate_idempotency_key_as_sent_and_mail_once()
+    {
+        // The same message twice (as after a crash between send and ack): the same key, one mail.
+        await PublishAsync(1, 100);
+        await PublishAsync(1, 100);
+        var pipeline = Start(perHour: 2);
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitCondition(() => _brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitSettled(pipeline);
+
+        Assert.Single(_brevo.Delivered);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        AwaitAssert(() => Assert.Equal(2, pipeline.Sample("mails_sent_total")));
+    }
+
+    [Fact]
+    public async Task A_mail_whose_retries_are_exhausted_should_stay_queued_at_its_priority_for_a_later_window()
+    {
+        await PublishAsync(1, 150);
+        await PublishAsync(2, 90);
+        _brevo.Script(Enumerable.Repeat(new ScriptedAnswer(502, "bad_gateway"), 3).ToArray());
+        var pipeline = Start(perHour: 1, retries: 2);
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitCondition(() => _brevo.Requests == 3, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitSettled(pipeline);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+
+        Assert.Empty(_brevo.Delivered);
+        Assert.Equal(2u, await RabbitBroker.ReadyAsync(_queue.Name));
+        AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_send_failures_total", "reason=\"server_error\"", "requeued=\"true\"")));
+
+        // The next window: Brevo is back, and the requeued mail is still the most urgent.
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(1);
+        AwaitSettled(pipeline);
+        Assert.Equal([1], _brevo.Delivered.Select(Mails.IndexOf));
+        Assert.Equal(1u, await RabbitBroker.ReadyAsync(_queue.Name));
+    }
+
+    [Fact]
+    public async Task A_rejected_api_key_should_keep_the_mail_queued_not_dead_lettered()
+    {
+        await PublishAsync(1, 100);
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(_brevo.BaseUrl, key: "xkeysib-revoked"), TestPipeline.Budget(), _http);
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitCondition(() => _brevo.Requests == 1, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitSettled(pipeline);
+
+        Assert.Equal(1u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Empty(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        var status = await pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance);
+        Assert.Equal(0, status.Spent);
+    }
+}

@@ -27,10 +27,10 @@ public sealed class BudgetKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfig
         await _brevo.DisposeAsync();
     }
 
-    private IActorRef Keeper(int dailyLimit = 300, int perHour = 12, string key = "xkeysib-test")
+    private IActorRef Keeper(int dailyLimit = 300, int perHour = 12, string key = "xkeysib-test", IBudgetStore? store = null)
     {
         var keeper = Sys.ActorOf(BudgetKeeperActor.Props(TestPipeline.Budget(dailyLimit, perHour),
-            new BrevoClient(_http, TestPipeline.BrevoAt(_brevo.BaseUrl, key))));
+            new BrevoClient(_http, TestPipeline.BrevoAt(_brevo.BaseUrl, key)), store));
         keeper.Tell(new Subscribe(TestActor));
         return keeper;
     }
@@ -164,5 +164,38 @@ public sealed class BudgetKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfig
         var next = ExpectMsg<WindowOpened>();
         Assert.Equal(12, next.Tokens);
         Assert.Equal(DateOnly.FromDateTime(_midnight.DateTime).AddDays(1), next.Day);
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_go_on_from_the_count_it_stored_before_a_restart()
+    {
+        var dir = Directory.CreateTempSubdirectory("acaso-budget-").FullName;
+        try
+        {
+            var first = Keeper(dailyLimit: 10, perHour: 12, store: new SqliteBudgetStore(dir));
+            first.Tell(HourlyTick.Instance);
+            Assert.Equal(6, Spend(first, ExpectMsg<WindowOpened>(), 6));
+            Sys.Stop(first);
+
+            var second = Keeper(dailyLimit: 10, perHour: 12, store: new SqliteBudgetStore(dir));
+            second.Tell(HourlyTick.Instance);
+            Assert.Equal(4, ExpectMsg<WindowOpened>().Tokens);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_count_what_Brevo_says_was_charged_when_it_remembers_less()
+    {
+        _brevo.Credits = 294;
+        var keeper = Keeper();
+        AwaitAssert(() =>
+        {
+            keeper.Tell(GetStatus.Instance, TestActor);
+            Assert.Equal(6, FishForMessage<BudgetStatus>(_ => true).Spent);
+        });
     }
 }

@@ -202,6 +202,44 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_message_without_a_priority_should_be_dead_lettered_as_invalid_priority()
+    {
+        // No priority sorts last (as 0), after every mail the producer sent.
+        await _publisher.PublishAsync(Mails.Body(7, _now.AddDays(2)), priority: null);
+        await PublishAsync(1, 10);
+        var pipeline = Start(perHour: 2);
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(1);
+        AwaitCondition(() => RabbitBroker.ReadyAsync(_queue.DeadLetterQueue).Result == 1, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal([1], _brevo.Delivered.Select(Mails.IndexOf));
+        var dead = Assert.Single(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal("invalid_priority", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
+    }
+
+    [Fact]
+    public async Task A_mail_Brevo_keeps_failing_on_should_be_dead_lettered_as_transient_exhausted_after_the_set_windows()
+    {
+        await PublishAsync(1, 100);
+        _brevo.Script(Enumerable.Repeat(new ScriptedAnswer(500, "internal_error"), 4).ToArray());
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(_brevo.BaseUrl, retries: 1), TestPipeline.Budget(), _http, maxFailedWindows: 2);
+
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitCondition(() => _brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitSettled(pipeline);
+        Assert.Equal(1u, await RabbitBroker.ReadyAsync(_queue.Name));
+
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitCondition(() => _brevo.Requests == 4, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitSettled(pipeline);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        var dead = Assert.Single(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal("transient_exhausted", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
+        Assert.Equal(100, dead.BasicProperties.Priority);
+    }
+
+    [Fact]
     public async Task A_rejected_api_key_should_keep_the_mail_queued_not_dead_lettered()
     {
         await PublishAsync(1, 100);

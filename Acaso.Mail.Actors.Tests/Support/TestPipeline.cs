@@ -21,17 +21,17 @@ public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
 
     /// <summary>Starts keeper, senders, reader and metrics in <paramref name="system"/>.</summary>
     public static TestPipeline Start(ActorSystem system, Func<IMailQueue> queue, BrevoSettings brevo, BudgetSettings budget,
-        HttpClient http, TimeSpan? pollInterval = null, ParserOptions? contract = null)
+        HttpClient http, TimeSpan? pollInterval = null, ParserOptions? contract = null, int maxFailedWindows = 24, IBudgetStore? store = null)
     {
         var client = new BrevoClient(http, brevo);
         var resilience = new BrevoResilience(client, brevo);
         resilience.Retrying += reason => system.EventStream.Publish(new MailEvents.SendRetried(reason));
         var metrics = new MailMetrics(Prometheus.Metrics.NewCustomRegistry());
         system.ActorOf(MetricsActor.Props(metrics, new ServiceHealth()));
-        var keeper = system.ActorOf(BudgetKeeperActor.Props(budget, client));
+        var keeper = system.ActorOf(BudgetKeeperActor.Props(budget, client, store));
         var senders = system.ActorOf(MailSendersActor.Props(resilience, 4));
         var reader = system.ActorOf(QueueReaderActor.Props(queue, keeper, senders,
-            new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200))));
+            new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200), maxFailedWindows)));
         return new TestPipeline(keeper, senders, reader, metrics, resilience);
     }
 

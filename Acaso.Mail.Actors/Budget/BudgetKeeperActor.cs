@@ -10,13 +10,15 @@ namespace Acaso.Mail.Actors.Budget;
 /// <summary>
 /// Keeps the day's budget and is its only authority. Ticks open windows of tokens; the reader reserves a token
 /// before each send and settles it after. It never lets the day spend past its limit: charged tokens and tokens in
-/// flight both count. A new day (midnight in the configured zone, read from the actor system's scheduler clock)
-/// resets the count.
+/// flight both count. Today's charged count is written to an <see cref="IBudgetStore"/> at every charge and read
+/// back at start, then cross-checked with Brevo's remaining credits, so a restart cannot spend the day twice. A new
+/// day (midnight in the configured zone, read from the actor system's scheduler clock) resets the count.
 /// </summary>
 public sealed class BudgetKeeperActor : ReceiveActor
 {
     private readonly BudgetSettings _settings;
     private readonly IBrevoClient _brevo;
+    private readonly IBudgetStore _store;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef _reader = ActorRefs.Nobody;
     private DateOnly _day;
@@ -27,23 +29,56 @@ public sealed class BudgetKeeperActor : ReceiveActor
     private int _windowUsed;
 
     /// <summary>Creates the keeper; <paramref name="brevo"/> answers the end-of-day credit question.</summary>
-    public BudgetKeeperActor(BudgetSettings settings, IBrevoClient brevo)
+    public BudgetKeeperActor(BudgetSettings settings, IBrevoClient brevo, IBudgetStore store)
     {
         _settings = settings;
         _brevo = brevo;
+        _store = store;
         _day = Today();
+        _spent = store.LoadSpent(_day);
         Receive<Subscribe>(Handle);
         Receive<HourlyTick>(_ => Handle());
         Receive<EndOfDayTick>(_ => HandleEndOfDay());
         Receive<CreditsRead>(Handle);
+        Receive<CreditsAtStart>(Handle);
         Receive<Reserve>(Handle);
         Receive<Settle>(Handle);
         Receive<GetStatus>(_ => Sender.Tell(Status()));
     }
 
     /// <summary>Props for the keeper.</summary>
-    public static Props Props(BudgetSettings settings, IBrevoClient brevo) =>
-        Akka.Actor.Props.Create(() => new BudgetKeeperActor(settings, brevo));
+    public static Props Props(BudgetSettings settings, IBrevoClient brevo, IBudgetStore? store = null) =>
+        Akka.Actor.Props.Create(() => new BudgetKeeperActor(settings, brevo, store ?? new InMemoryBudgetStore()));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        if (_spent > 0)
+        {
+            _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", _spent, _day);
+        }
+
+        var day = _day;
+        _brevo.GetRemainingCreditsAsync(CancellationToken.None)
+            .ContinueWith(t => new CreditsAtStart(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
+            .PipeTo(Self);
+    }
+
+    private void Handle(CreditsAtStart read)
+    {
+        RollDay();
+        if (read.Day != _day || read.Credits is not { } credits || credits >= _settings.DailyLimit - _spent)
+        {
+            return;
+        }
+
+        // Brevo has charged more today than this service remembers (a lost state dir, another sender): Brevo wins.
+        var charged = _settings.DailyLimit - credits;
+        _log.Info("Brevo reports {Credits} credits left: counting {Charged} charged today instead of {Spent}", credits, charged, _spent);
+        _spent = charged;
+        _store.SaveSpent(_day, _spent);
+        Publish();
+    }
 
     private void Handle(Subscribe subscribe)
     {
@@ -116,6 +151,7 @@ public sealed class BudgetKeeperActor : ReceiveActor
         if (settle.Charged)
         {
             _spent++;
+            _store.SaveSpent(_day, _spent);
         }
         else if (settle.Window == _window)
         {
@@ -149,7 +185,7 @@ public sealed class BudgetKeeperActor : ReceiveActor
 
         _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", today, _spent, _day);
         _day = today;
-        _spent = 0;
+        _spent = _store.LoadSpent(today);
     }
 
     private DateOnly Today() =>
@@ -163,6 +199,9 @@ public sealed class BudgetKeeperActor : ReceiveActor
 
     /// <summary>Brevo's answer to the end-of-day credit question.</summary>
     private sealed record CreditsRead(DateOnly Day, int? Credits);
+
+    /// <summary>Brevo's credits at start, to cross-check the stored count.</summary>
+    private sealed record CreditsAtStart(DateOnly Day, int? Credits);
 }
 
 /// <summary>Registers the BudgetKeeper (and, when asked, the Quartz tick scheduler that drives it).</summary>
@@ -170,10 +209,10 @@ public static class BudgetKeeperActorHostingExtensions
 {
     /// <summary>Starts the BudgetKeeper and registers it in the <c>ActorRegistry</c>.</summary>
     public static AkkaConfigurationBuilder AddBudgetKeeperActor(this AkkaConfigurationBuilder builder,
-        BudgetSettings settings, IBrevoClient brevo, bool scheduleTicks = true) =>
+        BudgetSettings settings, IBrevoClient brevo, IBudgetStore store, bool scheduleTicks = true) =>
         builder.WithActors((system, registry) =>
         {
-            var keeper = system.ActorOf(BudgetKeeperActor.Props(settings, brevo), "budget-keeper");
+            var keeper = system.ActorOf(BudgetKeeperActor.Props(settings, brevo, store), "budget-keeper");
             registry.Register<BudgetKeeperActor>(keeper);
             if (scheduleTicks)
             {

@@ -44,9 +44,16 @@ public static class RejectReasons
     public const string TooDeep = "too_deep";
     public const string Expired = "expired";
 
+    /// <summary>The message carried no AMQP priority, or 0: the producer always sets 1..255.</summary>
+    public const string InvalidPriority = "invalid_priority";
+
+    /// <summary>Brevo kept failing on this mail for <c>MAIL_MAX_FAILED_WINDOWS</c> windows in a row.</summary>
+    public const string TransientExhausted = "transient_exhausted";
+
     /// <summary>Every code, for documentation and metrics pre-registration.</summary>
     public static readonly IReadOnlyList<string> All =
-        [InvalidJson, NotAnObject, MissingField, WrongType, UnknownTemplate, InvalidEmail, InvalidDatetime, TooLarge, NotUtf8, TooDeep, Expired];
+        [InvalidJson, NotAnObject, MissingField, WrongType, UnknownTemplate, InvalidEmail, InvalidDatetime, TooLarge, NotUtf8, TooDeep, Expired,
+            InvalidPriority, TransientExhausted];
 }
 
 /// <summary>The parse result: either a request or a rejection.</summary>

@@ -62,10 +62,10 @@ public static class MailServiceHost
                     l.AddLoggerFactory(loggerFactory);
                 })
                 .AddMetricsActor(metrics, health)
-                .AddBudgetKeeperActor(settings.Budget, sp.GetRequiredService<IBrevoClient>())
+                .AddBudgetKeeperActor(settings.Budget, sp.GetRequiredService<IBrevoClient>(), new SqliteBudgetStore(settings.StateDir))
                 .AddMailSendersActor(sp.GetRequiredService<BrevoResilience>(), settings.SendParallelism)
                 .AddQueueReaderActor(() => new RabbitMailQueue(settings.Queue, loggerFactory.CreateLogger<RabbitMailQueue>()),
-                    new ReaderSettings(settings.Contract, settings.Render, settings.Queue.PollInterval))
+                    new ReaderSettings(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows))
                 .AddStartup((system, actors) =>
                 {
                     var reader = actors.Get<QueueReaderActor>();

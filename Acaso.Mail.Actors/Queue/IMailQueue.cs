@@ -6,7 +6,8 @@ namespace Acaso.Mail.Actors.Queue;
 /// <param name="Priority">The AMQP priority property (0 when absent).</param>
 /// <param name="Redelivered">True when the broker delivered it before (after a requeue or a crash).</param>
 /// <param name="Remaining">How many messages the broker still held when this one was taken.</param>
-public sealed record QueueMessage(ulong DeliveryTag, byte[] Body, byte Priority, bool Redelivered, uint Remaining);
+/// <param name="HasPriority">False when the message carried no priority property at all.</param>
+public sealed record QueueMessage(ulong DeliveryTag, byte[] Body, byte Priority, bool Redelivered, uint Remaining, bool HasPriority = true);
 
 /// <summary>
 /// The queue as the reader sees it: take one message (basic.get, never a prefetch, so the broker's priority

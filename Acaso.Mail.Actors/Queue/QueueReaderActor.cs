@@ -15,7 +15,8 @@ namespace Acaso.Mail.Actors.Queue;
 /// <param name="Contract">Parser limits and expiry grace.</param>
 /// <param name="Render">The zone dates are shown in, and sandbox mode.</param>
 /// <param name="PollInterval">How soon an empty or unreachable queue is asked again while tokens remain.</param>
-public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render, TimeSpan PollInterval);
+/// <param name="MaxFailedWindows">After this many windows in a row in which Brevo kept failing on a mail, it is dead-lettered as <c>transient_exhausted</c>.</param>
+public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render, TimeSpan PollInterval, int MaxFailedWindows = 24);
 
 /// <summary>
 /// Owns the queue connection and the Akka.Streams graph that takes from it, materialised in <see cref="PreStart"/>
@@ -36,6 +37,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<ulong, InFlight> _inFlight = [];
     private readonly List<IActorRef> _drainWaiters = [];
+    // Windows in which Brevo kept failing, by idempotency key. Kept in memory: a restart gives a mail a fresh count.
+    private readonly Dictionary<Guid, int> _failedWindows = [];
     private IMailQueue _queue = null!;
     private IQueueDemand _demand = null!;
     private bool _taking;
@@ -121,7 +124,10 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         var message = taken.Message;
         var window = _window;
         Context.System.EventStream.Publish(new MailEvents.Taken(message.Priority, message.Redelivered));
-        var parsed = MailRequestParser.Parse(message.Body, message.Priority, Context.System.Scheduler.Now, _settings.Contract);
+        var parsed = message.HasPriority && message.Priority > 0
+            ? MailRequestParser.Parse(message.Body, message.Priority, Context.System.Scheduler.Now, _settings.Contract)
+            : ParseResult.Reject(RejectReasons.InvalidPriority,
+                message.HasPriority ? "priority 0: the producer always sets 1..255" : "no priority property: the producer always sets 1..255");
         if (parsed.Request is not { } request)
         {
             var rejection = parsed.Rejection!;
@@ -189,6 +195,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         switch (completed.Outcome)
         {
             case Sent sent:
+                _failedWindows.Remove(request.IdempotencyKey);
                 _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: true));
                 events.Publish(new MailEvents.Sent(request.Template, request.Priority, completed.Elapsed, completed.Attempts, sent.WasDuplicate));
                 Settle(mail.Message, Disposition.Ack, "sent", "", returnToken: false);
@@ -212,15 +219,32 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
                     _ => "unknown",
                 };
                 _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: completed.MayHaveCharged));
-                _log.Warning("A mail of priority {Priority} could not be sent ({Reason}) after {Attempts} attempts: it stays queued for a later window",
-                    request.Priority, reason, completed.Attempts);
-                events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, reason, Requeued: true));
                 if (mail.Window == _window)
                 {
                     _permits = 0;
                 }
 
-                Settle(mail.Message, Disposition.Requeue, reason, "", returnToken: false);
+                // Only Brevo's own failures count against the mail; an account problem is not the mail's fault.
+                var failed = completed.Outcome is TransientFailure
+                    ? _failedWindows[request.IdempotencyKey] = _failedWindows.GetValueOrDefault(request.IdempotencyKey) + 1
+                    : 0;
+                var exhausted = failed > 0 && failed >= _settings.MaxFailedWindows;
+                events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, reason, Requeued: !exhausted));
+                if (exhausted)
+                {
+                    _failedWindows.Remove(request.IdempotencyKey);
+                    _log.Warning("Brevo failed on a mail of priority {Priority} in {Windows} windows in a row ({Reason}): dead-lettering it",
+                        request.Priority, failed, reason);
+                    Settle(mail.Message, Disposition.DeadLetter, RejectReasons.TransientExhausted,
+                        $"Brevo failed on it in {failed} windows in a row; last: {reason}", returnToken: false);
+                }
+                else
+                {
+                    _log.Warning("A mail of priority {Priority} could not be sent ({Reason}) after {Attempts} attempts: it stays queued for a later window",
+                        request.Priority, reason, completed.Attempts);
+                    Settle(mail.Message, Disposition.Requeue, reason, "", returnToken: false);
+                }
+
                 break;
         }
     }

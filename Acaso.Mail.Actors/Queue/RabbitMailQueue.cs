@@ -58,7 +58,7 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
 
             _unacked[result.DeliveryTag] = result;
             return new QueueMessage(result.DeliveryTag, result.Body.ToArray(), result.BasicProperties.Priority,
-                result.Redelivered, result.MessageCount);
+                result.Redelivered, result.MessageCount, result.BasicProperties.IsPriorityPresent());
         }
         finally
         {

@@ -8,7 +8,8 @@ namespace Acaso.Mail.Actors.Settings;
 /// <param name="Durable">Whether the queue is declared durable (the contract: false).</param>
 /// <param name="MaxPriority">The queue's <c>x-max-priority</c> (the contract: 255).</param>
 /// <param name="PollInterval">How often a reader holding tokens looks again at an empty queue.</param>
-public sealed record QueueSettings(Uri Url, string Name, bool Durable, int MaxPriority, TimeSpan PollInterval)
+/// <param name="MaxFailedWindows">Windows in a row Brevo may fail on a mail before it is dead-lettered (<c>MAIL_MAX_FAILED_WINDOWS</c>).</param>
+public sealed record QueueSettings(Uri Url, string Name, bool Durable, int MaxPriority, TimeSpan PollInterval, int MaxFailedWindows = 24)
 {
     /// <summary>The durable queue where refused and permanently failed mail is kept with its reason.</summary>
     public string DeadLetterQueue => Name + ".dead-letters";

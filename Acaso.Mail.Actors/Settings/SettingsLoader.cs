@@ -22,6 +22,7 @@ public static class SettingsLoader
         ["MAIL_QUEUE_NAME"] = "queue.name",
         ["MAIL_QUEUE_DURABLE"] = "queue.durable",
         ["MAIL_QUEUE_MAX_PRIORITY"] = "queue.max-priority",
+        ["MAIL_MAX_FAILED_WINDOWS"] = "queue.max-failed-windows",
         ["SENDINBLUE_URL"] = "brevo.url",
         ["SENDINBLUE_API_KEY"] = "brevo.api-key",
         ["MAIL_BREVO_SANDBOX"] = "brevo.sandbox",
@@ -84,7 +85,8 @@ public static class SettingsLoader
             var zone = Zone("budget.timezone");
             var queueUrl = Url("queue.url", "amqp", "amqps");
             var queue = new QueueSettings(queueUrl, NonEmpty("queue.name"), Bool("queue.durable"),
-                Int("queue.max-priority", 1, 255), Duration("queue.poll-interval", TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)));
+                Int("queue.max-priority", 1, 255), Duration("queue.poll-interval", TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
+                Int("queue.max-failed-windows", 1, 100_000));
             var brevo = new BrevoSettings(
                 Url("brevo.url", "http", "https"),
                 new Secret(config.GetString("brevo.api-key") ?? ""),

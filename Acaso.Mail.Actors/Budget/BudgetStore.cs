@@ -1,0 +1,71 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Acaso.Mail.Actors.Budget;
+
+/// <summary>Where the BudgetKeeper keeps today's count of charged mails, so a restart cannot spend it twice.</summary>
+public interface IBudgetStore
+{
+    /// <summary>Mails charged on <paramref name="day"/>, 0 when none were recorded.</summary>
+    int LoadSpent(DateOnly day);
+
+    /// <summary>Records that <paramref name="spent"/> mails were charged on <paramref name="day"/>.</summary>
+    void SaveSpent(DateOnly day, int spent);
+}
+
+/// <summary>A store that forgets on restart: for the simulator and the specs that do not restart.</summary>
+public sealed class InMemoryBudgetStore : IBudgetStore
+{
+    private readonly Dictionary<DateOnly, int> _days = [];
+
+    /// <inheritdoc />
+    public int LoadSpent(DateOnly day) { lock (_days) { return _days.GetValueOrDefault(day); } }
+
+    /// <inheritdoc />
+    public void SaveSpent(DateOnly day, int spent) { lock (_days) { _days[day] = spent; } }
+}
+
+/// <summary>One small SQLite table under <c>MAIL_STATE_DIR</c>: a row a day, the day's charged count.</summary>
+public sealed class SqliteBudgetStore : IBudgetStore
+{
+    private readonly string _connectionString;
+
+    /// <summary>Opens (creating when missing) <c>budget.db</c> in <paramref name="stateDir"/>.</summary>
+    public SqliteBudgetStore(string stateDir)
+    {
+        Directory.CreateDirectory(stateDir);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(stateDir, "budget.db") }.ToString();
+        using var connection = Open();
+        using var create = connection.CreateCommand();
+        create.CommandText = "CREATE TABLE IF NOT EXISTS spent_per_day (day TEXT PRIMARY KEY, spent INTEGER NOT NULL)";
+        create.ExecuteNonQuery();
+    }
+
+    /// <inheritdoc />
+    public int LoadSpent(DateOnly day)
+    {
+        using var connection = Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT spent FROM spent_per_day WHERE day = $day";
+        query.Parameters.AddWithValue("$day", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        return query.ExecuteScalar() is long spent ? (int)spent : 0;
+    }
+
+    /// <inheritdoc />
+    public void SaveSpent(DateOnly day, int spent)
+    {
+        using var connection = Open();
+        using var upsert = connection.CreateCommand();
+        upsert.CommandText = "INSERT INTO spent_per_day (day, spent) VALUES ($day, $spent) ON CONFLICT(day) DO UPDATE SET spent = excluded.spent";
+        upsert.Parameters.AddWithValue("$day", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        upsert.Parameters.AddWithValue("$spent", spent);
+        upsert.ExecuteNonQuery();
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+}

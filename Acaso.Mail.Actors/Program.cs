@@ -30,6 +30,8 @@ public static class Program
                 return PreviewCommand.Run(rest, Console.OpenStandardInput(), Console.Out, Console.Error, settings);
             case "publish":
                 return await PublishCommand.RunAsync(rest, settings, Console.Out, Console.Error).ConfigureAwait(false);
+            case "dead-letters":
+                return await DeadLettersCommand.RunAsync(rest, settings, Console.Out, Console.Error).ConfigureAwait(false);
             case "help" or "--help" or "-h":
                 Console.WriteLine(Usage);
                 return 0;
@@ -45,5 +47,9 @@ public static class Program
           preview [--priority N] [--now ISO-8601] < body.json
                                       print the Brevo request a message body becomes, or why it is refused
           publish -n N [--seed S]     publish N random mail requests as Acaso's producer does
+          dead-letters list [--latest N]
+                                      counts by reason and the latest dead letters
+          dead-letters replay [--reason R] [--limit N]
+                                      move dead letters back to the queue, with their priority and body
         """;
 }

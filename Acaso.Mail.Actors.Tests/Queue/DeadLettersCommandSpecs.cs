@@ -1,0 +1,81 @@
+using System.Text;
+using Acaso.Mail.Actors.Cli;
+using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Acaso.Mail.Actors.Tests.Queue;
+
+/// <summary>The operator's dead-letter tools against the real broker.</summary>
+public sealed class DeadLettersCommandSpecs : IAsyncLifetime
+{
+    private readonly QueueSettings _queue = RabbitBroker.NewQueue("dlq");
+    private RabbitMailQueue _mailQueue = null!;
+
+    public async Task InitializeAsync()
+    {
+        await (await RabbitBroker.ConnectAsync()).DisposeAsync();
+        _mailQueue = new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance);
+        await using var publisher = await RabbitBroker.PublisherAsync(_queue);
+        await publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(-1)), 201);
+        await publisher.PublishAsync(Mails.Utf8("not json"), 150);
+        await publisher.PublishAsync(Mails.Body(2, DateTimeOffset.UtcNow.AddDays(-2), MailTemplate.NotifySubscribedUsersMentoringCanceled), 202);
+
+        // Dead-letter them the way the reader does, in the order it takes them (202, 201, 150).
+        foreach (var (reason, detail) in new[] { ("expired", "passed"), ("expired", "passed"), ("invalid_json", "bad") })
+        {
+            var message = (await _mailQueue.TakeAsync())!;
+            await _mailQueue.DeadLetterAsync(message, reason, detail);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _mailQueue.DisposeAsync();
+        await RabbitBroker.DeleteAsync(_queue);
+    }
+
+    private MailSettings Settings() =>
+        SettingsLoader.Load(_ => null) is var s ? s with { Queue = _queue } : throw new InvalidOperationException();
+
+    private async Task<(int Code, string Out)> RunAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var code = await DeadLettersCommand.RunAsync(args, Settings(), stdout, new StringWriter());
+        return (code, stdout.ToString());
+    }
+
+    [Fact]
+    public async Task List_should_count_by_reason_and_show_the_latest_entries_and_leave_them_in_place()
+    {
+        var (code, output) = await RunAsync("list");
+        Assert.Equal(0, code);
+        Assert.Contains("3 message(s)", output, StringComparison.Ordinal);
+        Assert.Contains("     2  expired", output, StringComparison.Ordinal);
+        Assert.Contains("     1  invalid_json", output, StringComparison.Ordinal);
+        Assert.Contains("mail-2@example.org", output, StringComparison.Ordinal);
+        Assert.Contains("      11", output, StringComparison.Ordinal);
+        Assert.Equal(3u, await RabbitBroker.ReadyAsync(_queue.DeadLetterQueue));
+    }
+
+    [Fact]
+    public async Task Replay_should_move_messages_of_a_reason_back_with_their_priority_and_body()
+    {
+        var (code, output) = await RunAsync("replay", "--reason", "expired", "--limit", "1");
+        Assert.Equal(0, code);
+        Assert.Contains("replayed 1 message(s)", output, StringComparison.Ordinal);
+        Assert.Equal(2u, await RabbitBroker.ReadyAsync(_queue.DeadLetterQueue));
+
+        var back = Assert.Single(await RabbitBroker.DrainAsync(_queue.Name));
+        Assert.Equal(202, back.BasicProperties.Priority);
+        Assert.Contains("mail-2@example.org", Encoding.UTF8.GetString(back.Body.Span), StringComparison.Ordinal);
+        Assert.Contains("\"template\":11", Encoding.UTF8.GetString(back.Body.Span), StringComparison.Ordinal);
+        Assert.True(back.BasicProperties.Headers is null || !back.BasicProperties.Headers.Keys.Any(k => k.StartsWith("x-acaso-", StringComparison.Ordinal)));
+
+        (_, output) = await RunAsync("replay");
+        Assert.Contains("replayed 2 message(s)", output, StringComparison.Ordinal);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.DeadLetterQueue));
+    }
+}

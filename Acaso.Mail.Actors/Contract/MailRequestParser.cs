@@ -229,7 +229,16 @@ public static class MailRequestParser
                 return null;
             }
 
-            return value.GetString();
+            try
+            {
+                return value.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                // Valid JSON, but an escape such as "\ud800" names half a character: no string can hold it.
+                Failure = ParseResult.Reject(RejectReasons.InvalidJson, $"{path} holds an unpaired UTF-16 surrogate escape");
+                return null;
+            }
         }
     }
 }

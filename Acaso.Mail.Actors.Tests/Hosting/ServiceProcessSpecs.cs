@@ -51,19 +51,19 @@ public sealed class ServiceProcessSpecs : IAsyncLifetime
         return await http.GetStringAsync(new Uri($"http://127.0.0.1:{_metricsPort}{path}"));
     }
 
-    private static double Sample(string metrics, string series) =>
+    internal static double Sample(string metrics, string series) =>
         metrics.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
             .Select(l => double.Parse(l[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture))
             .DefaultIfEmpty(0).First();
 
-    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    internal static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what, ServiceProcess? service = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"timed out waiting for {what}");
+                throw new TimeoutException($"timed out waiting for {what}" + (service is null ? "" : "; the service printed:\n" + service.Output));
             }
 
             await Task.Delay(100);
@@ -82,7 +82,7 @@ public sealed class ServiceProcessSpecs : IAsyncLifetime
 
         await using var service = ServiceProcess.Start(Environment(perHour: 3));
         await Eventually(async () => { try { return (await ScrapeAsync("/readyz")) == "ready"; } catch (HttpRequestException) { return false; } },
-            TimeSpan.FromSeconds(30), "the service to be ready\n" + service.Output);
+            TimeSpan.FromSeconds(30), "the service to be ready", service);
 
         // The first window (at most 5 s away) sends exactly the 3 most urgent.
         await Eventually(() => Task.FromResult(_brevo.Delivered.Count >= 3), TimeSpan.FromSeconds(20), "the first window");

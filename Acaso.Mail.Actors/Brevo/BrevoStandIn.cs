@@ -69,6 +69,9 @@ public sealed class BrevoStandIn : IAsyncDisposable
     /// <summary>Every <c>POST /smtp/email</c> that reached the stand-in, whatever it answered.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>How long every normal answer to <c>POST /smtp/email</c> takes (a real provider's latency).</summary>
+    public TimeSpan Latency { get; set; }
+
     /// <summary>The free plan's credits left today, as <c>GET /account</c> reports them.</summary>
     public int Credits
     {
@@ -139,6 +142,11 @@ public sealed class BrevoStandIn : IAsyncDisposable
             }
 
             return Error(scripted.Status, scripted.Code.Length > 0 ? scripted.Code : "scripted", "scripted answer");
+        }
+
+        if (Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(Latency, context.RequestAborted).ConfigureAwait(false);
         }
 
         if (string.IsNullOrEmpty(apiKey) || (_requiredApiKey is not null && apiKey != _requiredApiKey))

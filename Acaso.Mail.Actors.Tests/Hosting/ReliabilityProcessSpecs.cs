@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Tests.Support;
+using static Acaso.Mail.Actors.Tests.Hosting.ServiceProcessSpecs;
+
+namespace Acaso.Mail.Actors.Tests.Hosting;
+
+/// <summary>The built service as a process through crashes, restarts and a failing Brevo: nothing lost, nothing sent twice, nothing overspent.</summary>
+public sealed class ReliabilityProcessSpecs : IAsyncLifetime
+{
+    private const string ApiKey = "xkeysib-RELIABILITY-SECRET-51c7";
+    private readonly QueueSettings _queue = RabbitBroker.NewQueue("reliability");
+    private readonly int _metricsPort = ServiceProcess.FreePort();
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("acaso-mail-").FullName;
+    private BrevoStandIn _brevo = null!;
+    private MailPublisher _publisher = null!;
+
+    public async Task InitializeAsync()
+    {
+        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: ApiKey, credits: 1000);
+        _publisher = await RabbitBroker.PublisherAsync(_queue);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _publisher.DisposeAsync();
+        await _brevo.DisposeAsync();
+        await RabbitBroker.DeleteAsync(_queue);
+        Directory.Delete(_stateDir, recursive: true);
+    }
+
+    internal static Dictionary<string, string> Environment(QueueSettings queue, BrevoStandIn brevo, string apiKey, int metricsPort,
+        string stateDir, int perHour, int dailyLimit = 300) => new()
+    {
+        ["QUEUE_SERVICE_URL"] = RabbitBroker.Url.ToString(),
+        ["MAIL_QUEUE_NAME"] = queue.Name,
+        ["SENDINBLUE_URL"] = brevo.BaseUrl.ToString(),
+        ["SENDINBLUE_API_KEY"] = apiKey,
+        ["SENDINBLUE_MAILS_PER_HOUR"] = perHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MAIL_DAILY_LIMIT"] = dailyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MAIL_HOURLY_CRON"] = "0/2 * * * * ?",
+        ["MAIL_METRICS_PORT"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MAIL_STATE_DIR"] = stateDir,
+    };
+
+    private Dictionary<string, string> Environment(int perHour, int dailyLimit = 300) =>
+        Environment(_queue, _brevo, ApiKey, _metricsPort, _stateDir, perHour, dailyLimit);
+
+    private async Task PublishAsync(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await _publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(2)), (byte)(100 + i));
+        }
+    }
+
+    private async Task<string> ScrapeAsync(string path = "/")
+    {
+        using var http = new HttpClient();
+        return await http.GetStringAsync(new Uri($"http://127.0.0.1:{_metricsPort}{path}"));
+    }
+
+    [Fact]
+    public async Task A_kill_9_mid_window_then_a_restart_should_mail_every_message_exactly_once()
+    {
+        await PublishAsync(30);
+        _brevo.Latency = TimeSpan.FromMilliseconds(400);
+        await using (var first = ServiceProcess.Start(Environment(perHour: 10)))
+        {
+            await Eventually(() => Task.FromResult(_brevo.Delivered.Count >= 5), TimeSpan.FromSeconds(30), "the first sends", first);
+            first.KillHard();
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        var beforeRestart = _brevo.Delivered.Count;
+        Assert.True(beforeRestart < 30, "the crash came too late to test anything");
+        await using var second = ServiceProcess.Start(Environment(perHour: 10));
+        await Eventually(async () => _brevo.Delivered.Count == 30 && await RabbitBroker.ReadyAsync(_queue.Name) == 0,
+            TimeSpan.FromSeconds(60), "every mail", second);
+        await Task.Delay(2500);
+
+        var keys = _brevo.Delivered.Select(m => m.IdempotencyKey).ToList();
+        Assert.Equal(30, keys.Count);
+        Assert.Equal(30, keys.Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, 30), _brevo.Delivered.Select(Mails.IndexOf).Order());
+        Assert.Empty(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+    }
+
+    [Fact]
+    public async Task A_restart_mid_day_should_never_spend_the_day_twice()
+    {
+        await PublishAsync(20);
+        await using (var first = ServiceProcess.Start(Environment(perHour: 3, dailyLimit: 10)))
+        {
+            await Eventually(() => Task.FromResult(_brevo.Delivered.Count >= 6), TimeSpan.FromSeconds(30), "six sends", first);
+            first.Terminate();
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), first.Output);
+        }
+
+        var sentBefore = _brevo.Delivered.Count;
+        await using var second = ServiceProcess.Start(Environment(perHour: 3, dailyLimit: 10));
+        await Eventually(() => Task.FromResult(_brevo.Delivered.Count >= 10), TimeSpan.FromSeconds(30), "ten sends", second);
+        // Three more windows: none may send past the day's 10.
+        await Task.Delay(TimeSpan.FromSeconds(6.5));
+        Assert.InRange(sentBefore, 6, 9);
+        Assert.Equal(10, _brevo.Delivered.Count);
+        Assert.Equal(10u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Equal(0, Sample(await ScrapeAsync(), "mail_tokens_left_today"));
+    }
+
+    [Fact]
+    public async Task The_api_key_should_never_appear_in_logs_metrics_or_errors_while_Brevo_fails()
+    {
+        await PublishAsync(4);
+        _brevo.Script(
+            new ScriptedAnswer(500, "internal_error"), new ScriptedAnswer(401, "unauthorized"),
+            new ScriptedAnswer(429, "too_many_requests", RateLimitReset: 1), new ScriptedAnswer(400, "invalid_parameter"),
+            new ScriptedAnswer(503, "unavailable"), new ScriptedAnswer(502, "bad_gateway"));
+        var environment = Environment(perHour: 4);
+        await using var service = ServiceProcess.Start(environment);
+        // Four failures in a row open the circuit: the later windows wait instead of calling Brevo.
+        await Eventually(() => Task.FromResult(_brevo.Requests >= 4), TimeSpan.FromSeconds(40), "the failing sends", service);
+        await Task.Delay(2500);
+        var metrics = await ScrapeAsync("/metrics");
+        var ready = await new HttpClient().GetAsync(new Uri($"http://127.0.0.1:{_metricsPort}/readyz"));
+        service.Terminate();
+        await service.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(Sample(metrics, "mails_fails_total") >= 1, metrics);
+        Assert.DoesNotContain(ApiKey, service.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET-51c7", service.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiKey, metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiKey, await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        foreach (var verb in new[] { new[] { "dead-letters", "list" }, new[] { "help" } })
+        {
+            await using var cli = ServiceProcess.Start(environment, verb);
+            await cli.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.DoesNotContain(ApiKey, cli.Output, StringComparison.Ordinal);
+        }
+    }
+}
+
+/// <summary>Specs that stop the shared broker run alone, after the others.</summary>
+[CollectionDefinition(nameof(BrokerRestartCollection), DisableParallelization = true)]
+public sealed class BrokerRestartCollection;
+
+/// <summary>The service through a broker restart (<c>rabbitmqctl stop_app</c> / <c>start_app</c>).</summary>
+[Collection(nameof(BrokerRestartCollection))]
+public sealed class BrokerRestartSpecs : IAsyncLifetime
+{
+    private const string ApiKey = "xkeysib-broker-restart";
+    private readonly QueueSettings _queue = RabbitBroker.NewQueue("restart");
+    private readonly int _metricsPort = ServiceProcess.FreePort();
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("acaso-mail-").FullName;
+    private BrevoStandIn _brevo = null!;
+
+    public async Task InitializeAsync()
+    {
+        await (await RabbitBroker.ConnectAsync()).DisposeAsync();
+        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: ApiKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Rabbitmqctl("start_app");
+        await _brevo.DisposeAsync();
+        await RabbitBroker.DeleteAsync(_queue);
+        Directory.Delete(_stateDir, recursive: true);
+    }
+
+    private static void Rabbitmqctl(string command)
+    {
+        using var process = Process.Start(new ProcessStartInfo("rabbitmqctl", [command]) { RedirectStandardOutput = true, RedirectStandardError = true })
+            ?? throw new InvalidOperationException("rabbitmqctl is not on PATH: install rabbitmq-server (scripts/ensure-rabbitmq.sh)");
+        process.WaitForExit(60_000);
+        Assert.True(process.ExitCode == 0, $"rabbitmqctl {command} failed: {process.StandardError.ReadToEnd()}");
+    }
+
+    private async Task<int> ReadyStatusAsync()
+    {
+        using var http = new HttpClient();
+        try
+        {
+            return (int)(await http.GetAsync(new Uri($"http://127.0.0.1:{_metricsPort}/readyz"))).StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+    }
+
+    [Fact]
+    public async Task The_service_should_reconnect_on_its_own_after_a_broker_restart_and_serve_the_next_window()
+    {
+        await using var service = ServiceProcess.Start(ReliabilityProcessSpecs.Environment(_queue, _brevo, ApiKey, _metricsPort, _stateDir, perHour: 5));
+        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready", service);
+        await using (var publisher = await RabbitBroker.PublisherAsync(_queue))
+        {
+            await publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(1)), 150);
+        }
+
+        await Eventually(() => Task.FromResult(_brevo.Delivered.Count == 1), TimeSpan.FromSeconds(20), "the first mail", service);
+
+        Rabbitmqctl("stop_app");
+        await Eventually(async () => await ReadyStatusAsync() == 503, TimeSpan.FromSeconds(30), "readiness to report the outage", service);
+        Rabbitmqctl("start_app");
+        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(60), "readiness to come back", service);
+
+        // The queue is non-durable (the contract): the restarted broker lost it, and the service declared it again.
+        await using (var publisher = await RabbitBroker.PublisherAsync(_queue))
+        {
+            await publisher.PublishAsync(Mails.Body(2, DateTimeOffset.UtcNow.AddDays(1)), 150);
+        }
+
+        await Eventually(() => Task.FromResult(_brevo.Delivered.Count == 2), TimeSpan.FromSeconds(30), "the mail after the restart", service);
+        Assert.False(service.HasExited);
+        Assert.Equal([1, 2], _brevo.Delivered.Select(Mails.IndexOf));
+    }
+}

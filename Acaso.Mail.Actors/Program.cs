@@ -30,6 +30,8 @@ public static class Program
                 return PreviewCommand.Run(rest, Console.OpenStandardInput(), Console.Out, Console.Error, settings);
             case "publish":
                 return await PublishCommand.RunAsync(rest, settings, Console.Out, Console.Error).ConfigureAwait(false);
+            case "simulate":
+                return await SimulateCommand.RunAsync(rest, Console.Out, Console.Error).ConfigureAwait(false);
             case "dead-letters":
                 return await DeadLettersCommand.RunAsync(rest, settings, Console.Out, Console.Error).ConfigureAwait(false);
             case "help" or "--help" or "-h":
@@ -47,6 +49,9 @@ public static class Program
           preview [--priority N] [--now ISO-8601] < body.json
                                       print the Brevo request a message body becomes, or why it is refused
           publish -n N [--seed S]     publish N random mail requests as Acaso's producer does
+          simulate [--mails N] [--daily-limit L] [--per-hour H] [--arrivals uniform|morning-peak|all-at-midnight]
+                   [--policy seed|current] [--seed S] [--json] [--chart day.svg]
+                                      a whole day of the real actors in virtual time
           dead-letters list [--latest N]
                                       counts by reason and the latest dead letters
           dead-letters replay [--reason R] [--limit N]

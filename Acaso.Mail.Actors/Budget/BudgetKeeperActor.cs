@@ -27,6 +27,10 @@ public sealed class BudgetKeeperActor : ReceiveActor
     private long _window;
     private int _windowGranted;
     private int _windowUsed;
+    private int _borrowed;
+    // Tokens of the current window that went to pay back earlier borrowing: until the window closes, urgent mail
+    // is still that far ahead of the hourly schedule.
+    private int _windowRepaid;
 
     /// <summary>Creates the keeper; <paramref name="brevo"/> answers the end-of-day credit question.</summary>
     public BudgetKeeperActor(BudgetSettings settings, IBrevoClient brevo, IBudgetStore store)
@@ -44,6 +48,7 @@ public sealed class BudgetKeeperActor : ReceiveActor
         Receive<Reserve>(Handle);
         Receive<Settle>(Handle);
         Receive<GetStatus>(_ => Sender.Tell(Status()));
+        Receive<CanSendUrgent>(_ => Sender.Tell(new UrgentCapacity(_window, UrgentTokens())));
     }
 
     /// <summary>Props for the keeper.</summary>
@@ -92,7 +97,11 @@ public sealed class BudgetKeeperActor : ReceiveActor
     private void Handle()
     {
         RollDay();
-        OpenWindow(Math.Min(_settings.PerHour, LeftToday), WindowKind.Hourly);
+        // What urgent mail borrowed comes out of this window first; a debt larger than a window carries on.
+        var owed = Math.Min(_borrowed, _settings.PerHour);
+        _borrowed -= owed;
+        _windowRepaid = owed;
+        OpenWindow(Math.Min(_settings.PerHour - owed, LeftToday), WindowKind.Hourly);
     }
 
     private void HandleEndOfDay()
@@ -122,27 +131,52 @@ public sealed class BudgetKeeperActor : ReceiveActor
             _log.Info("Brevo reports {Credits} credits left, fewer than the {Left} counted here: Brevo wins", read.Credits, left);
         }
 
+        _windowRepaid = 0;
         OpenWindow(read.Credits is { } credits ? Math.Min(credits, left) : left, WindowKind.EndOfDay);
     }
 
     private void Handle(Reserve reserve)
     {
         RollDay();
-        string? denied = reserve.Window != _window ? "window_lapsed"
-            : _windowUsed >= _windowGranted ? "window_spent"
-            : LeftToday <= 0 ? "daily_limit"
-            : null;
+        var fromWindow = reserve.Window == _window && _windowUsed < _windowGranted;
+        var borrow = !fromWindow && reserve.Urgent && BorrowableNow > 0;
+        string? denied = LeftToday <= 0 ? "daily_limit"
+            : fromWindow || borrow ? null
+            : reserve.Window != _window ? "window_lapsed"
+            : reserve.Urgent ? "borrow_limit"
+            : "window_spent";
         if (denied is not null)
         {
             Sender.Tell(new ReservationDenied(reserve.Window, reserve.Tag, denied));
             return;
         }
 
-        _windowUsed++;
+        if (borrow)
+        {
+            _borrowed++;
+        }
+        else
+        {
+            _windowUsed++;
+        }
+
         _inFlight++;
-        Sender.Tell(new Reserved(reserve.Window, reserve.Tag));
+        Sender.Tell(new Reserved(_window, reserve.Tag, borrow));
         Publish();
     }
+
+    private int UrgentTokens()
+    {
+        RollDay();
+        var windowLeft = Math.Max(0, _windowGranted - _windowUsed);
+        return Math.Min(LeftToday, windowLeft + BorrowableNow);
+    }
+
+    /// <summary>
+    /// What urgent mail may borrow now: it may run at most <c>MAIL_URGENT_BORROW_WINDOWS</c> windows ahead of the
+    /// hourly schedule, and a window whose tokens paid back earlier borrowing counts as ahead until it closes.
+    /// </summary>
+    private int BorrowableNow => Math.Max(0, _settings.BorrowLimit - _borrowed - _windowRepaid);
 
     private void Handle(Settle settle)
     {
@@ -152,6 +186,11 @@ public sealed class BudgetKeeperActor : ReceiveActor
         {
             _spent++;
             _store.SaveSpent(_day, _spent);
+        }
+        else if (settle.Borrowed)
+        {
+            // Nothing was charged: the coming window is owed one token less.
+            _borrowed = Math.Max(0, _borrowed - 1);
         }
         else if (settle.Window == _window)
         {
@@ -186,6 +225,9 @@ public sealed class BudgetKeeperActor : ReceiveActor
         _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", today, _spent, _day);
         _day = today;
         _spent = _store.LoadSpent(today);
+        // Borrowed mail was charged to the day that borrowed it: the new day owes nothing.
+        _borrowed = 0;
+        _windowRepaid = 0;
     }
 
     private DateOnly Today() =>
@@ -193,7 +235,7 @@ public sealed class BudgetKeeperActor : ReceiveActor
 
     private int LeftToday => Math.Max(0, _settings.DailyLimit - _spent - _inFlight);
 
-    private BudgetStatus Status() => new(_day, _spent, _inFlight, _window, _windowGranted, _windowUsed, _settings.DailyLimit);
+    private BudgetStatus Status() => new(_day, _spent, _inFlight, _window, _windowGranted, _windowUsed, _settings.DailyLimit, _borrowed);
 
     private void Publish() => Context.System.EventStream.Publish(Status());
 

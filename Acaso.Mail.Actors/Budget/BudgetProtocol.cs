@@ -32,11 +32,14 @@ public static class BudgetProtocol
     /// <summary>A new window: <paramref name="Tokens"/> sends may start in it. The previous window's unused tokens lapse.</summary>
     public sealed record WindowOpened(long Window, int Tokens, WindowKind Kind, DateOnly Day);
 
-    /// <summary>The reader asks for one token of <paramref name="Window"/> for the delivery <paramref name="Tag"/>, before it sends.</summary>
-    public sealed record Reserve(long Window, ulong Tag);
+    /// <summary>
+    /// The reader asks for one token of <paramref name="Window"/> for the delivery <paramref name="Tag"/>, before it sends.
+    /// <paramref name="Urgent"/>: an urgent mail, which may borrow from the coming hourly window when this one is spent.
+    /// </summary>
+    public sealed record Reserve(long Window, ulong Tag, bool Urgent = false);
 
-    /// <summary>The token is the reader's: send.</summary>
-    public sealed record Reserved(long Window, ulong Tag);
+    /// <summary>The token is the reader's: send. <paramref name="Borrowed"/>: it was borrowed from the coming window.</summary>
+    public sealed record Reserved(long Window, ulong Tag, bool Borrowed = false);
 
     /// <summary>No token: the window has lapsed, is spent, or the day's limit is reached. Requeue the mail.</summary>
     public sealed record ReservationDenied(long Window, ulong Tag, string Reason);
@@ -45,7 +48,16 @@ public static class BudgetProtocol
     /// A reserved token's send has ended. <paramref name="Charged"/>: Brevo may have charged it (sent, or an
     /// ambiguous timeout), so it counts against the day; otherwise it returns to its window if still open.
     /// </summary>
-    public sealed record Settle(long Window, bool Charged);
+    public sealed record Settle(long Window, bool Charged, bool Borrowed = false);
+
+    /// <summary>Asks whether an urgent mail could get a token now (the reader's cue to look at the queue head).</summary>
+    public sealed record CanSendUrgent
+    {
+        public static readonly CanSendUrgent Instance = new();
+    }
+
+    /// <summary>How many urgent mails could get a token now: the window's leftover plus what may still be borrowed.</summary>
+    public sealed record UrgentCapacity(long Window, int Tokens);
 
     /// <summary>Asks for the keeper's <see cref="BudgetStatus"/>.</summary>
     public sealed record GetStatus
@@ -61,7 +73,8 @@ public static class BudgetProtocol
     /// <param name="WindowGranted">Tokens the current window granted.</param>
     /// <param name="WindowUsed">Tokens of the current window reserved or spent.</param>
     /// <param name="DailyLimit">The daily limit.</param>
-    public sealed record BudgetStatus(DateOnly Day, int Spent, int InFlight, long Window, int WindowGranted, int WindowUsed, int DailyLimit)
+    /// <param name="Borrowed">Tokens urgent mail has borrowed from the coming hourly window(s).</param>
+    public sealed record BudgetStatus(DateOnly Day, int Spent, int InFlight, long Window, int WindowGranted, int WindowUsed, int DailyLimit, int Borrowed = 0)
     {
         /// <summary>What the day can still spend.</summary>
         public int LeftToday => Math.Max(0, DailyLimit - Spent - InFlight);

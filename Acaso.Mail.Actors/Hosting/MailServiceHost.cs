@@ -65,7 +65,7 @@ public static class MailServiceHost
                 .AddBudgetKeeperActor(settings.Budget, sp.GetRequiredService<IBrevoClient>(), new SqliteBudgetStore(settings.StateDir))
                 .AddMailSendersActor(sp.GetRequiredService<BrevoResilience>(), settings.SendParallelism)
                 .AddQueueReaderActor(() => new RabbitMailQueue(settings.Queue, loggerFactory.CreateLogger<RabbitMailQueue>()),
-                    new ReaderSettings(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows))
+                    new ReaderSettings(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows, settings.Urgent))
                 .AddStartup((system, actors) =>
                 {
                     var reader = actors.Get<QueueReaderActor>();

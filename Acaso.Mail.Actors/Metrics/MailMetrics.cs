@@ -30,6 +30,14 @@ public sealed class MailMetrics
         SendLatency = factory.CreateHistogram("mail_send_latency_seconds", "From the first attempt to Brevo's acceptance, retries included.",
             new HistogramConfiguration { Buckets = LatencyBuckets });
         BrokerUp = factory.CreateGauge("mail_broker_up", "1 while the RabbitMQ connection is up.");
+        UrgentSent = factory.CreateCounter("mail_urgent_sent_total",
+            "Urgent mails sent (priority at or above MAIL_URGENT_PRIORITY), by whether the token was borrowed from the coming window.", "borrowed");
+        TokensBorrowed = factory.CreateGauge("mail_tokens_borrowed", "Tokens urgent mail has borrowed from the coming hourly window(s).");
+        QueueWait = factory.CreateHistogram("mail_queue_wait_seconds",
+            "From the first time the service saw a mail (the producer sets no timestamp, so not from its publish) to its send, by urgency.",
+            new HistogramConfiguration { LabelNames = ["urgency"], Buckets = [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 21600, 86400] });
+        QueueHeadPriority = factory.CreateGauge("mail_queue_head_priority", "The priority at the head of the queue when last looked (-1: empty).");
+        QueueDepth = factory.CreateGauge("mail_queue_depth", "Messages ready in the queue when last looked.");
     }
 
     /// <summary>The registry the series live in (scraped at / and /metrics).</summary>
@@ -49,4 +57,9 @@ public sealed class MailMetrics
     public Gauge WindowTokensLeft { get; }
     public Histogram SendLatency { get; }
     public Gauge BrokerUp { get; }
+    public Counter UrgentSent { get; }
+    public Gauge TokensBorrowed { get; }
+    public Histogram QueueWait { get; }
+    public Gauge QueueHeadPriority { get; }
+    public Gauge QueueDepth { get; }
 }

@@ -29,6 +29,11 @@ public sealed class MetricsActor : ReceiveActor
         Receive<BudgetProtocol.WindowOpened>(e =>
             _metrics.TokensGranted.WithLabels(e.Kind == BudgetProtocol.WindowKind.Hourly ? "hourly" : "end_of_day").Inc(e.Tokens));
         Receive<BudgetProtocol.BudgetStatus>(Handle);
+        Receive<MailEvents.QueueHead>(head =>
+        {
+            _metrics.QueueHeadPriority.Set(head.Priority is { } p ? p : -1);
+            _metrics.QueueDepth.Set(head.Depth);
+        });
     }
 
     /// <summary>Props for the actor.</summary>
@@ -43,7 +48,7 @@ public sealed class MetricsActor : ReceiveActor
                  {
                      typeof(MailEvents.Taken), typeof(MailEvents.Sent), typeof(MailEvents.SendFailed), typeof(MailEvents.DeadLettered),
                      typeof(MailEvents.SendRetried), typeof(MailEvents.BrokerConnection), typeof(BudgetProtocol.WindowOpened),
-                     typeof(BudgetProtocol.BudgetStatus),
+                     typeof(BudgetProtocol.BudgetStatus), typeof(MailEvents.QueueHead),
                  })
         {
             stream.Subscribe(Self, type);
@@ -59,6 +64,11 @@ public sealed class MetricsActor : ReceiveActor
         _metrics.PayloadTemplate.WithLabels(((int)sent.Template).ToString(CultureInfo.InvariantCulture)).Inc();
         _metrics.PayloadPriority.WithLabels(sent.Priority.ToString(CultureInfo.InvariantCulture)).Inc();
         _metrics.SendLatency.Observe(sent.Latency.TotalSeconds);
+        _metrics.QueueWait.WithLabels(sent.Urgent ? "urgent" : "normal").Observe(sent.QueueWait.TotalSeconds);
+        if (sent.Urgent)
+        {
+            _metrics.UrgentSent.WithLabels(sent.Borrowed ? "true" : "false").Inc();
+        }
     }
 
     private void Handle(MailEvents.SendFailed failed)
@@ -78,6 +88,7 @@ public sealed class MetricsActor : ReceiveActor
         _metrics.TokensLeftToday.Set(status.LeftToday);
         _metrics.TokensSpentToday.Set(status.Spent);
         _metrics.WindowTokensLeft.Set(status.WindowLeft);
+        _metrics.TokensBorrowed.Set(status.Borrowed);
     }
 }
 

@@ -9,7 +9,19 @@ public static class MailEvents
     public sealed record Taken(byte Priority, bool Redelivered);
 
     /// <summary>Brevo accepted a mail (or refused a repeat of its idempotency key: an earlier attempt went through).</summary>
-    public sealed record Sent(MailTemplate Template, byte Priority, TimeSpan Latency, int Attempts, bool WasDuplicate);
+    /// <param name="Template">Its template.</param>
+    /// <param name="Priority">Its AMQP priority.</param>
+    /// <param name="Latency">From the first attempt to acceptance.</param>
+    /// <param name="Attempts">HTTP attempts made.</param>
+    /// <param name="WasDuplicate">Brevo refused a repeat of its key: an earlier attempt went through.</param>
+    /// <param name="Urgent">Its priority is at or above the urgent threshold.</param>
+    /// <param name="Borrowed">It went out on a token borrowed from the coming window.</param>
+    /// <param name="QueueWait">From the first time the service saw it to its send (the producer sets no timestamp).</param>
+    public sealed record Sent(MailTemplate Template, byte Priority, TimeSpan Latency, int Attempts, bool WasDuplicate,
+        bool Urgent = false, bool Borrowed = false, TimeSpan QueueWait = default);
+
+    /// <summary>What a take saw at the head of the queue: its priority (null when empty) and the queue's depth then.</summary>
+    public sealed record QueueHead(byte? Priority, uint Depth);
 
     /// <summary>A send ended without success. <paramref name="Requeued"/>: the mail went back to the queue for a later window.</summary>
     public sealed record SendFailed(MailTemplate Template, byte Priority, string Reason, bool Requeued);

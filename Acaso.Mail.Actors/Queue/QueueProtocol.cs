@@ -27,5 +27,6 @@ public static class QueueProtocol
     /// <param name="InFlight">Mails taken and not yet settled.</param>
     /// <param name="Connected">Whether the broker connection is up.</param>
     /// <param name="Draining">Whether it has stopped taking mail for shutdown.</param>
-    public sealed record ReaderStatus(long Window, int Permits, int InFlight, bool Connected, bool Draining);
+    /// <param name="Busy">A take, a look at the head, a question to the keeper or a send is under way.</param>
+    public sealed record ReaderStatus(long Window, int Permits, int InFlight, bool Connected, bool Draining, bool Busy = false);
 }

@@ -2,6 +2,7 @@ using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Sending;
+using Acaso.Mail.Actors.Settings;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Event;
@@ -16,7 +17,13 @@ namespace Acaso.Mail.Actors.Queue;
 /// <param name="Render">The zone dates are shown in, and sandbox mode.</param>
 /// <param name="PollInterval">How soon an empty or unreachable queue is asked again while tokens remain.</param>
 /// <param name="MaxFailedWindows">After this many windows in a row in which Brevo kept failing on a mail, it is dead-lettered as <c>transient_exhausted</c>.</param>
-public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render, TimeSpan PollInterval, int MaxFailedWindows = 24);
+/// <param name="Urgent">The urgent lane (off unless given).</param>
+public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render, TimeSpan PollInterval, int MaxFailedWindows = 24,
+    UrgentSettings? Urgent = null)
+{
+    /// <summary>The urgent lane, or the old policy when none was given.</summary>
+    public UrgentSettings UrgentLane => Urgent ?? UrgentSettings.Off;
+}
 
 /// <summary>
 /// Owns the queue connection and the Akka.Streams graph that takes from it, materialised in <see cref="PreStart"/>
@@ -24,11 +31,15 @@ public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render
 /// token, so there are never more unacknowledged messages than outstanding tokens and RabbitMQ's priority order
 /// holds at every take. Each valid mail reserves its token from the BudgetKeeper, goes to a MailSender, and is
 /// acked only once its outcome is final; bad input goes to the dead-letter queue and its token serves the next mail.
+/// Between windows (no token left) it looks at the queue head every few seconds: an urgent mail there goes out at
+/// once on a token the BudgetKeeper lends from the coming window; anything else goes back untouched. That look is
+/// also how the queue's head priority and depth reach the metrics.
 /// </summary>
 public sealed class QueueReaderActor : ReceiveActor, IWithTimers
 {
     private const string PollTimer = "poll";
     private const string HealthTimer = "health";
+    private const string UrgentTimer = "urgent";
 
     private readonly Func<IMailQueue> _queueFactory;
     private readonly IActorRef _budgetKeeper;
@@ -46,6 +57,12 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private int _permits;
     private bool _draining;
     private bool _connected;
+    // A look at the queue head between windows is under way (its take used no token).
+    private bool _probing;
+    private bool _askingCapacity;
+    private long _peekedWindow = -1;
+    // When the service first saw each mail, for the queue-wait histogram (the producer sets no timestamp).
+    private readonly Dictionary<Guid, DateTimeOffset> _firstSeen = [];
 
     /// <summary>Creates the reader; <paramref name="queueFactory"/> is called once per incarnation.</summary>
     public QueueReaderActor(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings)
@@ -64,10 +81,13 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         Receive<SendingProtocol.SendCompleted>(Handle);
         Receive<Settled>(Handle);
         Receive<PollTick>(_ => Demand());
+        Receive<UrgentTick>(_ => AskUrgentCapacity());
+        Receive<BudgetProtocol.UrgentCapacity>(Handle);
         Receive<HealthTick>(_ => CheckConnection());
         Receive<ConnectionChecked>(Handle);
         Receive<Drain>(_ => HandleDrain());
-        Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window, _permits, _inFlight.Count, _connected, _draining)));
+        Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window, _permits, _inFlight.Count, _connected, _draining,
+            Busy: _taking || _askingCapacity || _inFlight.Count > 0)));
         Receive<StreamCompleted>(_ => throw new InvalidOperationException("the queue stream completed; it never should"));
         Receive<StreamFailed>(failed => throw new InvalidOperationException("the queue stream failed", failed.Cause));
     }
@@ -88,6 +108,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
             .Run(Context.Materializer());
         _budgetKeeper.Tell(new BudgetProtocol.Subscribe(Self));
         Timers.StartPeriodicTimer(HealthTimer, HealthTick.Instance, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Timers.StartPeriodicTimer(UrgentTimer, UrgentTick.Instance, _settings.UrgentLane.PollInterval);
     }
 
     /// <inheritdoc />
@@ -119,11 +140,14 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
 
     private void Handle(QueuePull.Taken taken)
     {
+        var probe = _probing;
         _taking = false;
+        _probing = false;
         SetConnected(true, null);
         var message = taken.Message;
         var window = _window;
         Context.System.EventStream.Publish(new MailEvents.Taken(message.Priority, message.Redelivered));
+        Context.System.EventStream.Publish(new MailEvents.QueueHead(message.Priority, message.Remaining + 1));
         var parsed = message.HasPriority && message.Priority > 0
             ? MailRequestParser.Parse(message.Body, message.Priority, Context.System.Scheduler.Now, _settings.Contract)
             : ParseResult.Reject(RejectReasons.InvalidPriority,
@@ -132,21 +156,77 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         {
             var rejection = parsed.Rejection!;
             _log.Warning("Dead-lettering a message of priority {Priority}: {Reason} ({Detail})", message.Priority, rejection.Reason, rejection.Detail);
-            _inFlight[message.DeliveryTag] = new InFlight(message, null, [], window);
-            Settle(message, Disposition.DeadLetter, rejection.Reason, rejection.Detail, returnToken: true);
+            _inFlight[message.DeliveryTag] = new InFlight(message, null, [], window, probe);
+            Settle(message, Disposition.DeadLetter, rejection.Reason, rejection.Detail, returnToken: !probe);
         }
         else
         {
-            _inFlight[message.DeliveryTag] = new InFlight(message, request, BrevoRequestRenderer.Render(request, _settings.Render), window);
-            _budgetKeeper.Tell(new BudgetProtocol.Reserve(window, message.DeliveryTag));
+            _firstSeen.TryAdd(request.IdempotencyKey, Context.System.Scheduler.Now);
+            var urgent = request.Priority >= _settings.UrgentLane.Priority;
+            _inFlight[message.DeliveryTag] = new InFlight(message, request, BrevoRequestRenderer.Render(request, _settings.Render), window, probe);
+            if (probe && !urgent)
+            {
+                // Between windows only urgent mail may go: this one keeps its place for its window.
+                Settle(message, Disposition.Requeue, "not_urgent", "", returnToken: false);
+            }
+            else
+            {
+                _budgetKeeper.Tell(new BudgetProtocol.Reserve(window, message.DeliveryTag, urgent));
+            }
         }
 
         Demand();
     }
 
+    private void AskUrgentCapacity()
+    {
+        if (_permits == 0 && !_taking && !_draining && _inFlight.Count < 64)
+        {
+            _askingCapacity = true;
+            _budgetKeeper.Tell(BudgetProtocol.CanSendUrgent.Instance);
+        }
+    }
+
+    /// <summary>
+    /// Looks at the queue head when an urgent mail could get a token, or once a window to see what waits. The take
+    /// uses no token: the mail is sent only if it is urgent and the keeper lends it one; otherwise it is requeued.
+    /// </summary>
+    private void Handle(BudgetProtocol.UrgentCapacity capacity)
+    {
+        _askingCapacity = false;
+        var mayBorrow = _settings.UrgentLane.Enabled && capacity.Tokens > 0;
+        if (_permits > 0 || _taking || _draining || (!mayBorrow && _peekedWindow == _window))
+        {
+            return;
+        }
+
+        _peekedWindow = _window;
+        _probing = true;
+        _taking = true;
+        _demand.Request(1);
+    }
+
     private void HandleNothingTaken(Exception? failure)
     {
+        var probe = _probing;
         _taking = false;
+        _probing = false;
+        if (failure is null)
+        {
+            Context.System.EventStream.Publish(new MailEvents.QueueHead(null, 0));
+        }
+
+        if (probe)
+        {
+            // A look at the head used no token: there is none to give back.
+            if (failure is not null)
+            {
+                SetConnected(false, failure.Message);
+            }
+
+            return;
+        }
+
         _permits++;
         if (failure is not null)
         {
@@ -163,12 +243,18 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     {
         if (_inFlight.TryGetValue(reserved.Tag, out var mail))
         {
+            _inFlight[reserved.Tag] = mail with { Borrowed = reserved.Borrowed };
             _senders.Tell(new SendingProtocol.SendMail(reserved.Tag, mail.Body));
+            if (mail.Probe)
+            {
+                // More urgent mail may be waiting behind it: look again now rather than at the next tick.
+                AskUrgentCapacity();
+            }
         }
         else
         {
             // Nothing to send under this token: give it back uncharged.
-            _budgetKeeper.Tell(new BudgetProtocol.Settle(reserved.Window, Charged: false));
+            _budgetKeeper.Tell(new BudgetProtocol.Settle(reserved.Window, Charged: false, reserved.Borrowed));
         }
     }
 
@@ -196,13 +282,16 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         {
             case Sent sent:
                 _failedWindows.Remove(request.IdempotencyKey);
-                _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: true));
-                events.Publish(new MailEvents.Sent(request.Template, request.Priority, completed.Elapsed, completed.Attempts, sent.WasDuplicate));
+                _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: true, mail.Borrowed));
+                var now = Context.System.Scheduler.Now;
+                var wait = _firstSeen.Remove(request.IdempotencyKey, out var seen) ? now - seen : TimeSpan.Zero;
+                events.Publish(new MailEvents.Sent(request.Template, request.Priority, completed.Elapsed, completed.Attempts, sent.WasDuplicate,
+                    Urgent: request.Priority >= _settings.UrgentLane.Priority, Borrowed: mail.Borrowed, QueueWait: wait));
                 Settle(mail.Message, Disposition.Ack, "sent", "", returnToken: false);
                 break;
 
             case PermanentFailure { IsAccountProblem: false } permanent:
-                _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: completed.MayHaveCharged));
+                _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: completed.MayHaveCharged, mail.Borrowed));
                 _log.Warning("Brevo refused a mail of priority {Priority} for good: {Status} {Code}", request.Priority, permanent.Status, permanent.Code);
                 events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, "brevo_" + permanent.Code, Requeued: false));
                 Settle(mail.Message, Disposition.DeadLetter, "brevo_" + permanent.Code, $"{permanent.Status} {permanent.Message}",
@@ -218,7 +307,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
                     TransientFailure t => t.Reason,
                     _ => "unknown",
                 };
-                _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: completed.MayHaveCharged));
+                _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: completed.MayHaveCharged, mail.Borrowed));
                 if (mail.Window == _window)
                 {
                     _permits = 0;
@@ -282,6 +371,10 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         else if (settled.Disposition == Disposition.DeadLetter)
         {
             Context.System.EventStream.Publish(new MailEvents.DeadLettered(settled.Reason, settled.Priority));
+            if (mail.Request is { } dead)
+            {
+                _firstSeen.Remove(dead.IdempotencyKey);
+            }
         }
 
         if (settled.ReturnToken && mail.Window == _window)
@@ -362,7 +455,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         DeadLetter,
     }
 
-    private sealed record InFlight(QueueMessage Message, MailRequest? Request, byte[] Body, long Window);
+    /// <summary>A mail taken and not yet settled. <c>Probe</c>: taken between windows without a token; <c>Borrowed</c>: its token was lent.</summary>
+    private sealed record InFlight(QueueMessage Message, MailRequest? Request, byte[] Body, long Window, bool Probe = false, bool Borrowed = false);
 
     private sealed record Settled(ulong Tag, Disposition Disposition, string Reason, bool ReturnToken, byte Priority, Exception? Failure);
 
@@ -378,6 +472,11 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private sealed record PollTick
     {
         public static readonly PollTick Instance = new();
+    }
+
+    private sealed record UrgentTick
+    {
+        public static readonly UrgentTick Instance = new();
     }
 
     private sealed record HealthTick

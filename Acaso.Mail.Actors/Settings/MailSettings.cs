@@ -39,13 +39,31 @@ public sealed record BrevoSettings(
 /// <param name="Zone">The zone of the day boundary and the cron triggers (<c>MAIL_TIMEZONE</c>).</param>
 /// <param name="HourlyCron">Quartz cron of the hourly grant (<c>MAIL_HOURLY_CRON</c>).</param>
 /// <param name="EndOfDayCron">Quartz cron of the end-of-day flush (<c>MAIL_END_OF_DAY_CRON</c>).</param>
-public sealed record BudgetSettings(int DailyLimit, int PerHour, TimeZoneInfo Zone, string HourlyCron, string EndOfDayCron);
+/// <param name="UrgentBorrowWindows">How many coming hourly windows urgent mail may borrow from (<c>MAIL_URGENT_BORROW_WINDOWS</c>).</param>
+public sealed record BudgetSettings(int DailyLimit, int PerHour, TimeZoneInfo Zone, string HourlyCron, string EndOfDayCron, int UrgentBorrowWindows = 1)
+{
+    /// <summary>The most tokens urgent mail may owe the coming windows.</summary>
+    public int BorrowLimit => PerHour * UrgentBorrowWindows;
+}
+
+/// <summary>The urgent lane: urgent mail goes out within seconds, on tokens borrowed from the coming window.</summary>
+/// <param name="Priority">Mail at or above this priority is urgent (<c>MAIL_URGENT_PRIORITY</c>; 256 turns the lane off).</param>
+/// <param name="PollInterval">How often the reader looks at the queue head between windows (<c>MAIL_URGENT_POLL_SECONDS</c>).</param>
+public sealed record UrgentSettings(int Priority, TimeSpan PollInterval)
+{
+    /// <summary>The lane is on (a threshold of 256 is above every priority).</summary>
+    public bool Enabled => Priority <= 255;
+
+    /// <summary>The old policy exactly: no urgent lane.</summary>
+    public static UrgentSettings Off { get; } = new(256, TimeSpan.FromSeconds(3));
+}
 
 /// <summary>All of the service's settings, validated.</summary>
 public sealed record MailSettings(
     QueueSettings Queue,
     BrevoSettings Brevo,
     BudgetSettings Budget,
+    UrgentSettings Urgent,
     ParserOptions Contract,
     int SendParallelism,
     int MetricsPort,

@@ -32,6 +32,9 @@ public static class SettingsLoader
         ["MAIL_HOURLY_CRON"] = "budget.hourly-cron",
         ["MAIL_END_OF_DAY_CRON"] = "budget.end-of-day-cron",
         ["MAIL_EXPIRY_GRACE"] = "contract.expiry-grace",
+        ["MAIL_URGENT_PRIORITY"] = "urgent.priority",
+        ["MAIL_URGENT_POLL_SECONDS"] = "urgent.poll-seconds",
+        ["MAIL_URGENT_BORROW_WINDOWS"] = "urgent.borrow-windows",
         ["MAIL_SEND_PARALLELISM"] = "sending.parallelism",
         ["MAIL_METRICS_PORT"] = "metrics-port",
         ["MAIL_STATE_DIR"] = "state-dir",
@@ -101,12 +104,14 @@ public static class SettingsLoader
                 Int("budget.per-hour", 0, 10_000_000),
                 zone,
                 Cron("budget.hourly-cron"),
-                Cron("budget.end-of-day-cron"));
+                Cron("budget.end-of-day-cron"),
+                Int("urgent.borrow-windows", 0, 24));
+            var urgent = new UrgentSettings(Int("urgent.priority", 0, 256), TimeSpan.FromSeconds(Int("urgent.poll-seconds", 1, 3600)));
             var contract = new ParserOptions(
                 Int("contract.max-body-bytes", 256, 16 * 1024 * 1024),
                 Int("contract.max-depth", 4, 256),
                 Duration("contract.expiry-grace", TimeSpan.Zero, TimeSpan.FromDays(3650)));
-            return new MailSettings(queue, brevo, budget, contract,
+            return new MailSettings(queue, brevo, budget, urgent, contract,
                 Int("sending.parallelism", 1, 1024),
                 Int("metrics-port", 0, 65535),
                 NonEmpty("state-dir"));

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Sending;
+using Acaso.Mail.Actors.Settings;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit;
+
+namespace Acaso.Mail.Actors.Simulation;
+
+/// <summary>When mail arrives over the simulated day.</summary>
+public enum Arrivals
+{
+    /// <summary>Evenly over the 24 hours.</summary>
+    Uniform,
+
+    /// <summary>Most between 07:00 and 11:00, the rest evenly.</summary>
+    MorningPeak,
+
+    /// <summary>All at 00:00.</summary>
+    AllAtMidnight,
+}
+
+/// <summary>The dispatch policy to simulate.</summary>
+public enum Policy
+{
+    /// <summary>The old consumer's: hourly windows and the end-of-day flush, no urgent lane.</summary>
+    Seed,
+
+    /// <summary>This service's: the same windows, plus the urgent lane.</summary>
+    Current,
+}
+
+/// <summary>What to simulate.</summary>
+/// <param name="Mails">Mails published over the day.</param>
+/// <param name="DailyLimit">The daily limit.</param>
+/// <param name="PerHour">Tokens per hourly window.</param>
+/// <param name="Arrivals">When mail arrives.</param>
+/// <param name="Policy">Which policy dispatches it.</param>
+/// <param name="Seed">The random seed: the same seed gives the same day.</param>
+/// <param name="UrgentPriority">The urgent threshold (the lane's, and the summary's meaning of urgent).</param>
+public sealed record SimulationOptions(int Mails = 400, int DailyLimit = 300, int PerHour = 12, Arrivals Arrivals = Arrivals.MorningPeak,
+    Policy Policy = Policy.Current, int Seed = 1, int UrgentPriority = 199);
+
+/// <summary>One window of the simulated day.</summary>
+public sealed record WindowSummary(int Hour, string Kind, int Granted, int Sent, int? MaxPriority, int? MinPriority, int LeftToday);
+
+/// <summary>What the simulated day came to.</summary>
+public sealed record SimulationSummary(
+    int Published, int Sent, int LeftInQueue, int DeadLettered, int CreditsUsed, int Urgent, int UrgentSent, int UrgentSentOnTime,
+    double UrgentMeanWaitSeconds, IReadOnlyList<WindowSummary> Windows, IReadOnlyList<SimulatedSend> Sends, double RealSeconds);
+
+/// <summary>One mail sent in the simulation: when (virtual seconds after midnight) and at which priority.</summary>
+public sealed record SimulatedSend(double At, byte Priority, double WaitSeconds, bool Urgent, bool OnTime);
+
+/// <summary>
+/// Runs the real BudgetKeeper, QueueReader and MailSenders over a whole day in virtual time (Akka's TestScheduler):
+/// an in-memory priority queue stands in for RabbitMQ and the Brevo stand-in answers on loopback. The simulator is
+/// the clock: it moves to each arrival and tick, sends the ticks Quartz would send, and waits for the actors to
+/// settle before moving on. The producer's own priority function ranks the mail.
+/// </summary>
+public static class DaySimulator
+{
+    private static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("America/Recife");
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(3);
+
+    /// <summary>Simulates one day.</summary>
+    public static async Task<SimulationSummary> RunAsync(SimulationOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        var config = ConfigurationFactory.ParseString("""
+            akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
+            akka.loglevel = WARNING
+            akka.stdout-loglevel = WARNING
+            akka.log-dead-letters = off
+            """);
+        using var system = ActorSystem.Create("simulation", config);
+        var scheduler = (TestScheduler)system.Scheduler;
+        var midnight = NextMidnight(scheduler.Now);
+        scheduler.AdvanceTo(midnight);
+
+        await using var brevo = await BrevoStandIn.StartAsync(requiredApiKey: "simulation", credits: options.DailyLimit).ConfigureAwait(false);
+        using var http = new HttpClient();
+        var brevoSettings = new BrevoSettings(brevo.BaseUrl, new Secret("simulation"), false, TimeSpan.FromSeconds(10), 2,
+            TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        var client = new BrevoClient(http, brevoSettings);
+        var urgent = options.Policy == Policy.Current ? new UrgentSettings(options.UrgentPriority, Poll) : UrgentSettings.Off;
+        var budget = new BudgetSettings(options.DailyLimit, options.PerHour, Zone, "0 0 * * * ?", "0 5 23 * * ?");
+        var queue = new InMemoryMailQueue();
+        var keeper = system.ActorOf(BudgetKeeperActor.Props(budget, client), "budget-keeper");
+        var senders = system.ActorOf(MailSendersActor.Props(new BrevoResilience(client, brevoSettings), 8), "mail-senders");
+        var reader = system.ActorOf(QueueReaderActor.Props(() => queue, keeper, senders,
+            new ReaderSettings(ParserOptions.Default, new RenderOptions(Zone), Poll, 24, urgent)), "queue-reader");
+
+        var random = new Random(options.Seed);
+        var mails = Enumerable.Range(0, options.Mails).Select(i => MakeMail(random, i, midnight, options.Arrivals)).OrderBy(m => m.At).ToList();
+        var byIndex = mails.ToDictionary(m => m.Index);
+        var sends = new List<SimulatedSend>();
+        var windows = new List<WindowSummary>();
+        var ticks = Enumerable.Range(0, 24).Select(h => (At: TimeSpan.FromHours(h), Tick: (object)BudgetProtocol.HourlyTick.Instance))
+            .Append((At: new TimeSpan(23, 5, 0), Tick: BudgetProtocol.EndOfDayTick.Instance))
+            .ToList();
+        var events = mails.Select(m => m.At).Concat(ticks.Select(t => t.At)).Distinct().Order().ToList();
+        var next = 0;
+        var nextTick = 0;
+
+        void Collect(TimeSpan at)
+        {
+            foreach (var captured in brevo.Delivered.Skip(sends.Count).ToList())
+            {
+                var mail = byIndex[IndexOf(captured)];
+                var isUrgent = mail.Priority >= options.UrgentPriority;
+                sends.Add(new SimulatedSend(at.TotalSeconds, mail.Priority, (at - mail.At).TotalSeconds, isUrgent, midnight + at <= mail.Mentoring));
+            }
+        }
+
+        async Task SettleAsync()
+        {
+            while ((await reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).ConfigureAwait(false)).Busy)
+            {
+                await Task.Delay(1).ConfigureAwait(false);
+            }
+        }
+
+        // Between events the reader polls every three seconds: step through them while a poll could take mail (the
+        // window has tokens left, or urgent mail waits at the head), and jump over the rest.
+        async Task StepUntilAsync(DateTimeOffset target)
+        {
+            while (scheduler.Now + Poll <= target && queue.Count > 0)
+            {
+                var status = await reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).ConfigureAwait(false);
+                if (status.Permits == 0 && !(urgent.Enabled && queue.HeadPriority >= options.UrgentPriority))
+                {
+                    break;
+                }
+
+                scheduler.Advance(Poll);
+                await SettleAsync().ConfigureAwait(false);
+                Collect(scheduler.Now - midnight);
+            }
+        }
+
+        foreach (var at in events)
+        {
+            await StepUntilAsync(midnight + at).ConfigureAwait(false);
+            scheduler.AdvanceTo(midnight + at);
+            // Timers that fell due on the way run before the mail of this instant arrives.
+            await SettleAsync().ConfigureAwait(false);
+            for (; next < mails.Count && mails[next].At == at; next++)
+            {
+                queue.Publish(mails[next].Body, mails[next].Priority);
+            }
+
+            for (; nextTick < ticks.Count && ticks[nextTick].At == at; nextTick++)
+            {
+                var before = sends.Count;
+                var status = await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance).ConfigureAwait(false);
+                keeper.Tell(ticks[nextTick].Tick);
+                BudgetProtocol.BudgetStatus opened;
+                do
+                {
+                    await Task.Delay(1).ConfigureAwait(false);
+                    opened = await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance).ConfigureAwait(false);
+                }
+                while (opened.Window == status.Window);
+
+                await Task.Delay(5).ConfigureAwait(false);
+                await SettleAsync().ConfigureAwait(false);
+                Collect(at);
+                var windowSends = sends.Skip(before).ToList();
+                var after = await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance).ConfigureAwait(false);
+                windows.Add(new WindowSummary(at.Hours, ticks[nextTick].Tick is BudgetProtocol.EndOfDayTick ? "end_of_day" : "hourly",
+                    opened.WindowGranted, windowSends.Count, windowSends.Count == 0 ? null : windowSends.Max(s => s.Priority),
+                    windowSends.Count == 0 ? null : windowSends.Min(s => s.Priority), after.LeftToday));
+            }
+
+            await SettleAsync().ConfigureAwait(false);
+            Collect(at);
+        }
+
+        // The rest of the day, until midnight.
+        await StepUntilAsync(midnight.AddDays(1).AddSeconds(-1)).ConfigureAwait(false);
+
+        await system.Terminate().ConfigureAwait(false);
+        var urgentMails = mails.Count(m => m.Priority >= options.UrgentPriority);
+        var urgentSends = sends.Where(s => s.Urgent).ToList();
+        return new SimulationSummary(options.Mails, sends.Count, queue.Count, queue.DeadLetters.Count, options.DailyLimit - brevo.Credits,
+            urgentMails, urgentSends.Count, urgentSends.Count(s => s.OnTime),
+            urgentSends.Count == 0 ? 0 : Math.Round(urgentSends.Average(s => s.WaitSeconds), 1),
+            windows, sends, Math.Round(clock.Elapsed.TotalSeconds, 2));
+    }
+
+    private sealed record SimMail(int Index, TimeSpan At, DateTimeOffset Mentoring, byte Priority, byte[] Body);
+
+    private static SimMail MakeMail(Random random, int index, DateTimeOffset midnight, Arrivals arrivals)
+    {
+        var at = arrivals switch
+        {
+            Arrivals.AllAtMidnight => TimeSpan.Zero,
+            Arrivals.MorningPeak when random.NextDouble() < 0.6 => TimeSpan.FromSeconds(random.Next(7 * 3600, 11 * 3600)),
+            _ => TimeSpan.FromSeconds(random.Next(0, 24 * 3600)),
+        };
+        var published = midnight + at;
+        // As the old publisher: a mentoring 0 to 10 days ahead, at any time of that day.
+        var mentoring = published.AddDays(random.Next(0, 11)).AddMinutes(random.Next(30, 24 * 60));
+        var template = Enum.GetValues<MailTemplate>()[random.Next(5)];
+        var mail = new MentoringMail(template, "Mentor " + index, "Mentee " + index, null, null, TimeZoneInfo.ConvertTime(mentoring, Zone),
+            "Mentee " + index, $"sim-{index}@example.org");
+        return new SimMail(index, at, mentoring, MentoringPriority.For(mentoring, published), mail.ToBody());
+    }
+
+    private static int IndexOf(CapturedMail mail)
+    {
+        var email = mail.Json.GetProperty("to")[0].GetProperty("email").GetString()!;
+        return int.Parse(email["sim-".Length..email.IndexOf('@')], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static DateTimeOffset NextMidnight(DateTimeOffset now)
+    {
+        var local = TimeZoneInfo.ConvertTime(now, Zone);
+        return new DateTimeOffset(local.Date.AddDays(1), Zone.GetUtcOffset(local.Date.AddDays(1)));
+    }
+}

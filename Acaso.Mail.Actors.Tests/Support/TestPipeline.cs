@@ -12,8 +12,8 @@ namespace Acaso.Mail.Actors.Tests.Support;
 /// <summary>The real actors wired as the host wires them, without Quartz: tests send the ticks.</summary>
 public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef Reader, MailMetrics Metrics, BrevoResilience Brevo)
 {
-    public static BudgetSettings Budget(int dailyLimit = 300, int perHour = 12) =>
-        new(dailyLimit, perHour, Mails.Recife, "0 0 * * * ?", "0 5 23 * * ?");
+    public static BudgetSettings Budget(int dailyLimit = 300, int perHour = 12, int borrowWindows = 1) =>
+        new(dailyLimit, perHour, Mails.Recife, "0 0 * * * ?", "0 5 23 * * ?", borrowWindows);
 
     public static BrevoSettings BrevoAt(Uri url, string key = "xkeysib-test", int retries = 3, TimeSpan? attemptTimeout = null) =>
         new(url, new Secret(key), false, attemptTimeout ?? TimeSpan.FromSeconds(5), retries, TimeSpan.FromMilliseconds(20),
@@ -21,7 +21,8 @@ public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
 
     /// <summary>Starts keeper, senders, reader and metrics in <paramref name="system"/>.</summary>
     public static TestPipeline Start(ActorSystem system, Func<IMailQueue> queue, BrevoSettings brevo, BudgetSettings budget,
-        HttpClient http, TimeSpan? pollInterval = null, ParserOptions? contract = null, int maxFailedWindows = 24, IBudgetStore? store = null)
+        HttpClient http, TimeSpan? pollInterval = null, ParserOptions? contract = null, int maxFailedWindows = 24, IBudgetStore? store = null,
+        UrgentSettings? urgent = null)
     {
         var client = new BrevoClient(http, brevo);
         var resilience = new BrevoResilience(client, brevo);
@@ -31,7 +32,7 @@ public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
         var keeper = system.ActorOf(BudgetKeeperActor.Props(budget, client, store));
         var senders = system.ActorOf(MailSendersActor.Props(resilience, 4));
         var reader = system.ActorOf(QueueReaderActor.Props(queue, keeper, senders,
-            new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200), maxFailedWindows)));
+            new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200), maxFailedWindows, urgent)));
         return new TestPipeline(keeper, senders, reader, metrics, resilience);
     }
 

@@ -73,8 +73,8 @@ public static class DaySimulator
         var clock = Stopwatch.StartNew();
         var config = ConfigurationFactory.ParseString("""
             akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
-            akka.loglevel = WARNING
-            akka.stdout-loglevel = WARNING
+            akka.loglevel = ERROR
+            akka.stdout-loglevel = OFF
             akka.log-dead-letters = off
             """);
         using var system = ActorSystem.Create("simulation", config);

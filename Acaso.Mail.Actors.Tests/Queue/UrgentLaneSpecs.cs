@@ -1,0 +1,191 @@
+using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Tests.Support;
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Configs;
+using static Acaso.Mail.Actors.Budget.BudgetProtocol;
+
+namespace Acaso.Mail.Actors.Tests.Queue;
+
+/// <summary>The urgent lane in virtual time: the real actors, an in-memory queue, the Brevo stand-in over HTTP.</summary>
+public sealed class UrgentLaneSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.TestSchedulerConfig), IAsyncLifetime
+{
+    private static readonly UrgentSettings Lane = new(199, TimeSpan.FromSeconds(3));
+    private readonly InMemoryMailQueue _queue = new();
+    private BrevoStandIn _brevo = null!;
+    private HttpClient _http = null!;
+    private DateTimeOffset _midnight;
+    private int _next;
+
+    public async Task InitializeAsync()
+    {
+        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
+        _http = new HttpClient();
+        // Start at 09:59:59 so the reader's three-second polls are not replayed through a whole night.
+        _midnight = VirtualDay.StartNextDay(Sys, TimeSpan.FromHours(10).Subtract(TimeSpan.FromSeconds(1)));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _brevo.DisposeAsync();
+    }
+
+    private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
+
+    private TestPipeline Start(UrgentSettings lane) =>
+        TestPipeline.Start(Sys, () => _queue, TestPipeline.BrevoAt(_brevo.BaseUrl), TestPipeline.Budget(), _http,
+            pollInterval: TimeSpan.FromSeconds(3), urgent: lane);
+
+    private List<int> Publish(int count, byte priority)
+    {
+        var indexes = Enumerable.Range(_next, count).ToList();
+        foreach (var i in indexes)
+        {
+            _queue.Publish(Mails.Body(i, Clock.Now.AddDays(1)), priority);
+        }
+
+        _next += count;
+        return indexes;
+    }
+
+    private void Settle(TestPipeline pipeline)
+    {
+        AwaitCondition(() => !pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result.Busy,
+            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(5));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        AwaitCondition(() => !pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result.Busy,
+            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(5));
+    }
+
+    /// <summary>Moves the clock forward in the reader's poll steps, letting each poll finish.</summary>
+    private void Advance(TestPipeline pipeline, TimeSpan by)
+    {
+        var target = Clock.Now + by;
+        while (Clock.Now < target)
+        {
+            var step = target - Clock.Now < TimeSpan.FromSeconds(1) ? target - Clock.Now : TimeSpan.FromSeconds(1);
+            Clock.Advance(step);
+            Settle(pipeline);
+        }
+    }
+
+    private void Window(TestPipeline pipeline, int hour, object? tick = null)
+    {
+        VirtualDay.MoveTo(Sys, _midnight.AddHours(hour));
+        pipeline.Keeper.Tell(tick ?? HourlyTick.Instance);
+        Settle(pipeline);
+    }
+
+    private IEnumerable<int> Delivered => _brevo.Delivered.Select(Mails.IndexOf);
+
+    private BudgetStatus Budget(TestPipeline pipeline) => pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance).Result;
+
+    [Fact]
+    public void An_urgent_mail_published_at_10_05_should_be_sent_within_the_poll_interval()
+    {
+        var pipeline = Start(Lane);
+        Publish(12, 190);
+        Window(pipeline, 10);
+        Assert.Equal(12, _brevo.Delivered.Count);
+
+        VirtualDay.MoveTo(Sys, _midnight.AddHours(10).AddMinutes(5));
+        Settle(pipeline);
+        var urgent = Publish(1, 200).Single();
+        Advance(pipeline, TimeSpan.FromSeconds(3));
+
+        Assert.Contains(urgent, Delivered);
+        var status = Budget(pipeline);
+        Assert.Equal(1, status.Borrowed);
+        AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_urgent_sent_total", "borrowed=\"true\"")));
+    }
+
+    [Fact]
+    public void Twenty_one_urgent_mails_at_10_05_should_send_12_at_once_none_at_11_and_the_rest_at_12()
+    {
+        var pipeline = Start(Lane);
+        Publish(12, 190);
+        Window(pipeline, 10);
+
+        VirtualDay.MoveTo(Sys, _midnight.AddHours(10).AddMinutes(5));
+        Settle(pipeline);
+        var urgent = Publish(21, 200);
+        Advance(pipeline, TimeSpan.FromSeconds(10));
+        Assert.Equal(12, Delivered.Count(urgent.Contains));
+
+        Advance(pipeline, TimeSpan.FromMinutes(2));
+        Assert.Equal(12, Delivered.Count(urgent.Contains));
+
+        Window(pipeline, 11);
+        Assert.Equal(0, Budget(pipeline).WindowGranted);
+        Advance(pipeline, TimeSpan.FromSeconds(30));
+        Assert.Equal(12, Delivered.Count(urgent.Contains));
+
+        Window(pipeline, 12);
+        Assert.Equal(21, Delivered.Count(urgent.Contains));
+    }
+
+    [Fact]
+    public void A_priority_190_mail_should_wait_for_its_window_when_the_current_window_is_spent()
+    {
+        var pipeline = Start(Lane);
+        Publish(12, 190);
+        Window(pipeline, 10);
+        VirtualDay.MoveTo(Sys, _midnight.AddHours(10).AddMinutes(5));
+        Settle(pipeline);
+        var waiting = Publish(1, 190).Single();
+        Advance(pipeline, TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(waiting, Delivered);
+        Assert.Equal(1, _queue.Count);
+
+        Window(pipeline, 11);
+        Assert.Contains(waiting, Delivered);
+    }
+
+    [Fact]
+    public void Non_urgent_mail_should_go_between_windows_only_on_tokens_its_window_left_unused()
+    {
+        var pipeline = Start(Lane);
+        Publish(5, 190);
+        Window(pipeline, 10);
+        Assert.Equal(5, _brevo.Delivered.Count);
+
+        var late = Publish(9, 190);
+        Advance(pipeline, TimeSpan.FromSeconds(6));
+        Assert.Equal(7, Delivered.Count(late.Contains));
+        Assert.Equal(2, _queue.Count);
+        Assert.Equal(0, Budget(pipeline).Borrowed);
+    }
+
+    [Fact]
+    public void The_lane_off_should_keep_the_old_policy_and_urgent_mail_waits_for_the_window()
+    {
+        var pipeline = Start(UrgentSettings.Off);
+        Publish(12, 190);
+        Window(pipeline, 10);
+        VirtualDay.MoveTo(Sys, _midnight.AddHours(10).AddMinutes(5));
+        Settle(pipeline);
+        var urgent = Publish(1, 200).Single();
+        Advance(pipeline, TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(urgent, Delivered);
+
+        Window(pipeline, 11);
+        Assert.Equal(urgent, Delivered.Last(i => i == urgent));
+        Assert.Equal(12, Budget(pipeline).WindowGranted);
+    }
+
+    [Fact]
+    public void Expired_urgent_mail_should_be_dead_lettered_not_sent()
+    {
+        var pipeline = Start(Lane);
+        Publish(12, 190);
+        Window(pipeline, 10);
+        _queue.Publish(Mails.Body(900, Clock.Now.AddHours(-1)), 210);
+        Advance(pipeline, TimeSpan.FromSeconds(3));
+        Assert.Equal("expired", Assert.Single(_queue.DeadLetters).Reason);
+        Assert.DoesNotContain(900, Delivered);
+    }
+}

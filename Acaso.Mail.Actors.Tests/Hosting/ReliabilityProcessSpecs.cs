@@ -3,7 +3,7 @@ using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Tests.Support;
-using static Acaso.Mail.Actors.Tests.Hosting.ServiceProcessSpecs;
+using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
 
 namespace Acaso.Mail.Actors.Tests.Hosting;
 

@@ -2,6 +2,7 @@ using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Tests.Support;
+using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
 
 namespace Acaso.Mail.Actors.Tests.Hosting;
 
@@ -51,25 +52,6 @@ public sealed class ServiceProcessSpecs : IAsyncLifetime
         return await http.GetStringAsync(new Uri($"http://127.0.0.1:{_metricsPort}{path}"));
     }
 
-    internal static double Sample(string metrics, string series) =>
-        metrics.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
-            .Select(l => double.Parse(l[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture))
-            .DefaultIfEmpty(0).First();
-
-    internal static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what, ServiceProcess? service = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}" + (service is null ? "" : "; the service printed:\n" + service.Output));
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     [Fact]
     public async Task The_service_should_send_per_hour_mails_each_window_most_urgent_first_and_count_them_at_the_metrics_root()
     {
@@ -115,5 +97,64 @@ public sealed class ServiceProcessSpecs : IAsyncLifetime
         Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.NotEqual(0, service.ExitCode);
         Assert.Contains("MAIL_DAILY_LIMIT='plenty' is not valid: it accepts a whole number", service.Output, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The urgent lane in the built service, against the real broker, with no hourly window due.</summary>
+public sealed class UrgentLaneProcessSpecs : IAsyncLifetime
+{
+    private const string ApiKey = "xkeysib-urgent-lane";
+    private readonly QueueSettings _queue = RabbitBroker.NewQueue("urgent");
+    private readonly int _metricsPort = ServiceProcess.FreePort();
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("acaso-mail-").FullName;
+    private BrevoStandIn _brevo = null!;
+    private MailPublisher _publisher = null!;
+
+    public async Task InitializeAsync()
+    {
+        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: ApiKey);
+        _publisher = await RabbitBroker.PublisherAsync(_queue);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _publisher.DisposeAsync();
+        await _brevo.DisposeAsync();
+        await RabbitBroker.DeleteAsync(_queue);
+        Directory.Delete(_stateDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Urgent_mail_should_go_within_seconds_on_borrowed_tokens_and_the_rest_wait_for_windows()
+    {
+        var environment = ReliabilityProcessSpecs.Environment(_queue, _brevo, ApiKey, _metricsPort, _stateDir, perHour: 12);
+        // No window opens during the test: every send is the urgent lane's.
+        environment["MAIL_HOURLY_CRON"] = "0 0 0 1 1 ? 2099";
+        environment["MAIL_END_OF_DAY_CRON"] = "0 0 0 1 1 ? 2099";
+        await using var service = ServiceProcess.Start(environment);
+        using var http = new HttpClient();
+        await Eventually(async () => { try { return (await http.GetAsync(new Uri($"http://127.0.0.1:{_metricsPort}/readyz"))).IsSuccessStatusCode; } catch (HttpRequestException) { return false; } },
+            TimeSpan.FromSeconds(30), "ready", service);
+
+        var soon = DateTimeOffset.UtcNow.AddHours(5);
+        await _publisher.PublishAsync(Mails.Body(0, soon), 199);
+        await Eventually(() => Task.FromResult(_brevo.Delivered.Count == 1), TimeSpan.FromSeconds(15), "the first urgent mail", service);
+
+        await _publisher.PublishAsync(Mails.Body(100, DateTimeOffset.UtcNow.AddDays(9)), 190);
+        for (var i = 1; i <= 20; i++)
+        {
+            await _publisher.PublishAsync(Mails.Body(i, soon), 200);
+        }
+
+        await Eventually(() => Task.FromResult(_brevo.Delivered.Count == 12), TimeSpan.FromSeconds(30), "eleven more", service);
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        Assert.Equal(12, _brevo.Delivered.Count);
+        Assert.DoesNotContain(100, _brevo.Delivered.Select(Mails.IndexOf));
+        Assert.Equal(10u, await RabbitBroker.ReadyAsync(_queue.Name));
+
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_metricsPort}/metrics"));
+        Assert.Equal(12, Sample(metrics, "mail_urgent_sent_total{borrowed=\"true\"}"));
+        Assert.Equal(12, Sample(metrics, "mail_tokens_borrowed"));
+        Assert.Equal(200, Sample(metrics, "mail_queue_head_priority"));
     }
 }

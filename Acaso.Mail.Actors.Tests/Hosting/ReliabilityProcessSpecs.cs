@@ -142,12 +142,11 @@ public sealed class ReliabilityProcessSpecs : IAsyncLifetime
     }
 }
 
-/// <summary>Specs that stop the shared broker run alone, after the others.</summary>
-[CollectionDefinition(nameof(BrokerRestartCollection), DisableParallelization = true)]
-public sealed class BrokerRestartCollection;
-
-/// <summary>The service through a broker restart (<c>rabbitmqctl stop_app</c> / <c>start_app</c>).</summary>
-[Collection(nameof(BrokerRestartCollection))]
+/// <summary>
+/// The service through a broker restart (<c>rabbitmqctl stop_app</c> / <c>start_app</c>). It stops the broker every
+/// other spec uses, so <c>scripts/test.sh</c> runs it alone, after the rest (trait <c>Isolation=BrokerRestart</c>).
+/// </summary>
+[Trait("Isolation", "BrokerRestart")]
 public sealed class BrokerRestartSpecs : IAsyncLifetime
 {
     private const string ApiKey = "xkeysib-broker-restart";

@@ -33,6 +33,9 @@ public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
         var senders = system.ActorOf(MailSendersActor.Props(resilience, 4));
         var reader = system.ActorOf(QueueReaderActor.Props(queue, keeper, senders,
             new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200), maxFailedWindows, urgent)));
+        // The reader subscribes to the keeper as it starts: let that happen before a test's first tick.
+        reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).Wait();
+        keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).Wait();
         return new TestPipeline(keeper, senders, reader, metrics, resilience);
     }
 

@@ -95,6 +95,10 @@ public static class DaySimulator
         var reader = system.ActorOf(QueueReaderActor.Props(() => queue, keeper, senders,
             new ReaderSettings(ParserOptions.Default, new RenderOptions(Zone), Poll, 24, urgent)), "queue-reader");
 
+        // The reader subscribes to the keeper as it starts: let that happen before the first tick.
+        await reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).ConfigureAwait(false);
+        await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance).ConfigureAwait(false);
+
         var random = new Random(options.Seed);
         var mails = Enumerable.Range(0, options.Mails).Select(i => MakeMail(random, i, midnight, options.Arrivals)).OrderBy(m => m.At).ToList();
         var byIndex = mails.ToDictionary(m => m.Index);

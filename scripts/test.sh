@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine with the .NET 10 SDK: starts (installing when missing) the
-# RabbitMQ broker the tests need, then runs the solution's tests.
+# RabbitMQ broker the tests need, installs Prometheus and promtool when missing, then runs the solution's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-rabbitmq.sh
+# promtool checks the alert rules and a real Prometheus scrapes the service (Debian's prometheus package).
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+  echo "test.sh: installing prometheus from apt" >&2
+  if [[ $(id -u) -eq 0 ]]; then sudo=(); else sudo=(sudo); fi
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null
+fi
 dotnet test Acaso.Mail.sln --filter "Isolation!=BrokerRestart" "$@"
 # The broker-restart specs stop and start the shared broker: they run alone, after everything else.
 dotnet test Acaso.Mail.sln --no-build --filter "Isolation=BrokerRestart" "$@"

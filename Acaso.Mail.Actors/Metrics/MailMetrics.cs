@@ -32,6 +32,8 @@ public sealed class MailMetrics
         BrokerUp = factory.CreateGauge("mail_broker_up", "1 while the RabbitMQ connection is up.");
         UrgentSent = factory.CreateCounter("mail_urgent_sent_total",
             "Urgent mails sent (priority at or above MAIL_URGENT_PRIORITY), by whether the token was borrowed from the coming window.", "borrowed");
+        UrgentFailures = factory.CreateCounter("mail_urgent_failures_total",
+            "Sends of urgent mail (priority at or above MAIL_URGENT_PRIORITY; 199 when the lane is off) that ended without success, by reason.", "reason");
         TokensBorrowed = factory.CreateGauge("mail_tokens_borrowed", "Tokens urgent mail has borrowed from the coming hourly window(s).");
         QueueWait = factory.CreateHistogram("mail_queue_wait_seconds",
             "From the first time the service saw a mail (the producer sets no timestamp, so not from its publish) to its send, by urgency.",
@@ -59,6 +61,7 @@ public sealed class MailMetrics
     public Gauge BrokerUp { get; }
     public Counter UrgentSent { get; }
     public Gauge TokensBorrowed { get; }
+    public Counter UrgentFailures { get; }
     public Histogram QueueWait { get; }
     public Gauge QueueHeadPriority { get; }
     public Gauge QueueDepth { get; }

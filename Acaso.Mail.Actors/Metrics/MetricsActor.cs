@@ -75,6 +75,10 @@ public sealed class MetricsActor : ReceiveActor
     {
         _metrics.MailsFailed.Inc();
         _metrics.SendFailures.WithLabels(failed.Reason, failed.Requeued ? "true" : "false").Inc();
+        if (failed.Urgent)
+        {
+            _metrics.UrgentFailures.WithLabels(failed.Reason).Inc();
+        }
     }
 
     private void Handle(MailEvents.BrokerConnection connection)

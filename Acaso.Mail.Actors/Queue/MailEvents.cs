@@ -24,7 +24,7 @@ public static class MailEvents
     public sealed record QueueHead(byte? Priority, uint Depth);
 
     /// <summary>A send ended without success. <paramref name="Requeued"/>: the mail went back to the queue for a later window.</summary>
-    public sealed record SendFailed(MailTemplate Template, byte Priority, string Reason, bool Requeued);
+    public sealed record SendFailed(MailTemplate Template, byte Priority, string Reason, bool Requeued, bool Urgent = false);
 
     /// <summary>A mail went to the dead-letter queue with <paramref name="Reason"/>.</summary>
     public sealed record DeadLettered(string Reason, byte Priority);

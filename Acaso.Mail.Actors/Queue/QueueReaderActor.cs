@@ -23,6 +23,9 @@ public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render
 {
     /// <summary>The urgent lane, or the old policy when none was given.</summary>
     public UrgentSettings UrgentLane => Urgent ?? UrgentSettings.Off;
+
+    /// <summary>What counts as urgent in the metrics: the lane's threshold, or 199 (today or tomorrow) when the lane is off.</summary>
+    public int UrgentThreshold => UrgentLane.Enabled ? UrgentLane.Priority : 199;
 }
 
 /// <summary>
@@ -286,14 +289,15 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
                 var now = Context.System.Scheduler.Now;
                 var wait = _firstSeen.Remove(request.IdempotencyKey, out var seen) ? now - seen : TimeSpan.Zero;
                 events.Publish(new MailEvents.Sent(request.Template, request.Priority, completed.Elapsed, completed.Attempts, sent.WasDuplicate,
-                    Urgent: request.Priority >= _settings.UrgentLane.Priority, Borrowed: mail.Borrowed, QueueWait: wait));
+                    Urgent: request.Priority >= _settings.UrgentThreshold, Borrowed: mail.Borrowed, QueueWait: wait));
                 Settle(mail.Message, Disposition.Ack, "sent", "", returnToken: false);
                 break;
 
             case PermanentFailure { IsAccountProblem: false } permanent:
                 _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: completed.MayHaveCharged, mail.Borrowed));
                 _log.Warning("Brevo refused a mail of priority {Priority} for good: {Status} {Code}", request.Priority, permanent.Status, permanent.Code);
-                events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, "brevo_" + permanent.Code, Requeued: false));
+                events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, "brevo_" + permanent.Code, Requeued: false,
+                    Urgent: request.Priority >= _settings.UrgentThreshold));
                 Settle(mail.Message, Disposition.DeadLetter, "brevo_" + permanent.Code, $"{permanent.Status} {permanent.Message}",
                     returnToken: !completed.MayHaveCharged);
                 break;
@@ -318,7 +322,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
                     ? _failedWindows[request.IdempotencyKey] = _failedWindows.GetValueOrDefault(request.IdempotencyKey) + 1
                     : 0;
                 var exhausted = failed > 0 && failed >= _settings.MaxFailedWindows;
-                events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, reason, Requeued: !exhausted));
+                events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, reason, Requeued: !exhausted,
+                    Urgent: request.Priority >= _settings.UrgentThreshold));
                 if (exhausted)
                 {
                     _failedWindows.Remove(request.IdempotencyKey);

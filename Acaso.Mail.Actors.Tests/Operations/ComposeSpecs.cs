@@ -1,0 +1,99 @@
+using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Tests.Support;
+using YamlDotNet.RepresentationModel;
+
+namespace Acaso.Mail.Actors.Tests.Operations;
+
+/// <summary>
+/// docker-compose.yml cannot run here (no Docker engine): it is parsed, and what it refers to is checked — every
+/// file it mounts exists, every variable it gives the service is one the service reads and the README documents.
+/// </summary>
+public sealed class ComposeSpecs
+{
+    private static YamlMappingNode Services()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(Repository.PathOf("docker-compose.yml"))));
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        return (YamlMappingNode)root[new YamlScalarNode("services")];
+    }
+
+    private static YamlMappingNode Service(string name) => (YamlMappingNode)Services()[new YamlScalarNode(name)];
+
+    [Fact]
+    public void Compose_should_run_the_broker_the_service_prometheus_alertmanager_and_grafana()
+    {
+        var names = Services().Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "rabbitmq", "acaso-mail", "prometheus", "alertmanager", "grafana" }, names);
+        Assert.Equal(".", ((YamlScalarNode)Service("acaso-mail")[new YamlScalarNode("build")]).Value);
+    }
+
+    [Fact]
+    public void Every_file_compose_mounts_should_exist()
+    {
+        var mounts = Services().Children.Values.Cast<YamlMappingNode>()
+            .Where(s => s.Children.ContainsKey(new YamlScalarNode("volumes")))
+            .SelectMany(s => ((YamlSequenceNode)s[new YamlScalarNode("volumes")]).Children.Cast<YamlScalarNode>())
+            .Select(v => v.Value!.Split(':')[0])
+            .Where(source => source.StartsWith("./", StringComparison.Ordinal))
+            .ToList();
+        Assert.NotEmpty(mounts);
+        foreach (var source in mounts)
+        {
+            var path = Repository.PathOf(source[2..]);
+            Assert.True(File.Exists(path) || Directory.Exists(path), $"docker-compose.yml mounts {source}, which does not exist");
+        }
+
+        Assert.True(File.Exists(Repository.PathOf("Dockerfile")));
+    }
+
+    [Fact]
+    public void Every_variable_compose_sets_should_be_one_the_service_reads_and_the_README_documents()
+    {
+        var environment = (YamlMappingNode)Service("acaso-mail")[new YamlScalarNode("environment")];
+        var readme = File.ReadAllText(Repository.PathOf("README.md"));
+        var variables = environment.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToList();
+        Assert.Contains("SENDINBLUE_API_KEY", variables);
+        foreach (var variable in variables)
+        {
+            Assert.True(SettingsLoader.EnvironmentVariables.ContainsKey(variable), $"compose sets {variable}, which the service does not read");
+            Assert.Contains($"`{variable}`", readme, StringComparison.Ordinal);
+        }
+
+        // And the values it sets are ones the service accepts.
+        var values = environment.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value!);
+        values["SENDINBLUE_API_KEY"] = "";
+        var settings = SettingsLoader.Load(name => values.GetValueOrDefault(name));
+        Assert.Equal("rabbitmq", settings.Queue.Url.Host);
+        Assert.Equal("/data", settings.StateDir);
+    }
+
+    [Fact]
+    public void Every_variable_the_service_reads_should_be_documented_in_the_README()
+    {
+        var readme = File.ReadAllText(Repository.PathOf("README.md"));
+        foreach (var variable in SettingsLoader.EnvironmentVariables.Keys)
+        {
+            Assert.Contains($"`{variable}`", readme, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void The_image_should_run_as_a_non_root_user_with_state_on_a_volume()
+    {
+        var dockerfile = File.ReadAllLines(Repository.PathOf("Dockerfile"));
+        Assert.Contains(dockerfile, l => l.StartsWith("USER ", StringComparison.Ordinal) && !l.Contains("root", StringComparison.Ordinal));
+        Assert.Contains(dockerfile, l => l.StartsWith("VOLUME /data", StringComparison.Ordinal));
+        Assert.Equal(2, dockerfile.Count(l => l.StartsWith("FROM ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void The_grafana_dashboard_should_show_what_operators_watch()
+    {
+        var dashboard = File.ReadAllText(Repository.PathOf("grafana/dashboards/acaso-mail.json"));
+        foreach (var series in new[] { "mails_sent_total", "mails_fails_total", "mail_tokens_left_today", "mail_queue_depth", "mail_queue_head_priority", "mail_dead_letters_total", "mail_send_latency_seconds_bucket" })
+        {
+            Assert.Contains(series, dashboard, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+# Acaso Mail: build with the SDK, run on the ASP.NET runtime as a non-root user, state on a volume.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY hocon/ hocon/
+COPY Acaso.Mail.Actors/Acaso.Mail.Actors.csproj Acaso.Mail.Actors/
+RUN dotnet restore Acaso.Mail.Actors/Acaso.Mail.Actors.csproj
+COPY Acaso.Mail.Actors/ Acaso.Mail.Actors/
+RUN dotnet publish Acaso.Mail.Actors/Acaso.Mail.Actors.csproj -c Release --no-restore -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app ./
+ENV MAIL_STATE_DIR=/data
+RUN mkdir -p /data && chown "$APP_UID" /data
+VOLUME /data
+# The image's built-in non-root user.
+USER $APP_UID
+EXPOSE 5000
+ENTRYPOINT ["dotnet", "Acaso.Mail.Actors.dll"]
+CMD ["run"]

@@ -255,3 +255,91 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
         Assert.Equal(0, status.Spent);
     }
 }
+
+/// <summary>Brevo faults over several windows, against the real broker: nothing lost, nothing mailed twice.</summary>
+public sealed class BrevoFaultSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
+{
+    private readonly QueueSettings _queue = RabbitBroker.NewQueue("faults");
+    private readonly HttpClient _http = new();
+    private BrevoStandIn _brevo = null!;
+    private MailPublisher _publisher = null!;
+
+    public async Task InitializeAsync()
+    {
+        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
+        _publisher = await RabbitBroker.PublisherAsync(_queue);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _publisher.DisposeAsync();
+        _http.Dispose();
+        await _brevo.DisposeAsync();
+        await RabbitBroker.DeleteAsync(_queue);
+    }
+
+    private void AwaitSettled(TestPipeline pipeline) =>
+        AwaitCondition(() => pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result.InFlight == 0,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
+
+    [Fact]
+    public async Task Brevo_down_for_several_windows_should_lose_no_mail_and_send_each_once_when_it_is_back()
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            await _publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(2)), (byte)(100 + i));
+        }
+
+        var url = _brevo.BaseUrl;
+        await _brevo.DisposeAsync();
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(url, retries: 1), TestPipeline.Budget(perHour: 4), _http);
+
+        // Three windows with Brevo refusing connections: every mail stays queued.
+        for (var window = 0; window < 3; window++)
+        {
+            pipeline.Keeper.Tell(HourlyTick.Instance);
+            await Task.Delay(300);
+            AwaitSettled(pipeline);
+            Assert.Equal(6u, await RabbitBroker.ReadyAsync(_queue.Name));
+        }
+
+        AwaitAssert(() => Assert.True(pipeline.Sample("mail_send_failures_total", "reason=\"connection_failed\"", "requeued=\"true\"")
+            + pipeline.Sample("mail_send_failures_total", "reason=\"circuit_open\"", "requeued=\"true\"") >= 3));
+        Assert.Equal(0, (await pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance)).Spent);
+
+        // Brevo is back on the same address; the circuit closes after its break, and the windows drain the queue.
+        _brevo = await BrevoStandIn.StartAsync(port: url.Port, requiredApiKey: "xkeysib-test");
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        for (var window = 0; window < 8 && _brevo.Delivered.Count < 6; window++)
+        {
+            pipeline.Keeper.Tell(HourlyTick.Instance);
+            await Task.Delay(300);
+            AwaitSettled(pipeline);
+        }
+
+        Assert.Equal(6, _brevo.Delivered.Count);
+        Assert.Equal(6, _brevo.Delivered.Select(m => m.IdempotencyKey).Distinct().Count());
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Empty(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+    }
+
+    [Fact]
+    public async Task A_timed_out_send_that_went_through_should_be_mailed_once_and_spend_one_token()
+    {
+        await _publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(2)), 150);
+        // Brevo takes the mail, then answers too late: the retry carries the same key and gets duplicate_parameter.
+        _brevo.Script(new ScriptedAnswer(201, Delay: TimeSpan.FromSeconds(3), AcceptFirst: true));
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(_brevo.BaseUrl, attemptTimeout: TimeSpan.FromSeconds(1)), TestPipeline.Budget(), _http);
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitCondition(() => _brevo.Requests == 2, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
+        AwaitSettled(pipeline);
+
+        Assert.Single(_brevo.Delivered);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Equal(1, (await pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance)).Spent);
+        AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_send_retries_total", "reason=\"timeout\"")));
+        AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mails_sent_total")));
+    }
+}

@@ -16,7 +16,8 @@ namespace Acaso.Mail.Actors.Brevo;
 /// <param name="IdempotencyKey">Its <c>headers.idempotencyKey</c>, if any.</param>
 /// <param name="Sandbox">True when it carried <c>X-Sib-Sandbox: drop</c> (validated, not delivered).</param>
 /// <param name="ApiKey">The api-key header it came with.</param>
-public sealed record CapturedMail(string Body, string? IdempotencyKey, bool Sandbox, string? ApiKey)
+/// <param name="At">When the stand-in accepted it.</param>
+public sealed record CapturedMail(string Body, string? IdempotencyKey, bool Sandbox, string? ApiKey, DateTimeOffset At = default)
 {
     /// <summary>The body as JSON.</summary>
     public JsonElement Json => JsonDocument.Parse(Body).RootElement.Clone();
@@ -234,7 +235,7 @@ public sealed class BrevoStandIn : IAsyncDisposable
             }
         }
 
-        _received.Enqueue(new CapturedMail(body, key, sandbox, apiKey));
+        _received.Enqueue(new CapturedMail(body, key, sandbox, apiKey, _clock.GetUtcNow()));
         if (_outboxPath is not null)
         {
             lock (_gate)

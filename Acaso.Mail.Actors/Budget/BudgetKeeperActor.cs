@@ -14,8 +14,10 @@ namespace Acaso.Mail.Actors.Budget;
 /// back at start, then cross-checked with Brevo's remaining credits, so a restart cannot spend the day twice. A new
 /// day (midnight in the configured zone, read from the actor system's scheduler clock) resets the count.
 /// </summary>
-public sealed class BudgetKeeperActor : ReceiveActor
+public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers
 {
+    private const string RateTimer = "rate";
+
     private readonly BudgetSettings _settings;
     private readonly IBrevoClient _brevo;
     private readonly IBudgetStore _store;
@@ -43,6 +45,7 @@ public sealed class BudgetKeeperActor : ReceiveActor
         Receive<Subscribe>(Handle);
         Receive<HourlyTick>(_ => Handle());
         Receive<EndOfDayTick>(_ => HandleEndOfDay());
+        Receive<RateTick>(_ => OpenWindow(_settings.RatePerSecond, WindowKind.Hourly));
         Receive<CreditsRead>(Handle);
         Receive<CreditsAtStart>(Handle);
         Receive<Reserve>(Handle);
@@ -56,8 +59,20 @@ public sealed class BudgetKeeperActor : ReceiveActor
         Akka.Actor.Props.Create(() => new BudgetKeeperActor(settings, brevo, store ?? new InMemoryBudgetStore()));
 
     /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
     protected override void PreStart()
     {
+        if (_settings.Unlimited)
+        {
+            // Paid plans: no daily cap, no hourly windows; a window of the rate's tokens every second.
+            _log.Info("Unlimited mode: {Rate} sends a second, no daily limit", _settings.RatePerSecond);
+            Self.Tell(RateTick.Instance);
+            Timers.StartPeriodicTimer(RateTimer, RateTick.Instance, TimeSpan.FromSeconds(1));
+            return;
+        }
+
         if (_spent > 0)
         {
             _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", _spent, _day);
@@ -96,6 +111,11 @@ public sealed class BudgetKeeperActor : ReceiveActor
 
     private void Handle()
     {
+        if (_settings.Unlimited)
+        {
+            return;
+        }
+
         RollDay();
         // What urgent mail borrowed comes out of this window first; a debt larger than a window carries on.
         var owed = Math.Min(_borrowed, _settings.PerHour);
@@ -106,6 +126,11 @@ public sealed class BudgetKeeperActor : ReceiveActor
 
     private void HandleEndOfDay()
     {
+        if (_settings.Unlimited)
+        {
+            return;
+        }
+
         RollDay();
         var day = _day;
         _brevo.GetRemainingCreditsAsync(CancellationToken.None)
@@ -162,7 +187,7 @@ public sealed class BudgetKeeperActor : ReceiveActor
 
         _inFlight++;
         Sender.Tell(new Reserved(_window, reserve.Tag, borrow));
-        Publish();
+        PublishUnlessUnlimited();
     }
 
     private int UrgentTokens()
@@ -185,7 +210,11 @@ public sealed class BudgetKeeperActor : ReceiveActor
         if (settle.Charged)
         {
             _spent++;
-            _store.SaveSpent(_day, _spent);
+            if (!_settings.Unlimited)
+            {
+                // The daily count is what a restart must not forget; unlimited mode has none to protect.
+                _store.SaveSpent(_day, _spent);
+            }
         }
         else if (settle.Borrowed)
         {
@@ -198,7 +227,7 @@ public sealed class BudgetKeeperActor : ReceiveActor
             _windowUsed = Math.Max(0, _windowUsed - 1);
         }
 
-        Publish();
+        PublishUnlessUnlimited();
     }
 
     private void OpenWindow(int tokens, WindowKind kind)
@@ -206,8 +235,11 @@ public sealed class BudgetKeeperActor : ReceiveActor
         _window++;
         _windowGranted = Math.Max(0, tokens);
         _windowUsed = 0;
-        _log.Info("Window {Window} ({Kind}) opens with {Tokens} tokens; {Spent} spent today, {InFlight} in flight, limit {Limit}",
-            _window, kind, _windowGranted, _spent, _inFlight, _settings.DailyLimit);
+        if (!_settings.Unlimited)
+        {
+            _log.Info("Window {Window} ({Kind}) opens with {Tokens} tokens; {Spent} spent today, {InFlight} in flight, limit {Limit}",
+                _window, kind, _windowGranted, _spent, _inFlight, _settings.DailyLimit);
+        }
         var opened = new WindowOpened(_window, _windowGranted, kind, _day);
         _reader.Tell(opened);
         Context.System.EventStream.Publish(opened);
@@ -233,11 +265,26 @@ public sealed class BudgetKeeperActor : ReceiveActor
     private DateOnly Today() =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(Context.System.Scheduler.Now, _settings.Zone).DateTime);
 
-    private int LeftToday => Math.Max(0, _settings.DailyLimit - _spent - _inFlight);
+    private int LeftToday => _settings.Unlimited ? int.MaxValue : Math.Max(0, _settings.DailyLimit - _spent - _inFlight);
 
     private BudgetStatus Status() => new(_day, _spent, _inFlight, _window, _windowGranted, _windowUsed, _settings.DailyLimit, _borrowed);
 
     private void Publish() => Context.System.EventStream.Publish(Status());
+
+    /// <summary>Per-mail status updates; at unlimited rates the per-second window's update is enough.</summary>
+    private void PublishUnlessUnlimited()
+    {
+        if (!_settings.Unlimited)
+        {
+            Publish();
+        }
+    }
+
+    /// <summary>Unlimited mode's pacing: a window of the rate's tokens every second.</summary>
+    private sealed record RateTick
+    {
+        public static readonly RateTick Instance = new();
+    }
 
     /// <summary>Brevo's answer to the end-of-day credit question.</summary>
     private sealed record CreditsRead(DateOnly Day, int? Credits);

@@ -64,7 +64,8 @@ public static class MailServiceHost
                 .AddMetricsActor(metrics, health)
                 .AddBudgetKeeperActor(settings.Budget, sp.GetRequiredService<IBrevoClient>(), new SqliteBudgetStore(settings.StateDir))
                 .AddMailSendersActor(sp.GetRequiredService<BrevoResilience>(), settings.SendParallelism)
-                .AddQueueReaderActor(() => new RabbitMailQueue(settings.Queue, loggerFactory.CreateLogger<RabbitMailQueue>()),
+                .AddQueueReaderActor(() => new RabbitMailQueue(settings.Queue, loggerFactory.CreateLogger<RabbitMailQueue>(),
+                        prefetch: settings.Budget.Unlimited ? settings.SendParallelism : 0),
                     new ReaderSettings(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows, settings.Urgent))
                 .AddStartup((system, actors) =>
                 {

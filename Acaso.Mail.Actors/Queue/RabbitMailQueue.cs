@@ -12,10 +12,14 @@ public sealed class QueueDeclarationMismatchException(string message, Exception 
 /// The contract's queue on a real RabbitMQ (RabbitMQ.Client 7, automatic recovery). Takes with <c>basic.get</c>
 /// and manual acks: an unacked message returns to the queue when the connection drops or the service dies.
 /// Dead letters are published with publisher confirms before the original is acked, so none is lost between.
+/// With a <paramref name="prefetch"/> (unlimited mode only, where pacing no longer orders anything) it consumes with
+/// that QoS instead, and a take reads the next delivery already on its way.
 /// </summary>
-public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQueue> logger) : IMailQueue
+public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQueue> logger, int prefetch = 0) : IMailQueue
 {
+    private static readonly TimeSpan EmptyWait = TimeSpan.FromMilliseconds(200);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private System.Threading.Channels.Channel<BasicGetResult> _deliveries = System.Threading.Channels.Channel.CreateUnbounded<BasicGetResult>();
     private readonly Dictionary<ulong, BasicGetResult> _unacked = [];
     private IConnection? _connection;
     private IChannel? _channel;
@@ -46,24 +50,52 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
     /// <inheritdoc />
     public async Task<QueueMessage?> TakeAsync(CancellationToken cancellationToken = default)
     {
+        BasicGetResult? result;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var channel = await EnsureChannelAsync(cancellationToken).ConfigureAwait(false);
-            var result = await channel.BasicGetAsync(settings.Name, autoAck: false, cancellationToken).ConfigureAwait(false);
-            if (result is null)
-            {
-                return null;
-            }
-
-            _unacked[result.DeliveryTag] = result;
-            return new QueueMessage(result.DeliveryTag, result.Body.ToArray(), result.BasicProperties.Priority,
-                result.Redelivered, result.MessageCount, result.BasicProperties.IsPriorityPresent());
+            result = prefetch > 0
+                ? _deliveries.Reader.TryRead(out var delivered) ? delivered : null
+                : await channel.BasicGetAsync(settings.Name, autoAck: false, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _gate.Release();
         }
+
+        if (result is null && prefetch > 0)
+        {
+            // Nothing buffered: wait briefly for the consumer rather than send the reader to its poll interval.
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(EmptyWait);
+            try
+            {
+                result = await _deliveries.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+
+        if (result is null)
+        {
+            return null;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _unacked[result.DeliveryTag] = result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        return new QueueMessage(result.DeliveryTag, result.Body.ToArray(), result.BasicProperties.Priority,
+            result.Redelivered, result.MessageCount, result.BasicProperties.IsPriorityPresent());
     }
 
     /// <inheritdoc />
@@ -183,7 +215,29 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
             cancellationToken).ConfigureAwait(false);
         await DeclareAsync(cancellationToken).ConfigureAwait(false);
+        if (prefetch > 0)
+        {
+            await StartConsumerAsync(_channel, cancellationToken).ConfigureAwait(false);
+        }
+
         return _channel;
+    }
+
+    private async Task StartConsumerAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        // Deliveries of a closed channel cannot be acked on a new one; the broker has requeued them.
+        _deliveries = System.Threading.Channels.Channel.CreateUnbounded<BasicGetResult>();
+        var deliveries = _deliveries;
+        await channel.BasicQosAsync(0, (ushort)Math.Min(prefetch, ushort.MaxValue), false, cancellationToken).ConfigureAwait(false);
+        var consumer = new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            // The body is only valid during this call: copy it.
+            deliveries.Writer.TryWrite(new BasicGetResult(delivery.DeliveryTag, delivery.Redelivered, delivery.Exchange, delivery.RoutingKey, 0,
+                new BasicProperties(delivery.BasicProperties), delivery.Body.ToArray()));
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(settings.Name, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task DeclareAsync(CancellationToken cancellationToken)

@@ -40,7 +40,10 @@ public sealed record BrevoSettings(
 /// <param name="HourlyCron">Quartz cron of the hourly grant (<c>MAIL_HOURLY_CRON</c>).</param>
 /// <param name="EndOfDayCron">Quartz cron of the end-of-day flush (<c>MAIL_END_OF_DAY_CRON</c>).</param>
 /// <param name="UrgentBorrowWindows">How many coming hourly windows urgent mail may borrow from (<c>MAIL_URGENT_BORROW_WINDOWS</c>).</param>
-public sealed record BudgetSettings(int DailyLimit, int PerHour, TimeZoneInfo Zone, string HourlyCron, string EndOfDayCron, int UrgentBorrowWindows = 1)
+/// <param name="Unlimited">Paid plans (<c>MAIL_BUDGET_MODE=unlimited</c>): no daily cap, a window of <paramref name="RatePerSecond"/> tokens every second.</param>
+/// <param name="RatePerSecond">Sends a second in unlimited mode (<c>MAIL_RATE_PER_SECOND</c>).</param>
+public sealed record BudgetSettings(int DailyLimit, int PerHour, TimeZoneInfo Zone, string HourlyCron, string EndOfDayCron, int UrgentBorrowWindows = 1,
+    bool Unlimited = false, int RatePerSecond = 100)
 {
     /// <summary>The most tokens urgent mail may owe the coming windows.</summary>
     public int BorrowLimit => PerHour * UrgentBorrowWindows;

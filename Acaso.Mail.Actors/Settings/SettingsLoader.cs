@@ -26,6 +26,8 @@ public static class SettingsLoader
         ["SENDINBLUE_URL"] = "brevo.url",
         ["SENDINBLUE_API_KEY"] = "brevo.api-key",
         ["MAIL_BREVO_SANDBOX"] = "brevo.sandbox",
+        ["MAIL_BUDGET_MODE"] = "budget.mode",
+        ["MAIL_RATE_PER_SECOND"] = "budget.rate-per-second",
         ["MAIL_DAILY_LIMIT"] = "budget.daily-limit",
         ["SENDINBLUE_MAILS_PER_HOUR"] = "budget.per-hour",
         ["MAIL_TIMEZONE"] = "budget.timezone",
@@ -105,7 +107,9 @@ public static class SettingsLoader
                 zone,
                 Cron("budget.hourly-cron"),
                 Cron("budget.end-of-day-cron"),
-                Int("urgent.borrow-windows", 0, 24));
+                Int("urgent.borrow-windows", 0, 24),
+                OneOf("budget.mode", "daily", "unlimited") == "unlimited",
+                Int("budget.rate-per-second", 1, 1_000_000));
             var urgent = new UrgentSettings(Int("urgent.priority", 0, 256), TimeSpan.FromSeconds(Int("urgent.poll-seconds", 1, 3600)));
             var contract = new ParserOptions(
                 Int("contract.max-body-bytes", 256, 16 * 1024 * 1024),
@@ -131,6 +135,12 @@ public static class SettingsLoader
         {
             var value = Raw(path).Trim();
             return value.Length > 0 ? value : throw Bad(path, "a non-empty value");
+        }
+
+        private string OneOf(string path, params string[] accepted)
+        {
+            var value = Raw(path).Trim().ToLowerInvariant();
+            return accepted.Contains(value) ? value : throw Bad(path, string.Join(" or ", accepted));
         }
 
         private int Int(string path, int min, int max) =>

@@ -1,0 +1,61 @@
+using Acaso.Mail.Actors.Bench;
+using BenchmarkDotNet.Running;
+
+// bench/run.sh [--quick]: every figure that matters is a ratio against a baseline run in this same process,
+// on this same machine, minutes apart; absolute numbers are printed for context only.
+if (args.Contains("micro"))
+{
+    BenchmarkRunner.Run<ParseRenderBenchmarks>(args: args.Where(a => a != "micro").ToArray());
+    return 0;
+}
+
+var quick = args.Contains("--quick");
+var report = new Report(quick);
+report.Machine();
+
+await using var harness = await Harness.StartAsync();
+var overheadCount = quick ? 3_000 : 20_000;
+
+// 1. Overhead: Acaso Mail (unlimited mode, 32 senders) against a raw RabbitMQ.Client + HttpClient loop at the
+//    same parallelism, draining the same messages from the contract's queue (x-max-priority 255), fake Brevo at 0 ms.
+var raw = await harness.RawLoopAsync(overheadCount, maxPriority: 255, parallelism: 32);
+var (acaso, memory) = await harness.AcasoDrainAsync(overheadCount, maxPriority: 255, drains: 3);
+report.Figure("raw_loop_msgs_per_s", raw);
+report.Figure("acaso_msgs_per_s", acaso);
+report.Figure("throughput_ratio_vs_raw", acaso / raw, target: ">= 0.9");
+report.Figure("peak_rss_mb", memory.PeakMb, target: "<= 200");
+report.Figure("rss_after_drains_mb", memory.AfterDrainsMb);
+for (var i = 0; i < memory.AfterEachDrainMb.Count; i++)
+{
+    report.Figure($"rss_after_drain_{i + 1}_mb", memory.AfterEachDrainMb[i]);
+}
+
+report.Figure("rss_growth_drain_1_to_3_mb", memory.AfterEachDrainMb[^1] - memory.AfterEachDrainMb[0], target: "no growth (about 0)");
+
+// 2. At a real provider's latency (100 ms): Acaso Mail against the old consumer's algorithm (basic.get, one POST at a time).
+harness.Brevo.Latency = TimeSpan.FromMilliseconds(100);
+var old = await harness.OldLoopAsync(quick ? 200 : 600);
+var (acasoAtLatency, _) = await harness.AcasoDrainAsync(quick ? 1_000 : 4_000, maxPriority: 255, drains: 1);
+harness.Brevo.Latency = TimeSpan.Zero;
+report.Figure("old_loop_msgs_per_s", old);
+report.Figure("acaso_at_100ms_msgs_per_s", acasoAtLatency);
+report.Figure("speedup_vs_old_loop", acasoAtLatency / old, target: ">= 20");
+
+// 3. Priority exactness under pacing: windows of 12 over 1,000 random priorities, more urgent mail published between windows.
+var (inversions, windows, sent) = await harness.PriorityExactnessAsync(1_000, perWindow: 12, urgentBetweenWindows: quick ? 3 : 5);
+report.Figure("inversions", inversions, target: "0");
+report.Figure("exactness_windows", windows);
+report.Figure("exactness_sent", sent);
+
+// 4. What 255 levels cost: the same drain on a 10-level queue.
+var (acasoTenLevels, _) = await harness.AcasoDrainAsync(overheadCount, maxPriority: 10, drains: 1);
+report.Figure("acaso_10_levels_msgs_per_s", acasoTenLevels);
+report.Figure("ten_level_speedup_vs_255", acasoTenLevels / acaso);
+
+report.Print();
+if (!quick)
+{
+    report.WriteMarkdown(Path.Combine(Harness.RepositoryRoot, "BENCHMARKS.md"));
+}
+
+return 0;

@@ -70,6 +70,8 @@ public sealed class SettingsLoaderSpecs
     [InlineData("SENDINBLUE_URL", "ftp://brevo", "http://")]
     [InlineData("MAIL_METRICS_PORT", "70000", "0 to 65535")]
     [InlineData("MAIL_EXPIRY_GRACE", "soon", "duration")]
+    [InlineData("MAIL_BUDGET_MODE", "infinite", "daily or unlimited")]
+    [InlineData("MAIL_URGENT_PRIORITY", "257", "0 to 256")]
     public void A_bad_value_should_stop_the_start_naming_the_setting_and_what_it_accepts(string name, string value, string accepts)
     {
         var e = Assert.Throws<SettingsException>(() => Load((name, value)));

@@ -3,6 +3,7 @@ using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Tests.Contract;
+using Acaso.Mail.Actors.Tests.Support;
 
 namespace Acaso.Mail.Actors.Tests.Brevo;
 
@@ -90,11 +91,9 @@ public sealed class BrevoClientSpecs : IAsyncLifetime
     [Fact]
     public async Task A_refused_connection_should_be_transient_and_not_charged()
     {
-        var port = _brevo.BaseUrl.Port;
-        await _brevo.DisposeAsync();
-        _brevo = await BrevoStandIn.StartAsync();
+        using var closed = ClosedPort.Any();
         using var client = new HttpClient();
-        var refused = new BrevoClient(client, Settings(new Uri($"http://127.0.0.1:{port}/v3"), ApiKey));
+        var refused = new BrevoClient(client, Settings(new Uri($"http://127.0.0.1:{closed.Port}/v3"), ApiKey));
         var failure = Assert.IsType<TransientFailure>(await refused.SendAsync(Request(), CancellationToken.None));
         Assert.Equal("connection_failed", failure.Reason);
         Assert.False(failure.MayHaveCharged);

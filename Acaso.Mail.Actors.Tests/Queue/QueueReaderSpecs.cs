@@ -302,6 +302,8 @@ public sealed class BrevoFaultSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
 
         var url = _brevo.BaseUrl;
         await _brevo.DisposeAsync();
+        // Brevo is down: its port refuses connections, and stays ours.
+        var down = ClosedPort.Hold(url.Port);
         var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
             TestPipeline.BrevoAt(url, retries: 1), TestPipeline.Budget(perHour: 4), _http);
 
@@ -319,6 +321,7 @@ public sealed class BrevoFaultSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         Assert.Equal(0, (await pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance)).Spent);
 
         // Brevo is back on the same address; the circuit closes after its break, and the windows drain the queue.
+        down.Dispose();
         _brevo = await BrevoStandIn.StartAsync(port: url.Port, requiredApiKey: "xkeysib-test");
         await Task.Delay(TimeSpan.FromSeconds(2.2));
         for (var window = 0; window < 8 && _brevo.Delivered.Count < 6; window++)

@@ -8,84 +8,42 @@ using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
 namespace Acaso.Mail.Actors.Tests.Hosting;
 
 /// <summary>The built service as a process through crashes, restarts and a failing Brevo: nothing lost, nothing sent twice, nothing overspent.</summary>
-public sealed class ReliabilityProcessSpecs : IAsyncLifetime
+public sealed class ReliabilityProcessSpecs() : ProcessSpecs("xkeysib-RELIABILITY-SECRET-51c7", "reliability")
 {
-    private const string ApiKey = "xkeysib-RELIABILITY-SECRET-51c7";
-    private readonly QueueSettings _queue = RabbitBroker.NewQueue("reliability");
-    private readonly int _metricsPort = ServiceProcess.FreePort();
-    private readonly string _stateDir = Directory.CreateTempSubdirectory("acaso-mail-").FullName;
-    private BrevoStandIn _brevo = null!;
-    private MailPublisher _publisher = null!;
-
-    public async Task InitializeAsync()
-    {
-        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: ApiKey, credits: 1000);
-        _publisher = await RabbitBroker.PublisherAsync(_queue);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _publisher.DisposeAsync();
-        await _brevo.DisposeAsync();
-        await RabbitBroker.DeleteAsync(_queue);
-        Directory.Delete(_stateDir, recursive: true);
-    }
-
-    internal static Dictionary<string, string> Environment(QueueSettings queue, BrevoStandIn brevo, string apiKey, int metricsPort,
-        string stateDir, int perHour, int dailyLimit = 300) => new()
-    {
-        ["QUEUE_SERVICE_URL"] = RabbitBroker.Url.ToString(),
-        ["MAIL_QUEUE_NAME"] = queue.Name,
-        ["SENDINBLUE_URL"] = brevo.BaseUrl.ToString(),
-        ["SENDINBLUE_API_KEY"] = apiKey,
-        ["SENDINBLUE_MAILS_PER_HOUR"] = perHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["MAIL_DAILY_LIMIT"] = dailyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["MAIL_HOURLY_CRON"] = "0/2 * * * * ?",
-        ["MAIL_METRICS_PORT"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["MAIL_STATE_DIR"] = stateDir,
-    };
-
-    private Dictionary<string, string> Environment(int perHour, int dailyLimit = 300) =>
-        Environment(_queue, _brevo, ApiKey, _metricsPort, _stateDir, perHour, dailyLimit);
+    protected override int BrevoCredits => 1000;
 
     private async Task PublishAsync(int count)
     {
         for (var i = 0; i < count; i++)
         {
-            await _publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(2)), (byte)(100 + i));
+            await Publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(2)), (byte)(100 + i));
         }
-    }
-
-    private async Task<string> ScrapeAsync(string path = "/")
-    {
-        using var http = new HttpClient();
-        return await http.GetStringAsync(new Uri($"http://127.0.0.1:{_metricsPort}{path}"));
     }
 
     [Fact]
     public async Task A_kill_9_mid_window_then_a_restart_should_mail_every_message_exactly_once()
     {
         await PublishAsync(30);
-        _brevo.Latency = TimeSpan.FromMilliseconds(400);
+        Brevo.Latency = TimeSpan.FromMilliseconds(400);
         await using (var first = ServiceProcess.Start(Environment(perHour: 10)))
         {
-            await Eventually(() => Task.FromResult(_brevo.Delivered.Count >= 5), TimeSpan.FromSeconds(30), "the first sends", first);
+            await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= 5), TimeSpan.FromSeconds(60), "the first sends", first);
             first.KillHard();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(10)));
         }
 
-        var beforeRestart = _brevo.Delivered.Count;
+        var beforeRestart = Brevo.Delivered.Count;
         Assert.True(beforeRestart < 30, "the crash came too late to test anything");
         await using var second = ServiceProcess.Start(Environment(perHour: 10));
-        await Eventually(async () => _brevo.Delivered.Count == 30 && await RabbitBroker.ReadyAsync(_queue.Name) == 0,
+        await Eventually(async () => Brevo.Delivered.Count == 30 && await RabbitBroker.ReadyAsync(Queue.Name) == 0,
             TimeSpan.FromSeconds(60), "every mail", second);
         await Task.Delay(2500);
 
-        var keys = _brevo.Delivered.Select(m => m.IdempotencyKey).ToList();
+        var keys = Brevo.Delivered.Select(m => m.IdempotencyKey).ToList();
         Assert.Equal(30, keys.Count);
         Assert.Equal(30, keys.Distinct().Count());
-        Assert.Equal(Enumerable.Range(0, 30), _brevo.Delivered.Select(Mails.IndexOf).Order());
-        Assert.Empty(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal(Enumerable.Range(0, 30), Brevo.Delivered.Select(Mails.IndexOf).Order());
+        Assert.Empty(await RabbitBroker.DrainAsync(Queue.DeadLetterQueue));
     }
 
     [Fact]
@@ -94,19 +52,19 @@ public sealed class ReliabilityProcessSpecs : IAsyncLifetime
         await PublishAsync(20);
         await using (var first = ServiceProcess.Start(Environment(perHour: 3, dailyLimit: 10)))
         {
-            await Eventually(() => Task.FromResult(_brevo.Delivered.Count >= 6), TimeSpan.FromSeconds(30), "six sends", first);
+            await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= 6), TimeSpan.FromSeconds(60), "six sends", first);
             first.Terminate();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), first.Output);
         }
 
-        var sentBefore = _brevo.Delivered.Count;
+        var sentBefore = Brevo.Delivered.Count;
         await using var second = ServiceProcess.Start(Environment(perHour: 3, dailyLimit: 10));
-        await Eventually(() => Task.FromResult(_brevo.Delivered.Count >= 10), TimeSpan.FromSeconds(30), "ten sends", second);
+        await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= 10), TimeSpan.FromSeconds(60), "ten sends", second);
         // Three more windows: none may send past the day's 10.
         await Task.Delay(TimeSpan.FromSeconds(6.5));
         Assert.InRange(sentBefore, 6, 9);
-        Assert.Equal(10, _brevo.Delivered.Count);
-        Assert.Equal(10u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Equal(10, Brevo.Delivered.Count);
+        Assert.Equal(10u, await RabbitBroker.ReadyAsync(Queue.Name));
         Assert.Equal(0, Sample(await ScrapeAsync(), "mail_tokens_left_today"));
     }
 
@@ -114,17 +72,17 @@ public sealed class ReliabilityProcessSpecs : IAsyncLifetime
     public async Task The_api_key_should_never_appear_in_logs_metrics_or_errors_while_Brevo_fails()
     {
         await PublishAsync(4);
-        _brevo.Script(
+        Brevo.Script(
             new ScriptedAnswer(500, "internal_error"), new ScriptedAnswer(401, "unauthorized"),
             new ScriptedAnswer(429, "too_many_requests", RateLimitReset: 1), new ScriptedAnswer(400, "invalid_parameter"),
             new ScriptedAnswer(503, "unavailable"), new ScriptedAnswer(502, "bad_gateway"));
         var environment = Environment(perHour: 4);
         await using var service = ServiceProcess.Start(environment);
         // Four failures in a row open the circuit: the later windows wait instead of calling Brevo.
-        await Eventually(() => Task.FromResult(_brevo.Requests >= 4), TimeSpan.FromSeconds(40), "the failing sends", service);
+        await Eventually(() => Task.FromResult(Brevo.Requests >= 4), TimeSpan.FromSeconds(40), "the failing sends", service);
         await Task.Delay(2500);
         var metrics = await ScrapeAsync("/metrics");
-        var ready = await new HttpClient().GetAsync(new Uri($"http://127.0.0.1:{_metricsPort}/readyz"));
+        var ready = await new HttpClient().GetAsync(new Uri($"http://127.0.0.1:{MetricsPort}/readyz"));
         service.Terminate();
         await service.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
@@ -147,26 +105,12 @@ public sealed class ReliabilityProcessSpecs : IAsyncLifetime
 /// other spec uses, so <c>scripts/test.sh</c> runs it alone, after the rest (trait <c>Isolation=BrokerRestart</c>).
 /// </summary>
 [Trait("Isolation", "BrokerRestart")]
-public sealed class BrokerRestartSpecs : IAsyncLifetime
+public sealed class BrokerRestartSpecs() : ProcessSpecs("xkeysib-broker-restart", "restart")
 {
-    private const string ApiKey = "xkeysib-broker-restart";
-    private readonly QueueSettings _queue = RabbitBroker.NewQueue("restart");
-    private readonly int _metricsPort = ServiceProcess.FreePort();
-    private readonly string _stateDir = Directory.CreateTempSubdirectory("acaso-mail-").FullName;
-    private BrevoStandIn _brevo = null!;
-
-    public async Task InitializeAsync()
-    {
-        await (await RabbitBroker.ConnectAsync()).DisposeAsync();
-        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: ApiKey);
-    }
-
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         Rabbitmqctl("start_app");
-        await _brevo.DisposeAsync();
-        await RabbitBroker.DeleteAsync(_queue);
-        Directory.Delete(_stateDir, recursive: true);
+        await base.DisposeAsync();
     }
 
     private static void Rabbitmqctl(string command)
@@ -177,44 +121,28 @@ public sealed class BrokerRestartSpecs : IAsyncLifetime
         Assert.True(process.ExitCode == 0, $"rabbitmqctl {command} failed: {process.StandardError.ReadToEnd()}");
     }
 
-    private async Task<int> ReadyStatusAsync()
-    {
-        using var http = new HttpClient();
-        try
-        {
-            return (int)(await http.GetAsync(new Uri($"http://127.0.0.1:{_metricsPort}/readyz"))).StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return 0;
-        }
-    }
-
     [Fact]
     public async Task The_service_should_reconnect_on_its_own_after_a_broker_restart_and_serve_the_next_window()
     {
-        await using var service = ServiceProcess.Start(ReliabilityProcessSpecs.Environment(_queue, _brevo, ApiKey, _metricsPort, _stateDir, perHour: 5));
-        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready", service);
-        await using (var publisher = await RabbitBroker.PublisherAsync(_queue))
-        {
-            await publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(1)), 150);
-        }
+        await using var service = ServiceProcess.Start(Environment(perHour: 5));
+        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(60), "ready", service);
+        await Publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(1)), 150);
 
-        await Eventually(() => Task.FromResult(_brevo.Delivered.Count == 1), TimeSpan.FromSeconds(20), "the first mail", service);
+        await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 1), TimeSpan.FromSeconds(60), "the first mail", service);
 
         Rabbitmqctl("stop_app");
-        await Eventually(async () => await ReadyStatusAsync() == 503, TimeSpan.FromSeconds(30), "readiness to report the outage", service);
+        await Eventually(async () => await ReadyStatusAsync() == 503, TimeSpan.FromSeconds(60), "readiness to report the outage", service);
         Rabbitmqctl("start_app");
         await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(60), "readiness to come back", service);
 
         // The queue is non-durable (the contract): the restarted broker lost it, and the service declared it again.
-        await using (var publisher = await RabbitBroker.PublisherAsync(_queue))
+        await using (var publisher = await RabbitBroker.PublisherAsync(Queue))
         {
             await publisher.PublishAsync(Mails.Body(2, DateTimeOffset.UtcNow.AddDays(1)), 150);
         }
 
-        await Eventually(() => Task.FromResult(_brevo.Delivered.Count == 2), TimeSpan.FromSeconds(30), "the mail after the restart", service);
+        await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 2), TimeSpan.FromSeconds(60), "the mail after the restart", service);
         Assert.False(service.HasExited);
-        Assert.Equal([1, 2], _brevo.Delivered.Select(Mails.IndexOf));
+        Assert.Equal([1, 2], Brevo.Delivered.Select(Mails.IndexOf));
     }
 }

@@ -11,24 +11,13 @@ using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
 namespace Acaso.Mail.Actors.Tests.Operations;
 
 /// <summary>A real scrape: Debian's Prometheus scrapes the running service at <c>/</c>, and its query API agrees with the Brevo stand-in.</summary>
-public sealed class PrometheusScrapeSpecs : IAsyncLifetime
+public sealed class PrometheusScrapeSpecs() : ProcessSpecs("xkeysib-scrape", "scrape")
 {
-    private const string ApiKey = "xkeysib-scrape";
-    private readonly QueueSettings _queue = RabbitBroker.NewQueue("scrape");
-    private readonly int _metricsPort = ServiceProcess.FreePort();
     private readonly int _prometheusPort = ServiceProcess.FreePort();
-    private readonly string _stateDir = Directory.CreateTempSubdirectory("acaso-mail-").FullName;
     private readonly string _prometheusDir = Directory.CreateTempSubdirectory("acaso-prometheus-").FullName;
-    private BrevoStandIn _brevo = null!;
     private Process? _prometheus;
 
-    public async Task InitializeAsync()
-    {
-        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: ApiKey);
-        await (await RabbitBroker.ConnectAsync()).DisposeAsync();
-    }
-
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         if (_prometheus is { HasExited: false })
         {
@@ -37,9 +26,7 @@ public sealed class PrometheusScrapeSpecs : IAsyncLifetime
         }
 
         _prometheus?.Dispose();
-        await _brevo.DisposeAsync();
-        await RabbitBroker.DeleteAsync(_queue);
-        Directory.Delete(_stateDir, recursive: true);
+        await base.DisposeAsync();
         Directory.Delete(_prometheusDir, recursive: true);
     }
 
@@ -53,7 +40,7 @@ public sealed class PrometheusScrapeSpecs : IAsyncLifetime
               - job_name: 'monitoring'
                 metrics_path: '/'
                 static_configs:
-                  - targets: ['127.0.0.1:{_metricsPort}']
+                  - targets: ['127.0.0.1:{MetricsPort}']
             """);
         var info = new ProcessStartInfo("prometheus") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
@@ -100,21 +87,18 @@ public sealed class PrometheusScrapeSpecs : IAsyncLifetime
     [Fact]
     public async Task Prometheus_should_scrape_mails_sent_total_equal_to_what_Brevo_received()
     {
-        await using (var publisher = await RabbitBroker.PublisherAsync(_queue))
+        for (var i = 0; i < 7; i++)
         {
-            for (var i = 0; i < 7; i++)
-            {
-                await publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(3)), (byte)(150 + i));
-            }
+            await Publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(3)), (byte)(150 + i));
         }
 
-        var environment = ReliabilityProcessSpecs.Environment(_queue, _brevo, ApiKey, _metricsPort, _stateDir, perHour: 5);
+        var environment = Environment(perHour: 5);
         await using var service = ServiceProcess.Start(environment);
         StartPrometheus();
         using var http = new HttpClient();
 
-        await Eventually(() => Task.FromResult(_brevo.Delivered.Count == 7), TimeSpan.FromSeconds(30), "seven sends", service);
-        await Eventually(async () => await QueryAsync(http, "mails_sent_total{job=\"monitoring\"}") == _brevo.Delivered.Count,
+        await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 7), TimeSpan.FromSeconds(60), "seven sends", service);
+        await Eventually(async () => await QueryAsync(http, "mails_sent_total{job=\"monitoring\"}") == Brevo.Delivered.Count,
             TimeSpan.FromSeconds(60), "Prometheus to scrape mails_sent_total = 7", service);
         Assert.Equal(1, await QueryAsync(http, "up{job=\"monitoring\"}"));
         Assert.Equal(0, await QueryAsync(http, "mails_fails_total"));

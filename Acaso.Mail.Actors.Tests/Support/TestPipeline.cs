@@ -1,6 +1,7 @@
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Hosting;
 using Acaso.Mail.Actors.Metrics;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
@@ -29,13 +30,10 @@ public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
         resilience.Retrying += reason => system.EventStream.Publish(new MailEvents.SendRetried(reason));
         var metrics = new MailMetrics(Prometheus.Metrics.NewCustomRegistry());
         system.ActorOf(MetricsActor.Props(metrics, new ServiceHealth()));
-        var keeper = system.ActorOf(BudgetKeeperActor.Props(budget, client, store));
-        var senders = system.ActorOf(MailSendersActor.Props(resilience, 4));
-        var reader = system.ActorOf(QueueReaderActor.Props(queue, keeper, senders,
-            new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200), maxFailedWindows, urgent)));
-        // The reader subscribes to the keeper as it starts: let that happen before a test's first tick.
-        reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).Wait();
-        keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).Wait();
+        var pipeline = MailPipeline.StartAsync(system, queue, client, resilience, budget,
+            new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200),
+                maxFailedWindows, urgent), parallelism: 4, store).GetAwaiter().GetResult();
+        var (keeper, senders, reader) = (pipeline.Keeper, pipeline.Senders, pipeline.Reader);
         return new TestPipeline(keeper, senders, reader, metrics, resilience);
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Hosting;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;
@@ -90,14 +91,9 @@ public static class DaySimulator
         var urgent = options.Policy == Policy.Current ? new UrgentSettings(options.UrgentPriority, Poll) : UrgentSettings.Off;
         var budget = new BudgetSettings(options.DailyLimit, options.PerHour, Zone, "0 0 * * * ?", "0 5 23 * * ?");
         var queue = new InMemoryMailQueue();
-        var keeper = system.ActorOf(BudgetKeeperActor.Props(budget, client), "budget-keeper");
-        var senders = system.ActorOf(MailSendersActor.Props(new BrevoResilience(client, brevoSettings), 8), "mail-senders");
-        var reader = system.ActorOf(QueueReaderActor.Props(() => queue, keeper, senders,
-            new ReaderSettings(ParserOptions.Default, new RenderOptions(Zone), Poll, 24, urgent)), "queue-reader");
-
-        // The reader subscribes to the keeper as it starts: let that happen before the first tick.
-        await reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).ConfigureAwait(false);
-        await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance).ConfigureAwait(false);
+        var pipeline = await MailPipeline.StartAsync(system, () => queue, client, new BrevoResilience(client, brevoSettings), budget,
+            new ReaderSettings(ParserOptions.Default, new RenderOptions(Zone), Poll, 24, urgent), parallelism: 8).ConfigureAwait(false);
+        var (keeper, reader) = (pipeline.Keeper, pipeline.Reader);
 
         var random = new Random(options.Seed);
         var mails = Enumerable.Range(0, options.Mails).Select(i => MakeMail(random, i, midnight, options.Arrivals)).OrderBy(m => m.At).ToList();

@@ -5,6 +5,7 @@ using System.Text;
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Hosting;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;
@@ -245,12 +246,10 @@ public sealed class Harness : IAsyncDisposable
             TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         var client = new BrevoClient(http, brevoSettings);
         var budget = new BudgetSettings(1_000_000, perWindow, Zone, "0 0 * * * ?", "0 5 23 * * ?");
-        var keeper = system.ActorOf(BudgetKeeperActor.Props(budget, client));
-        var senders = system.ActorOf(MailSendersActor.Props(new BrevoResilience(client, brevoSettings), 8));
-        var reader = system.ActorOf(QueueReaderActor.Props(() => new RabbitMailQueue(queue, NullLogger<RabbitMailQueue>.Instance), keeper, senders,
-            new ReaderSettings(ParserOptions.Default, new RenderOptions(Zone), TimeSpan.FromMilliseconds(100))));
-        await reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance);
-        await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance);
+        var pipeline = await MailPipeline.StartAsync(system, () => new RabbitMailQueue(queue, NullLogger<RabbitMailQueue>.Instance), client,
+            new BrevoResilience(client, brevoSettings), budget, new ReaderSettings(ParserOptions.Default, new RenderOptions(Zone), TimeSpan.FromMilliseconds(100)),
+            parallelism: 8);
+        var (keeper, reader) = (pipeline.Keeper, pipeline.Reader);
 
         var sent = new HashSet<int>();
         var inversions = 0;

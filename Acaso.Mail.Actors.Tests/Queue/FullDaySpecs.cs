@@ -58,7 +58,15 @@ public sealed class FullDaySpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Tes
         pipeline.Keeper.Tell(tick);
         if (expectedSends is { } expected)
         {
-            AwaitCondition(() => _brevo.Delivered.Count == before + expected, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(10));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (_brevo.Delivered.Count < before + expected && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(10);
+            }
+
+            Assert.True(_brevo.Delivered.Count == before + expected,
+                $"{_brevo.Delivered.Count - before} of {expected} sends; {_brevo.Requests} requests; reader {pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result}; " +
+                $"keeper {Status(pipeline)}; failures {pipeline.Sample("mails_fails_total")}");
         }
 
         AwaitCondition(() => Status(pipeline).InFlight == 0 && _queue.Unacked == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(10));

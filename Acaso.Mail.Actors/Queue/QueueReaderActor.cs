@@ -183,6 +183,13 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
 
     private void AskUrgentCapacity()
     {
+        if (_permits > 0 && !_taking)
+        {
+            // Tokens and nothing under way: take (a safety net, so a window's tokens never sit idle past a poll).
+            Demand();
+            return;
+        }
+
         if (_permits == 0 && !_taking && !_draining && _inFlight.Count < 64)
         {
             _askingCapacity = true;
@@ -221,12 +228,13 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
 
         if (probe)
         {
-            // A look at the head used no token: there is none to give back.
+            // A look at the head used no token: there is none to give back. A window may have opened meanwhile.
             if (failure is not null)
             {
                 SetConnected(false, failure.Message);
             }
 
+            Demand();
             return;
         }
 

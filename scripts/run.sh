@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-rabbitmq.sh
+# Local state (and, without an API key, the captured requests) under the repository's data/ unless told otherwise.
+export MAIL_STATE_DIR="${MAIL_STATE_DIR:-$PWD/data}"
 exec dotnet run --project Acaso.Mail.Actors -c Release -- run

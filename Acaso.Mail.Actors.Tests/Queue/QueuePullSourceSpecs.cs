@@ -17,6 +17,8 @@ public sealed class QueuePullSourceSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLi
     {
         await (await RabbitBroker.ConnectAsync()).DisposeAsync();
         _mailQueue = new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance);
+        // Connect (and declare) up front, so the specs time takes, not the first connection.
+        await _mailQueue.ConnectAsync();
     }
 
     public async Task DisposeAsync()
@@ -24,6 +26,8 @@ public sealed class QueuePullSourceSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLi
         await _mailQueue.DisposeAsync();
         await RabbitBroker.DeleteAsync(_queue);
     }
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     private IQueueDemand Materialize(IMailQueue queue) =>
         Source.FromGraph(new QueuePullSource(queue))
@@ -46,15 +50,15 @@ public sealed class QueuePullSourceSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLi
         Assert.Equal(5u, await RabbitBroker.ReadyAsync(_queue.Name));
 
         demand.Request(1);
-        Assert.Equal(9, ExpectMsg<QueuePull.Taken>().Message.Priority);
+        Assert.Equal(9, ExpectMsg<QueuePull.Taken>(Patience).Message.Priority);
 
         // Downstream keeps pulling, but no further take was requested: the stage must not take another message.
         ExpectNoMsg(TimeSpan.FromMilliseconds(500));
         Assert.Equal(4u, await RabbitBroker.ReadyAsync(_queue.Name));
 
         demand.Request(2);
-        Assert.Equal(7, ExpectMsg<QueuePull.Taken>().Message.Priority);
-        Assert.Equal(5, ExpectMsg<QueuePull.Taken>().Message.Priority);
+        Assert.Equal(7, ExpectMsg<QueuePull.Taken>(Patience).Message.Priority);
+        Assert.Equal(5, ExpectMsg<QueuePull.Taken>(Patience).Message.Priority);
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Equal(2u, await RabbitBroker.ReadyAsync(_queue.Name));
     }
@@ -67,19 +71,19 @@ public sealed class QueuePullSourceSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLi
         await publisher.PublishAsync(Mails.Utf8("{}"), 50);
         var demand = Materialize(_mailQueue);
         demand.Request(1);
-        Assert.Equal(100, ExpectMsg<QueuePull.Taken>().Message.Priority);
+        Assert.Equal(100, ExpectMsg<QueuePull.Taken>(Patience).Message.Priority);
 
         // Published while the first is held: more urgent than what was waiting, so it is next.
         await publisher.PublishAsync(Mails.Utf8("{}"), 200);
         demand.Request(1);
-        Assert.Equal(200, ExpectMsg<QueuePull.Taken>().Message.Priority);
+        Assert.Equal(200, ExpectMsg<QueuePull.Taken>(Patience).Message.Priority);
     }
 
     [Fact]
     public void QueuePullSource_should_emit_empty_for_an_empty_queue()
     {
         Materialize(_mailQueue).Request(1);
-        ExpectMsg<QueuePull.Empty>();
+        ExpectMsg<QueuePull.Empty>(Patience);
     }
 
     [Fact]

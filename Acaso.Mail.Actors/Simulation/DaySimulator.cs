@@ -85,7 +85,8 @@ public static class DaySimulator
 
         await using var brevo = await BrevoStandIn.StartAsync(requiredApiKey: "simulation", credits: options.DailyLimit).ConfigureAwait(false);
         using var http = new HttpClient();
-        var brevoSettings = new BrevoSettings(brevo.BaseUrl, new Secret("simulation"), false, TimeSpan.FromSeconds(10), 2,
+        // A patient attempt timeout: in a simulation a slow machine must not pass for a Brevo timeout.
+        var brevoSettings = new BrevoSettings(brevo.BaseUrl, new Secret("simulation"), false, TimeSpan.FromSeconds(60), 2,
             TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         var client = new BrevoClient(http, brevoSettings);
         var urgent = options.Policy == Policy.Current ? new UrgentSettings(options.UrgentPriority, Poll) : UrgentSettings.Off;

@@ -196,7 +196,7 @@ public sealed class BudgetKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfig
         {
             keeper.Tell(GetStatus.Instance, TestActor);
             Assert.Equal(6, FishForMessage<BudgetStatus>(_ => true).Spent);
-        });
+        }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50));
     }
 }
 

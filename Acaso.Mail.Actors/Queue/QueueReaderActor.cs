@@ -64,6 +64,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private bool _probing;
     private bool _askingCapacity;
     private long _peekedWindow = -1;
+    // The window in which Brevo failed (after its retries) or refused the account: the rest of it waits.
+    private long _haltedWindow = -1;
     // When the service first saw each mail, for the queue-wait histogram (the producer sets no timestamp).
     private readonly Dictionary<Guid, DateTimeOffset> _firstSeen = [];
 
@@ -172,6 +174,11 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
                 // Between windows only urgent mail may go: this one keeps its place for its window.
                 Settle(message, Disposition.Requeue, "not_urgent", "", returnToken: false);
             }
+            else if (_haltedWindow == window)
+            {
+                // Taken just before Brevo failed in this window: it waits with the rest, at its place.
+                Settle(message, Disposition.Requeue, "window_halted", "", returnToken: false);
+            }
             else
             {
                 _budgetKeeper.Tell(new BudgetProtocol.Reserve(window, message.DeliveryTag, urgent));
@@ -204,7 +211,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private void Handle(BudgetProtocol.UrgentCapacity capacity)
     {
         _askingCapacity = false;
-        var mayBorrow = _settings.UrgentLane.Enabled && capacity.Tokens > 0;
+        // While Brevo is failing (or refusing the account) in this window, urgent mail waits too: look, don't send.
+        var mayBorrow = _settings.UrgentLane.Enabled && capacity.Tokens > 0 && _haltedWindow != _window;
         if (_permits > 0 || _taking || _draining || (!mayBorrow && _peekedWindow == _window))
         {
             return;
@@ -323,6 +331,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
                 if (mail.Window == _window)
                 {
                     _permits = 0;
+                    _haltedWindow = _window;
                 }
 
                 // Only Brevo's own failures count against the mail; an account problem is not the mail's fault.

@@ -14,8 +14,11 @@ namespace Acaso.Mail.Actors.Budget;
 /// back at start, then cross-checked with Brevo's remaining credits, so a restart cannot spend the day twice. A new
 /// day (midnight in the configured zone, read from the actor system's scheduler clock) resets the count.
 /// </summary>
-public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers
+public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
 {
+    /// <summary>How long Brevo's account may take to answer before the keeper goes on with its own count.</summary>
+    private static readonly TimeSpan AccountTimeout = TimeSpan.FromSeconds(10);
+
     private const string RateTimer = "rate";
 
     private readonly BudgetSettings _settings;
@@ -42,6 +45,37 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers
         _store = store;
         _day = Today();
         _spent = store.LoadSpent(_day);
+        if (settings.Unlimited)
+        {
+            Ready();
+        }
+        else
+        {
+            Starting();
+        }
+    }
+
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>
+    /// Until Brevo's credits are read at start, nothing is granted: a send under way would race the cross-check.
+    /// Everything but status questions waits in the stash.
+    /// </summary>
+    private void Starting()
+    {
+        Receive<CreditsAtStart>(read =>
+        {
+            Handle(read);
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        Receive<GetStatus>(_ => Sender.Tell(Status() with { Started = false }));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Ready()
+    {
         Receive<Subscribe>(Handle);
         Receive<HourlyTick>(_ => Handle());
         Receive<EndOfDayTick>(_ => HandleEndOfDay());
@@ -52,6 +86,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers
         Receive<Settle>(Handle);
         Receive<GetStatus>(_ => Sender.Tell(Status()));
         Receive<CanSendUrgent>(_ => Sender.Tell(new UrgentCapacity(_window, UrgentTokens())));
+        Receive<CreditsAtStart>(_ => { });
     }
 
     /// <summary>Props for the keeper.</summary>
@@ -79,9 +114,22 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers
         }
 
         var day = _day;
-        _brevo.GetRemainingCreditsAsync(CancellationToken.None)
-            .ContinueWith(t => new CreditsAtStart(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
+        ReadCreditsAsync().ContinueWith(t => new CreditsAtStart(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
             .PipeTo(Self);
+    }
+
+    /// <summary>The free plan's credits, or null when Brevo cannot say within <see cref="AccountTimeout"/>.</summary>
+    private async Task<int?> ReadCreditsAsync()
+    {
+        using var timeout = new CancellationTokenSource(AccountTimeout);
+        try
+        {
+            return await _brevo.GetRemainingCreditsAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private void Handle(CreditsAtStart read)
@@ -133,8 +181,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers
 
         RollDay();
         var day = _day;
-        _brevo.GetRemainingCreditsAsync(CancellationToken.None)
-            .ContinueWith(t => new CreditsRead(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
+        ReadCreditsAsync().ContinueWith(t => new CreditsRead(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
             .PipeTo(Self);
     }
 

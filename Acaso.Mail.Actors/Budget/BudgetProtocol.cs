@@ -74,7 +74,9 @@ public static class BudgetProtocol
     /// <param name="WindowUsed">Tokens of the current window reserved or spent.</param>
     /// <param name="DailyLimit">The daily limit.</param>
     /// <param name="Borrowed">Tokens urgent mail has borrowed from the coming hourly window(s).</param>
-    public sealed record BudgetStatus(DateOnly Day, int Spent, int InFlight, long Window, int WindowGranted, int WindowUsed, int DailyLimit, int Borrowed = 0)
+    /// <param name="Started">False until Brevo's credits have been read at start (or could not be): nothing is granted before.</param>
+    public sealed record BudgetStatus(DateOnly Day, int Spent, int InFlight, long Window, int WindowGranted, int WindowUsed, int DailyLimit, int Borrowed = 0,
+        bool Started = true)
     {
         /// <summary>What the day can still spend.</summary>
         public int LeftToday => Math.Max(0, DailyLimit - Spent - InFlight);

@@ -14,7 +14,10 @@ namespace Acaso.Mail.Actors.Hosting;
 /// </summary>
 public sealed record MailPipeline(IActorRef Keeper, IActorRef Senders, IActorRef Reader)
 {
-    /// <summary>Starts the actors and returns once the reader has subscribed to the keeper (so the first tick reaches it).</summary>
+    /// <summary>
+    /// Starts the actors and returns once the keeper has read Brevo's credits (it grants nothing before) and the reader
+    /// has subscribed to it (so the first tick reaches it).
+    /// </summary>
     public static async Task<MailPipeline> StartAsync(ActorSystem system, Func<IMailQueue> queue, IBrevoClient brevo, BrevoResilience resilience,
         BudgetSettings budget, ReaderSettings reader, int parallelism, IBudgetStore? store = null)
     {
@@ -23,7 +26,11 @@ public sealed record MailPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
         var queueReader = system.ActorOf(QueueReaderActor.Props(queue, keeper, senders, reader));
         // The reader subscribes in its PreStart; once it has answered, its Subscribe is ahead of anything sent to the keeper now.
         await queueReader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        while (!(await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false)).Started)
+        {
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+
         return new MailPipeline(keeper, senders, queueReader);
     }
 }

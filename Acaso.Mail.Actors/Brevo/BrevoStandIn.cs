@@ -183,23 +183,23 @@ public sealed class BrevoStandIn : IAsyncDisposable
 
         var key = Header(json, "idempotencyKey");
         var now = _clock.GetUtcNow();
-        if (key is not null)
+        var sandbox = Header(json, "X-Sib-Sandbox") == "drop";
+        lock (_gate)
         {
-            if (_keys.TryGetValue(key, out var seen) && now - seen < TimeSpan.FromMinutes(30))
+            // One check-and-claim, as Brevo does: two concurrent requests with one key cannot both go through.
+            if (key is not null && _keys.TryGetValue(key, out var seen) && now - seen < TimeSpan.FromMinutes(30))
             {
                 return Error(400, "duplicate_parameter", "Request with the same idempotencyKey already processed");
             }
-        }
 
-        var sandbox = Header(json, "X-Sib-Sandbox") == "drop";
-        if (!sandbox)
-        {
-            lock (_gate)
+            if (!sandbox && _credits <= 0)
             {
-                if (_credits <= 0)
-                {
-                    return Error(402, "not_enough_credits", "You don't have enough credit to send the email");
-                }
+                return Error(402, "not_enough_credits", "You don't have enough credit to send the email");
+            }
+
+            if (key is not null)
+            {
+                _keys[key] = now;
             }
         }
 

@@ -8,29 +8,20 @@ using static Acaso.Mail.Actors.Budget.BudgetProtocol;
 namespace Acaso.Mail.Actors.Tests.Budget;
 
 /// <summary>The BudgetKeeper alone, in virtual time, with Brevo's account answered by the stand-in over HTTP.</summary>
-public sealed class BudgetKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.TestSchedulerConfig), IAsyncLifetime
+public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestSchedulerConfig)
 {
-    private BrevoStandIn _brevo = null!;
-    private HttpClient _http = null!;
     private DateTimeOffset _midnight;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
-        _http = new HttpClient();
+        await base.InitializeAsync();
         _midnight = VirtualDay.StartNextDay(Sys, TimeSpan.FromSeconds(1));
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _brevo.DisposeAsync();
     }
 
     private IActorRef Keeper(int dailyLimit = 300, int perHour = 12, string key = "xkeysib-test", IBudgetStore? store = null)
     {
         var keeper = Sys.ActorOf(BudgetKeeperActor.Props(TestPipeline.Budget(dailyLimit, perHour),
-            new BrevoClient(_http, TestPipeline.BrevoAt(_brevo.BaseUrl, key)), store));
+            new BrevoClient(Http, TestPipeline.BrevoAt(Brevo.BaseUrl, key)), store));
         // The keeper grants nothing until it has read Brevo's credits.
         AwaitCondition(() => keeper.Ask<BudgetStatus>(GetStatus.Instance).Result.Started, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(10));
         keeper.Tell(new Subscribe(TestActor));
@@ -133,7 +124,7 @@ public sealed class BudgetKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfig
     [Fact]
     public void BudgetKeeper_should_trust_Brevo_when_it_reports_fewer_credits()
     {
-        _brevo.Credits = 7;
+        Brevo.Credits = 7;
         var keeper = Keeper();
         keeper.Tell(EndOfDayTick.Instance);
         Assert.Equal(7, ExpectMsg<WindowOpened>(TimeSpan.FromSeconds(10)).Tokens);
@@ -145,7 +136,7 @@ public sealed class BudgetKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfig
         var keeper = Keeper(dailyLimit: 30, key: "wrong-key-for-the-account");
         keeper.Tell(HourlyTick.Instance);
         Spend(keeper, ExpectMsg<WindowOpened>(), 12);
-        _brevo.Credits = 0;
+        Brevo.Credits = 0;
         keeper.Tell(EndOfDayTick.Instance);
         Assert.Equal(18, ExpectMsg<WindowOpened>(TimeSpan.FromSeconds(10)).Tokens);
     }
@@ -192,7 +183,7 @@ public sealed class BudgetKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfig
     [Fact]
     public void BudgetKeeper_should_count_what_Brevo_says_was_charged_when_it_remembers_less()
     {
-        _brevo.Credits = 294;
+        Brevo.Credits = 294;
         var keeper = Keeper();
         keeper.Tell(GetStatus.Instance, TestActor);
         Assert.Equal(6, ExpectMsg<BudgetStatus>().Spent);
@@ -200,22 +191,8 @@ public sealed class BudgetKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfig
 }
 
 /// <summary>The unlimited policy for paid plans: one variable, no daily cap, paced per second.</summary>
-public sealed class UnlimitedBudgetSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.TestSchedulerConfig), IAsyncLifetime
+public sealed class UnlimitedBudgetSpecs() : StandInSpecs(TestConfigs.TestSchedulerConfig)
 {
-    private BrevoStandIn _brevo = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
-        _http = new HttpClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _brevo.DisposeAsync();
-    }
 
     [Fact]
     public void Unlimited_mode_should_grant_the_rate_every_second_with_no_daily_cap()
@@ -228,7 +205,7 @@ public sealed class UnlimitedBudgetSpecs() : Akka.TestKit.Xunit2.TestKit(TestCon
             _ => null,
         });
         Assert.True(settings.Budget.Unlimited);
-        var keeper = Sys.ActorOf(BudgetKeeperActor.Props(settings.Budget, new BrevoClient(_http, TestPipeline.BrevoAt(_brevo.BaseUrl)), new InMemoryBudgetStore()));
+        var keeper = Sys.ActorOf(BudgetKeeperActor.Props(settings.Budget, new BrevoClient(Http, TestPipeline.BrevoAt(Brevo.BaseUrl)), new InMemoryBudgetStore()));
         keeper.Tell(new Subscribe(TestActor));
         var first = FishForMessage<WindowOpened>(_ => true);
         Assert.Equal(50, first.Tokens);

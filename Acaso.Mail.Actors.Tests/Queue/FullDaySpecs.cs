@@ -13,25 +13,16 @@ namespace Acaso.Mail.Actors.Tests.Queue;
 /// Whole days in virtual time: the real actors, an in-memory priority queue, and the Brevo stand-in over HTTP on
 /// loopback. The test is the clock: it moves the TestScheduler to each hour and sends the tick Quartz would send.
 /// </summary>
-public sealed class FullDaySpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.TestSchedulerConfig), IAsyncLifetime
+public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfig)
 {
     private readonly InMemoryMailQueue _queue = new();
     private readonly Dictionary<int, byte> _priorityOf = [];
-    private BrevoStandIn _brevo = null!;
-    private HttpClient _http = null!;
     private DateTimeOffset _midnight;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
-        _http = new HttpClient();
+        await base.InitializeAsync();
         _midnight = VirtualDay.StartNextDay(Sys, TimeSpan.FromSeconds(1));
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _brevo.DisposeAsync();
     }
 
     /// <summary>Publishes mail as the old producer spread it: mentoring 1 to 10 days ahead, its priority 190 to 199.</summary>
@@ -48,31 +39,31 @@ public sealed class FullDaySpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Tes
     }
 
     private TestPipeline Start(int dailyLimit = 300, int perHour = 12) =>
-        TestPipeline.Start(Sys, () => _queue, TestPipeline.BrevoAt(_brevo.BaseUrl), TestPipeline.Budget(dailyLimit, perHour), _http);
+        TestPipeline.Start(Sys, () => _queue, TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(dailyLimit, perHour), Http);
 
     /// <summary>Sends one tick at <paramref name="at"/> and waits until the window's mail is settled.</summary>
     private List<byte> RunWindow(TestPipeline pipeline, DateTimeOffset at, object tick, int? expectedSends = null)
     {
         VirtualDay.MoveTo(Sys, at);
-        var before = _brevo.Delivered.Count;
+        var before = Brevo.Delivered.Count;
         pipeline.Keeper.Tell(tick);
         if (expectedSends is { } expected)
         {
             var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (_brevo.Delivered.Count < before + expected && DateTime.UtcNow < deadline)
+            while (Brevo.Delivered.Count < before + expected && DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(10);
             }
 
-            Assert.True(_brevo.Delivered.Count == before + expected,
-                $"{_brevo.Delivered.Count - before} of {expected} sends; {_brevo.Requests} requests; reader {pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result}; " +
+            Assert.True(Brevo.Delivered.Count == before + expected,
+                $"{Brevo.Delivered.Count - before} of {expected} sends; {Brevo.Requests} requests; reader {pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result}; " +
                 $"keeper {Status(pipeline)}; failures {pipeline.Sample("mails_fails_total")}");
         }
 
         AwaitCondition(() => Status(pipeline).InFlight == 0 && _queue.Unacked == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(10));
         // Give an over-eager reader the chance to send one too many before the window is judged.
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        return _brevo.Delivered.Skip(before).Select(m => _priorityOf[Mails.IndexOf(m)]).ToList();
+        return Brevo.Delivered.Skip(before).Select(m => _priorityOf[Mails.IndexOf(m)]).ToList();
     }
 
     private BudgetStatus Status(TestPipeline pipeline) => pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance).Result;
@@ -92,12 +83,12 @@ public sealed class FullDaySpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Tes
             remaining = remaining.Skip(12).ToList();
         }
 
-        Assert.Equal(288, _brevo.Delivered.Count);
-        Assert.Equal(12, _brevo.Credits);
+        Assert.Equal(288, Brevo.Delivered.Count);
+        Assert.Equal(12, Brevo.Credits);
         var flush = RunWindow(pipeline, _midnight.AddHours(23).AddMinutes(5), EndOfDayTick.Instance, expectedSends: 12);
         Assert.Equal(remaining.Take(12), flush.OrderByDescending(p => p));
 
-        Assert.Equal(300, _brevo.Delivered.Count);
+        Assert.Equal(300, Brevo.Delivered.Count);
         Assert.Equal(100, _queue.Count);
         Assert.Equal(300, Status(pipeline).Spent);
         AwaitAssert(() => Assert.Equal(300, pipeline.Sample("mails_sent_total")));
@@ -117,7 +108,7 @@ public sealed class FullDaySpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Tes
 
         Assert.Equal([12, 12, 12, 12, 2, 0], perWindow);
         Assert.Equal(0, _queue.Count);
-        Assert.Equal(50, _brevo.Delivered.Count);
+        Assert.Equal(50, Brevo.Delivered.Count);
     }
 
     [Fact]
@@ -126,10 +117,10 @@ public sealed class FullDaySpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Tes
         PublishDay(100, seed: 5);
         var pipeline = Start();
         RunWindow(pipeline, _midnight.AddHours(9), HourlyTick.Instance, expectedSends: 12);
-        _brevo.Credits = 4;
+        Brevo.Credits = 4;
         var flush = RunWindow(pipeline, _midnight.AddHours(23).AddMinutes(5), EndOfDayTick.Instance, expectedSends: 4);
         Assert.Equal(4, flush.Count);
-        Assert.Equal(16, _brevo.Delivered.Count);
+        Assert.Equal(16, Brevo.Delivered.Count);
     }
 
     [Fact]

@@ -11,33 +11,24 @@ using static Acaso.Mail.Actors.Budget.BudgetProtocol;
 namespace Acaso.Mail.Actors.Tests.Queue;
 
 /// <summary>The urgent lane in virtual time: the real actors, an in-memory queue, the Brevo stand-in over HTTP.</summary>
-public sealed class UrgentLaneSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.TestSchedulerConfig), IAsyncLifetime
+public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerConfig)
 {
     private static readonly UrgentSettings Lane = new(199, TimeSpan.FromSeconds(3));
     private readonly InMemoryMailQueue _queue = new();
-    private BrevoStandIn _brevo = null!;
-    private HttpClient _http = null!;
     private DateTimeOffset _midnight;
     private int _next;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
-        _http = new HttpClient();
+        await base.InitializeAsync();
         // Start at 09:59:59 so the reader's three-second polls are not replayed through a whole night.
         _midnight = VirtualDay.StartNextDay(Sys, TimeSpan.FromHours(10).Subtract(TimeSpan.FromSeconds(1)));
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _brevo.DisposeAsync();
     }
 
     private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
 
     private TestPipeline Start(UrgentSettings lane) =>
-        TestPipeline.Start(Sys, () => _queue, TestPipeline.BrevoAt(_brevo.BaseUrl), TestPipeline.Budget(), _http,
+        TestPipeline.Start(Sys, () => _queue, TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(), Http,
             pollInterval: TimeSpan.FromSeconds(3), urgent: lane);
 
     private List<int> Publish(int count, byte priority)
@@ -80,7 +71,7 @@ public sealed class UrgentLaneSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.
         Settle(pipeline);
     }
 
-    private IEnumerable<int> Delivered => _brevo.Delivered.Select(Mails.IndexOf);
+    private IEnumerable<int> Delivered => Brevo.Delivered.Select(Mails.IndexOf);
 
     private BudgetStatus Budget(TestPipeline pipeline) => pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance).Result;
 
@@ -90,7 +81,7 @@ public sealed class UrgentLaneSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.
         var pipeline = Start(Lane);
         Publish(12, 190);
         Window(pipeline, 10);
-        Assert.Equal(12, _brevo.Delivered.Count);
+        Assert.Equal(12, Brevo.Delivered.Count);
 
         VirtualDay.MoveTo(Sys, _midnight.AddHours(10).AddMinutes(5));
         Settle(pipeline);
@@ -151,7 +142,7 @@ public sealed class UrgentLaneSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.
         var pipeline = Start(Lane);
         Publish(5, 190);
         Window(pipeline, 10);
-        Assert.Equal(5, _brevo.Delivered.Count);
+        Assert.Equal(5, Brevo.Delivered.Count);
 
         var late = Publish(9, 190);
         Advance(pipeline, TimeSpan.FromSeconds(6));

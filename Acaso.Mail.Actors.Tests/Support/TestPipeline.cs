@@ -34,8 +34,7 @@ public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
         var pipeline = MailPipeline.StartAsync(system, queue, client, resilience, budget,
             new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200),
                 maxFailedWindows, urgent), parallelism: 4, store).GetAwaiter().GetResult();
-        var (keeper, senders, reader) = (pipeline.Keeper, pipeline.Senders, pipeline.Reader);
-        return new TestPipeline(keeper, senders, reader, metrics, resilience);
+        return new TestPipeline(pipeline.Keeper, pipeline.Senders, pipeline.Reader, metrics, resilience);
     }
 
     /// <summary>The value of a counter series (0 when it has no sample yet).</summary>

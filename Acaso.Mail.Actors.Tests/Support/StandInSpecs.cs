@@ -1,0 +1,26 @@
+using Acaso.Mail.Actors.Brevo;
+using Akka.Configuration;
+
+namespace Acaso.Mail.Actors.Tests.Support;
+
+/// <summary>
+/// A TestKit spec that talks to the Brevo stand-in on loopback: the stand-in (expecting <see cref="ApiKey"/>) and an
+/// HttpClient, started before each spec and stopped after it.
+/// </summary>
+public abstract class StandInSpecs(Config config, int credits = 300) : Akka.TestKit.Xunit2.TestKit(config), IAsyncLifetime
+{
+    /// <summary>The key <see cref="TestPipeline.BrevoAt"/> sends by default.</summary>
+    protected const string ApiKey = "xkeysib-test";
+
+    protected BrevoStandIn Brevo { get; private set; } = null!;
+
+    protected HttpClient Http { get; } = new();
+
+    public virtual async Task InitializeAsync() => Brevo = await BrevoStandIn.StartAsync(requiredApiKey: ApiKey, credits: credits);
+
+    public virtual async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await Brevo.DisposeAsync();
+    }
+}

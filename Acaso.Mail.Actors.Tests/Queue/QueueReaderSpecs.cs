@@ -240,6 +240,51 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
     }
 
     [Fact]
+    public async Task The_count_of_failed_windows_should_survive_a_restart_of_the_reader()
+    {
+        var stateDir = Directory.CreateTempSubdirectory("acaso-failed-windows-").FullName;
+        try
+        {
+            await PublishAsync(1, 100);
+            _brevo.Script(Enumerable.Repeat(new ScriptedAnswer(500, "internal_error"), 4).ToArray());
+            TestPipeline StartWithStore() =>
+                TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
+                    TestPipeline.BrevoAt(_brevo.BaseUrl, retries: 1), TestPipeline.Budget(), _http, maxFailedWindows: 2,
+                    failedWindows: new SqliteFailedWindowStore(stateDir));
+
+            // First incarnation: one failed window, the mail goes back to the queue.
+            var first = StartWithStore();
+            first.Keeper.Tell(HourlyTick.Instance);
+            AwaitCondition(() => _brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+            AwaitSettled(first);
+            Assert.Equal(1u, await RabbitBroker.ReadyAsync(_queue.Name));
+            await StopAsync(first);
+
+            // Second incarnation, as after a restart of the service: its second failed window is the last one.
+            var second = StartWithStore();
+            second.Keeper.Tell(HourlyTick.Instance);
+            AwaitCondition(() => _brevo.Requests == 4, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+            AwaitSettled(second);
+            Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+            var dead = Assert.Single(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+            Assert.Equal("transient_exhausted", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
+            Assert.Contains("2 windows", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-detail"]!));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(stateDir, recursive: true);
+        }
+    }
+
+    private static async Task StopAsync(TestPipeline pipeline)
+    {
+        await pipeline.Reader.GracefulStop(TimeSpan.FromSeconds(10));
+        await pipeline.Senders.GracefulStop(TimeSpan.FromSeconds(10));
+        await pipeline.Keeper.GracefulStop(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task A_rejected_api_key_should_keep_the_mail_queued_not_dead_lettered()
     {
         await PublishAsync(1, 100);

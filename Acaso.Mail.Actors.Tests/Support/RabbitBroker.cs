@@ -27,8 +27,8 @@ public static class RabbitBroker
         {
             throw new InvalidOperationException(
                 $"RabbitMQ is not reachable at {Url.Host}:{Url.Port} ({e.GetBaseException().Message}). " +
-                "These tests need a real broker: run scripts/test.sh (it installs and starts rabbitmq-server), or " +
-                "`apt-get install -y rabbitmq-server && rabbitmq-server &` then `rabbitmqctl await_startup`.", e);
+                "These tests need a real broker: run scripts/test.sh, or scripts/ensure-rabbitmq.sh before `dotnet test` " +
+                "(it installs rabbitmq-server from apt, starts it in the background and waits until it is ready).", e);
         }
     }
 

@@ -19,11 +19,12 @@ public sealed record MailPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
     /// has subscribed to it (so the first tick reaches it).
     /// </summary>
     public static async Task<MailPipeline> StartAsync(ActorSystem system, Func<IMailQueue> queue, IBrevoClient brevo, BrevoResilience resilience,
-        BudgetSettings budget, ReaderSettings reader, int parallelism, IBudgetStore? store = null)
+        BudgetSettings budget, ReaderSettings reader, int parallelism, IBudgetStore? store = null,
+        IFailedWindowStore? failedWindows = null)
     {
         var keeper = system.ActorOf(BudgetKeeperActor.Props(budget, brevo, store));
         var senders = system.ActorOf(MailSendersActor.Props(resilience, parallelism));
-        var queueReader = system.ActorOf(QueueReaderActor.Props(queue, keeper, senders, reader));
+        var queueReader = system.ActorOf(QueueReaderActor.Props(queue, keeper, senders, reader, failedWindows));
         // The reader subscribes in its PreStart; once it has answered, its Subscribe is ahead of anything sent to the keeper now.
         await queueReader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         while (!(await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false)).Started)

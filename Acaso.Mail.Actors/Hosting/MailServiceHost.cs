@@ -66,7 +66,8 @@ public static class MailServiceHost
                 .AddMailSendersActor(sp.GetRequiredService<BrevoResilience>(), settings.SendParallelism)
                 .AddQueueReaderActor(() => new RabbitMailQueue(settings.Queue, loggerFactory.CreateLogger<RabbitMailQueue>(),
                         prefetch: settings.Budget.Unlimited ? settings.SendParallelism : 0),
-                    new ReaderSettings(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows, settings.Urgent))
+                    new ReaderSettings(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows, settings.Urgent),
+                    new SqliteFailedWindowStore(settings.StateDir))
                 .AddStartup((system, actors) =>
                 {
                     var reader = actors.Get<QueueReaderActor>();

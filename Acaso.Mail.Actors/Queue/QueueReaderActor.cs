@@ -51,8 +51,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<ulong, InFlight> _inFlight = [];
     private readonly List<IActorRef> _drainWaiters = [];
-    // Windows in which Brevo kept failing, by idempotency key. Kept in memory: a restart gives a mail a fresh count.
-    private readonly Dictionary<Guid, int> _failedWindows = [];
+    // Windows in which Brevo kept failing, by idempotency key (SQLite in the service, so a restart keeps the count).
+    private readonly IFailedWindowStore _failedWindows;
     private IMailQueue _queue = null!;
     private IQueueDemand _demand = null!;
     private bool _taking;
@@ -70,9 +70,11 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private readonly Dictionary<Guid, DateTimeOffset> _firstSeen = [];
 
     /// <summary>Creates the reader; <paramref name="queueFactory"/> is called once per incarnation.</summary>
-    public QueueReaderActor(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings)
+    public QueueReaderActor(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings,
+        IFailedWindowStore failedWindows)
     {
         _queueFactory = queueFactory;
+        _failedWindows = failedWindows;
         _budgetKeeper = budgetKeeper;
         _senders = senders;
         _settings = settings;
@@ -100,9 +102,11 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props for the reader.</summary>
-    public static Props Props(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings) =>
-        Akka.Actor.Props.Create(() => new QueueReaderActor(queueFactory, budgetKeeper, senders, settings));
+    /// <summary>Props for the reader; without a <paramref name="failedWindows"/> store the counts are kept in memory.</summary>
+    public static Props Props(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings,
+        IFailedWindowStore? failedWindows = null) =>
+        Akka.Actor.Props.Create(() => new QueueReaderActor(queueFactory, budgetKeeper, senders, settings,
+            failedWindows ?? new InMemoryFailedWindowStore()));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -300,7 +304,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         switch (completed.Outcome)
         {
             case Sent sent:
-                _failedWindows.Remove(request.IdempotencyKey);
+                _failedWindows.Forget(request.IdempotencyKey);
                 _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: true, mail.Borrowed));
                 var now = Context.System.Scheduler.Now;
                 var wait = _firstSeen.Remove(request.IdempotencyKey, out var seen) ? now - seen : TimeSpan.Zero;
@@ -310,6 +314,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
                 break;
 
             case PermanentFailure { IsAccountProblem: false } permanent:
+                _failedWindows.Forget(request.IdempotencyKey);
                 _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: completed.MayHaveCharged, mail.Borrowed));
                 _log.Warning("Brevo refused a mail of priority {Priority} for good: {Status} {Code}", request.Priority, permanent.Status, permanent.Code);
                 events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, "brevo_" + permanent.Code, Requeued: false,
@@ -335,15 +340,13 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
                 }
 
                 // Only Brevo's own failures count against the mail; an account problem is not the mail's fault.
-                var failed = completed.Outcome is TransientFailure
-                    ? _failedWindows[request.IdempotencyKey] = _failedWindows.GetValueOrDefault(request.IdempotencyKey) + 1
-                    : 0;
+                var failed = completed.Outcome is TransientFailure ? _failedWindows.Increment(request.IdempotencyKey) : 0;
                 var exhausted = failed > 0 && failed >= _settings.MaxFailedWindows;
                 events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, reason, Requeued: !exhausted,
                     Urgent: request.Priority >= _settings.UrgentThreshold));
                 if (exhausted)
                 {
-                    _failedWindows.Remove(request.IdempotencyKey);
+                    _failedWindows.Forget(request.IdempotencyKey);
                     _log.Warning("Brevo failed on a mail of priority {Priority} in {Windows} windows in a row ({Reason}): dead-lettering it",
                         request.Priority, failed, reason);
                     Settle(mail.Message, Disposition.DeadLetter, RejectReasons.TransientExhausted,
@@ -512,11 +515,11 @@ public static class QueueReaderActorHostingExtensions
 {
     /// <summary>Starts the reader over the BudgetKeeper and the MailSenders already registered.</summary>
     public static AkkaConfigurationBuilder AddQueueReaderActor(this AkkaConfigurationBuilder builder,
-        Func<IMailQueue> queueFactory, ReaderSettings settings) =>
+        Func<IMailQueue> queueFactory, ReaderSettings settings, IFailedWindowStore? failedWindows = null) =>
         builder.WithActors((system, registry) =>
         {
             var reader = system.ActorOf(QueueReaderActor.Props(queueFactory, registry.Get<BudgetKeeperActor>(),
-                registry.Get<MailSendersActor>(), settings), "queue-reader");
+                registry.Get<MailSendersActor>(), settings, failedWindows), "queue-reader");
             registry.Register<QueueReaderActor>(reader);
         });
 }

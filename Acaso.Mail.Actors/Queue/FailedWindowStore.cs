@@ -1,0 +1,107 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Acaso.Mail.Actors.Queue;
+
+/// <summary>
+/// How many windows in a row Brevo kept failing on each mail, by its idempotency key: the QueueReader dead-letters a
+/// mail as <c>transient_exhausted</c> once the count reaches <c>MAIL_MAX_FAILED_WINDOWS</c>. A requeued message
+/// cannot carry a count of its own (a nack returns it unchanged), so the reader keeps the count here.
+/// </summary>
+public interface IFailedWindowStore
+{
+    /// <summary>Counts one more failed window for <paramref name="key"/> and returns the new count.</summary>
+    int Increment(Guid key);
+
+    /// <summary>Forgets <paramref name="key"/>: the mail was sent or dead-lettered.</summary>
+    void Forget(Guid key);
+}
+
+/// <summary>A store that forgets on restart: for the simulator, the benchmarks and specs that do not restart.</summary>
+public sealed class InMemoryFailedWindowStore : IFailedWindowStore
+{
+    private readonly Dictionary<Guid, int> _counts = [];
+
+    /// <inheritdoc />
+    public int Increment(Guid key) => _counts[key] = _counts.GetValueOrDefault(key) + 1;
+
+    /// <inheritdoc />
+    public void Forget(Guid key) => _counts.Remove(key);
+}
+
+/// <summary>
+/// One small SQLite table under <c>MAIL_STATE_DIR</c> (<c>failed-windows.db</c>), so a restart does not give a mail
+/// Brevo keeps failing on a fresh count. Rows untouched for <see cref="Retention"/> are dropped when it opens: their
+/// mail left the queue some other way (purged, or taken by another consumer). The keys it holds are also kept in
+/// memory, so forgetting a mail that never failed (nearly every sent mail) does not touch the disk.
+/// </summary>
+public sealed class SqliteFailedWindowStore : IFailedWindowStore
+{
+    /// <summary>How long a count is kept without a new failure.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(14);
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _clock;
+    private readonly HashSet<Guid> _known = [];
+
+    /// <summary>Opens (creating when missing) <c>failed-windows.db</c> in <paramref name="stateDir"/>.</summary>
+    public SqliteFailedWindowStore(string stateDir, TimeProvider? clock = null)
+    {
+        _clock = clock ?? TimeProvider.System;
+        Directory.CreateDirectory(stateDir);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(stateDir, "failed-windows.db") }.ToString();
+        using var connection = Open();
+        using var create = connection.CreateCommand();
+        create.CommandText =
+            "CREATE TABLE IF NOT EXISTS failed_windows (key TEXT PRIMARY KEY, failed INTEGER NOT NULL, updated TEXT NOT NULL);" +
+            "DELETE FROM failed_windows WHERE updated < $cutoff;";
+        create.Parameters.AddWithValue("$cutoff", Stamp(_clock.GetUtcNow() - Retention));
+        create.ExecuteNonQuery();
+        using var keys = connection.CreateCommand();
+        keys.CommandText = "SELECT key FROM failed_windows";
+        using var reader = keys.ExecuteReader();
+        while (reader.Read())
+        {
+            _known.Add(Guid.Parse(reader.GetString(0)));
+        }
+    }
+
+    /// <inheritdoc />
+    public int Increment(Guid key)
+    {
+        using var connection = Open();
+        using var upsert = connection.CreateCommand();
+        upsert.CommandText =
+            "INSERT INTO failed_windows (key, failed, updated) VALUES ($key, 1, $now) " +
+            "ON CONFLICT(key) DO UPDATE SET failed = failed + 1, updated = excluded.updated RETURNING failed";
+        upsert.Parameters.AddWithValue("$key", key.ToString("D"));
+        upsert.Parameters.AddWithValue("$now", Stamp(_clock.GetUtcNow()));
+        var failed = Convert.ToInt32(upsert.ExecuteScalar(), CultureInfo.InvariantCulture);
+        _known.Add(key);
+        return failed;
+    }
+
+    /// <inheritdoc />
+    public void Forget(Guid key)
+    {
+        if (!_known.Remove(key))
+        {
+            return;
+        }
+
+        using var connection = Open();
+        using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM failed_windows WHERE key = $key";
+        delete.Parameters.AddWithValue("$key", key.ToString("D"));
+        delete.ExecuteNonQuery();
+    }
+
+    private static string Stamp(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+}

@@ -25,6 +25,10 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
     private IChannel? _channel;
     private IChannel? _publisher;
     private volatile bool _closing;
+    // Prefetch mode only: the broker's count of ready messages, asked at most once a second (a consumer's deliveries
+    // do not carry it, as basic.get's answers do).
+    private uint _ready;
+    private long? _readyAskedAt;
 
     /// <inheritdoc />
     public bool IsConnected => _connection is { IsOpen: true } && _channel is { IsOpen: true };
@@ -55,9 +59,15 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
         try
         {
             var channel = await EnsureChannelAsync(cancellationToken).ConfigureAwait(false);
-            result = prefetch > 0
-                ? _deliveries.Reader.TryRead(out var delivered) ? delivered : null
-                : await channel.BasicGetAsync(settings.Name, autoAck: false, cancellationToken).ConfigureAwait(false);
+            if (prefetch > 0)
+            {
+                result = _deliveries.Reader.TryRead(out var delivered) ? delivered : null;
+                await RefreshReadyAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                result = await channel.BasicGetAsync(settings.Name, autoAck: false, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -94,8 +104,31 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
             _gate.Release();
         }
 
+        // What is still waiting: basic.get says it; a consumer adds what the broker holds ready to what it has
+        // delivered here and the reader has not taken yet.
+        var remaining = prefetch > 0 ? _ready + (uint)_deliveries.Reader.Count : result.MessageCount;
         return new QueueMessage(result.DeliveryTag, result.Body.ToArray(), result.BasicProperties.Priority,
-            result.Redelivered, result.MessageCount, result.BasicProperties.IsPriorityPresent());
+            result.Redelivered, remaining, result.BasicProperties.IsPriorityPresent());
+    }
+
+    private async Task RefreshReadyAsync(CancellationToken cancellationToken)
+    {
+        var now = Environment.TickCount64;
+        if (now - _readyAskedAt < 1000 || _publisher is not { IsOpen: true } publisher)
+        {
+            return;
+        }
+
+        _readyAskedAt = now;
+        try
+        {
+            _ready = await publisher.MessageCountAsync(settings.Name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException)
+        {
+            // Only the metric's depth is at stake: keep the last count; the next take reconnects if need be.
+            logger.LogDebug("Could not read the queue's depth: {Reason}", e.Message);
+        }
     }
 
     /// <inheritdoc />

@@ -39,6 +39,14 @@ public sealed class MailSenderActor : ReceiveActor
             });
     }
 
+    /// <summary>
+    /// A restart leaves the sends under way alone: they finish (each attempt has its timeout) and report to the
+    /// reader as if nothing happened. Cancelling them would abort requests Brevo may already have accepted.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+    }
+
     /// <inheritdoc />
     protected override void PostStop()
     {

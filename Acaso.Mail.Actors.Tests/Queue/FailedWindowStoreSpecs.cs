@@ -1,4 +1,5 @@
 using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Tests.Support;
 using Microsoft.Data.Sqlite;
 
 namespace Acaso.Mail.Actors.Tests.Queue;
@@ -68,12 +69,5 @@ public sealed class FailedWindowStoreSpecs : IDisposable
         Assert.Equal(2, store.Increment(key));
         store.Forget(key);
         Assert.Equal(1, store.Increment(key));
-    }
-
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

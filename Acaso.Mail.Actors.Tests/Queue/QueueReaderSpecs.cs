@@ -277,6 +277,51 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
         }
     }
 
+    [Fact]
+    public async Task A_redelivered_mail_Brevo_already_accepted_should_be_acked_without_a_second_send()
+    {
+        var stateDir = Directory.CreateTempSubdirectory("acaso-sent-ledger-").FullName;
+        try
+        {
+            var ledger = new SqliteSentLedger(stateDir);
+            Guid KeyOf(int index, byte priority) =>
+                Acaso.Mail.Actors.Contract.MailRequestParser.Parse(Mails.Body(index, _now.AddDays(3)), priority, _now).Request!.IdempotencyKey;
+
+            // Mail 1 was accepted by Brevo, then the service died before its ack; mail 2 was taken but never sent.
+            await PublishAsync(1, 100);
+            await PublishAsync(2, 90);
+            ledger.Record(KeyOf(1, 100));
+            await using (var connection = await RabbitBroker.ConnectAsync())
+            await using (var channel = await connection.CreateChannelAsync())
+            {
+                Assert.NotNull(await channel.BasicGetAsync(_queue.Name, autoAck: false));
+                Assert.NotNull(await channel.BasicGetAsync(_queue.Name, autoAck: false));
+            }
+
+            // Mail 3 has a key the ledger knows but is a fresh publish, not a redelivery: it is sent.
+            await PublishAsync(3, 80);
+            ledger.Record(KeyOf(3, 80));
+
+            var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
+                TestPipeline.BrevoAt(_brevo.BaseUrl), TestPipeline.Budget(300, 2), _http, sentLedger: new SqliteSentLedger(stateDir));
+            pipeline.Keeper.Tell(HourlyTick.Instance);
+            AwaitDelivered(2);
+            AwaitCondition(() => RabbitBroker.ReadyAsync(_queue.Name).Result == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+            AwaitSettled(pipeline);
+
+            // Two tokens: the mail already sent took none of them.
+            Assert.Equal([2, 3], _brevo.Delivered.Select(Mails.IndexOf).Order());
+            AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_already_sent_total")));
+            Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.DeadLetterQueue));
+            Assert.True(ledger.Contains(KeyOf(2, 90)));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(stateDir, recursive: true);
+        }
+    }
+
     private static async Task StopAsync(TestPipeline pipeline)
     {
         await pipeline.Reader.GracefulStop(TimeSpan.FromSeconds(10));

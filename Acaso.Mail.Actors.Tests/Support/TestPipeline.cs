@@ -24,7 +24,8 @@ public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
     /// <summary>Starts keeper, senders, reader and metrics in <paramref name="system"/>.</summary>
     public static TestPipeline Start(ActorSystem system, Func<IMailQueue> queue, BrevoSettings brevo, BudgetSettings budget,
         HttpClient http, TimeSpan? pollInterval = null, ParserOptions? contract = null, int maxFailedWindows = 24, IBudgetStore? store = null,
-        UrgentSettings? urgent = null, IFailedWindowStore? failedWindows = null)
+        UrgentSettings? urgent = null, IFailedWindowStore? failedWindows = null,
+        ISentLedger? sentLedger = null)
     {
         var client = new BrevoClient(http, brevo);
         var resilience = new BrevoResilience(client, brevo);
@@ -33,7 +34,7 @@ public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
         system.ActorOf(MetricsActor.Props(metrics, new ServiceHealth()));
         var pipeline = MailPipeline.StartAsync(system, queue, client, resilience, budget,
             new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200),
-                maxFailedWindows, urgent), parallelism: 4, store, failedWindows).GetAwaiter().GetResult();
+                maxFailedWindows, urgent), parallelism: 4, store, failedWindows, sentLedger).GetAwaiter().GetResult();
         return new TestPipeline(pipeline.Keeper, pipeline.Senders, pipeline.Reader, metrics, resilience);
     }
 

@@ -20,11 +20,11 @@ public sealed record MailPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
     /// </summary>
     public static async Task<MailPipeline> StartAsync(ActorSystem system, Func<IMailQueue> queue, IBrevoClient brevo, BrevoResilience resilience,
         BudgetSettings budget, ReaderSettings reader, int parallelism, IBudgetStore? store = null,
-        IFailedWindowStore? failedWindows = null)
+        IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null)
     {
         var keeper = system.ActorOf(BudgetKeeperActor.Props(budget, brevo, store));
         var senders = system.ActorOf(MailSendersActor.Props(resilience, parallelism));
-        var queueReader = system.ActorOf(QueueReaderActor.Props(queue, keeper, senders, reader, failedWindows));
+        var queueReader = system.ActorOf(QueueReaderActor.Props(queue, keeper, senders, reader, failedWindows, sentLedger));
         // The reader subscribes in its PreStart; once it has answered, its Subscribe is ahead of anything sent to the keeper now.
         await queueReader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         while (!(await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false)).Started)

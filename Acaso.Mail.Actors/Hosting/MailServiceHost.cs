@@ -67,7 +67,10 @@ public static class MailServiceHost
                 .AddQueueReaderActor(() => new RabbitMailQueue(settings.Queue, loggerFactory.CreateLogger<RabbitMailQueue>(),
                         prefetch: settings.Budget.Unlimited ? settings.SendParallelism : 0),
                     new ReaderSettings(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows, settings.Urgent),
-                    new SqliteFailedWindowStore(settings.StateDir))
+                    new SqliteFailedWindowStore(settings.StateDir),
+                    // In unlimited mode a redelivered mail is taken again within seconds, well inside Brevo's 30-minute
+                    // memory of its key; a write per mail would cost throughput for nothing.
+                    settings.Budget.Unlimited ? null : new SqliteSentLedger(settings.StateDir))
                 .AddStartup((system, actors) =>
                 {
                     var reader = actors.Get<QueueReaderActor>();

@@ -23,6 +23,8 @@ public sealed class MailMetrics
         SendFailures = factory.CreateCounter("mail_send_failures_total", "Sends that ended without success, by reason and whether the mail was requeued.", "reason", "requeued");
         DeadLetters = factory.CreateCounter("mail_dead_letters_total", "Messages moved to the dead-letter queue, by reason.", "reason");
         Retries = factory.CreateCounter("mail_send_retries_total", "Send attempts retried, by the failed attempt's reason.", "reason");
+        AlreadySent = factory.CreateCounter("mail_already_sent_total",
+            "Redelivered mails Brevo had already accepted before the service died (found in MAIL_STATE_DIR/sent.db): acked, not sent again.");
         TokensGranted = factory.CreateCounter("mail_tokens_granted_total", "Send tokens granted by windows, by kind (hourly, end_of_day).", "kind");
         TokensLeftToday = factory.CreateGauge("mail_tokens_left_today", "Mails the day can still spend (daily limit minus spent minus in flight).");
         TokensSpentToday = factory.CreateGauge("mail_tokens_spent_today", "Mails charged today.");
@@ -53,6 +55,7 @@ public sealed class MailMetrics
     public Counter SendFailures { get; }
     public Counter DeadLetters { get; }
     public Counter Retries { get; }
+    public Counter AlreadySent { get; }
     public Counter TokensGranted { get; }
     public Gauge TokensLeftToday { get; }
     public Gauge TokensSpentToday { get; }

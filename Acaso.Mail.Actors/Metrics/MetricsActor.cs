@@ -25,6 +25,7 @@ public sealed class MetricsActor : ReceiveActor
         Receive<MailEvents.SendFailed>(Handle);
         Receive<MailEvents.DeadLettered>(e => _metrics.DeadLetters.WithLabels(e.Reason).Inc());
         Receive<MailEvents.SendRetried>(e => _metrics.Retries.WithLabels(e.Reason).Inc());
+        Receive<MailEvents.AlreadySent>(_ => _metrics.AlreadySent.Inc());
         Receive<MailEvents.BrokerConnection>(Handle);
         Receive<BudgetProtocol.WindowOpened>(e =>
             _metrics.TokensGranted.WithLabels(e.Kind == BudgetProtocol.WindowKind.Hourly ? "hourly" : "end_of_day").Inc(e.Tokens));
@@ -48,7 +49,7 @@ public sealed class MetricsActor : ReceiveActor
                  {
                      typeof(MailEvents.Taken), typeof(MailEvents.Sent), typeof(MailEvents.SendFailed), typeof(MailEvents.DeadLettered),
                      typeof(MailEvents.SendRetried), typeof(MailEvents.BrokerConnection), typeof(BudgetProtocol.WindowOpened),
-                     typeof(BudgetProtocol.BudgetStatus), typeof(MailEvents.QueueHead),
+                     typeof(BudgetProtocol.BudgetStatus), typeof(MailEvents.QueueHead), typeof(MailEvents.AlreadySent),
                  })
         {
             stream.Subscribe(Self, type);

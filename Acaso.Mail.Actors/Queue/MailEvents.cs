@@ -20,6 +20,9 @@ public static class MailEvents
     public sealed record Sent(MailTemplate Template, byte Priority, TimeSpan Latency, int Attempts, bool WasDuplicate,
         bool Urgent = false, bool Borrowed = false, TimeSpan QueueWait = default);
 
+    /// <summary>A redelivered mail whose key Brevo had already accepted (the service died before the ack): acked, not sent again.</summary>
+    public sealed record AlreadySent(byte Priority);
+
     /// <summary>What a take saw at the head of the queue: its priority (null when empty) and the queue's depth then.</summary>
     public sealed record QueueHead(byte? Priority, uint Depth);
 

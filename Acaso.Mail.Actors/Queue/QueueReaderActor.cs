@@ -53,6 +53,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _drainWaiters = [];
     // Windows in which Brevo kept failing, by idempotency key (SQLite in the service, so a restart keeps the count).
     private readonly IFailedWindowStore _failedWindows;
+    // Keys Brevo accepted, so a redelivery after a crash is not sent again (daily mode in the service; else none).
+    private readonly ISentLedger? _sentLedger;
     private IMailQueue _queue = null!;
     private IQueueDemand _demand = null!;
     private bool _taking;
@@ -71,10 +73,11 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
 
     /// <summary>Creates the reader; <paramref name="queueFactory"/> is called once per incarnation.</summary>
     public QueueReaderActor(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings,
-        IFailedWindowStore failedWindows)
+        IFailedWindowStore failedWindows, ISentLedger? sentLedger = null)
     {
         _queueFactory = queueFactory;
         _failedWindows = failedWindows;
+        _sentLedger = sentLedger;
         _budgetKeeper = budgetKeeper;
         _senders = senders;
         _settings = settings;
@@ -102,11 +105,14 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props for the reader; without a <paramref name="failedWindows"/> store the counts are kept in memory.</summary>
+    /// <summary>
+    /// Props for the reader; without a <paramref name="failedWindows"/> store the counts are kept in memory, and without
+    /// a <paramref name="sentLedger"/> only Brevo's idempotency key stops a repeat after a crash.
+    /// </summary>
     public static Props Props(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings,
-        IFailedWindowStore? failedWindows = null) =>
+        IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null) =>
         Akka.Actor.Props.Create(() => new QueueReaderActor(queueFactory, budgetKeeper, senders, settings,
-            failedWindows ?? new InMemoryFailedWindowStore()));
+            failedWindows ?? new InMemoryFailedWindowStore(), sentLedger));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -167,6 +173,14 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
             _log.Warning("Dead-lettering a message of priority {Priority}: {Reason} ({Detail})", message.Priority, rejection.Reason, rejection.Detail);
             _inFlight[message.DeliveryTag] = new InFlight(message, null, [], window, probe);
             Settle(message, Disposition.DeadLetter, rejection.Reason, rejection.Detail, returnToken: !probe);
+        }
+        else if (message.Redelivered && _sentLedger?.Contains(request.IdempotencyKey) == true)
+        {
+            // Brevo accepted it, then the service died before the ack: it was mailed and charged already.
+            _log.Info("A redelivered mail of priority {Priority} was already accepted by Brevo: acked, not sent again", message.Priority);
+            _inFlight[message.DeliveryTag] = new InFlight(message, null, [], window, probe);
+            Context.System.EventStream.Publish(new MailEvents.AlreadySent(request.Priority));
+            Settle(message, Disposition.Ack, "already_sent", "", returnToken: !probe);
         }
         else
         {
@@ -304,6 +318,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         switch (completed.Outcome)
         {
             case Sent sent:
+                _sentLedger?.Record(request.IdempotencyKey);
                 _failedWindows.Forget(request.IdempotencyKey);
                 _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, Charged: true, mail.Borrowed));
                 var now = Context.System.Scheduler.Now;
@@ -515,11 +530,11 @@ public static class QueueReaderActorHostingExtensions
 {
     /// <summary>Starts the reader over the BudgetKeeper and the MailSenders already registered.</summary>
     public static AkkaConfigurationBuilder AddQueueReaderActor(this AkkaConfigurationBuilder builder,
-        Func<IMailQueue> queueFactory, ReaderSettings settings, IFailedWindowStore? failedWindows = null) =>
+        Func<IMailQueue> queueFactory, ReaderSettings settings, IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null) =>
         builder.WithActors((system, registry) =>
         {
             var reader = system.ActorOf(QueueReaderActor.Props(queueFactory, registry.Get<BudgetKeeperActor>(),
-                registry.Get<MailSendersActor>(), settings, failedWindows), "queue-reader");
+                registry.Get<MailSendersActor>(), settings, failedWindows, sentLedger), "queue-reader");
             registry.Register<QueueReaderActor>(reader);
         });
 }

@@ -1,32 +1,29 @@
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Tests.Support;
-using Microsoft.Data.Sqlite;
 
 namespace Acaso.Mail.Actors.Tests.Queue;
 
 /// <summary>The SQLite store of failed windows under a temporary state directory.</summary>
 public sealed class FailedWindowStoreSpecs : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("acaso-failed-windows-").FullName;
+    private readonly TempStateDir _state = new();
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
+    private string Dir => _state.Path;
+
+    public void Dispose() => _state.Dispose();
 
     [Fact]
     public void Counts_should_add_up_per_key_and_survive_a_reopen()
     {
         var a = Guid.NewGuid();
         var b = Guid.NewGuid();
-        var store = new SqliteFailedWindowStore(_dir, _clock);
+        var store = new SqliteFailedWindowStore(Dir, _clock);
         Assert.Equal(1, store.Increment(a));
         Assert.Equal(2, store.Increment(a));
         Assert.Equal(1, store.Increment(b));
 
-        var reopened = new SqliteFailedWindowStore(_dir, _clock);
+        var reopened = new SqliteFailedWindowStore(Dir, _clock);
         Assert.Equal(3, reopened.Increment(a));
         Assert.Equal(2, reopened.Increment(b));
     }
@@ -35,13 +32,13 @@ public sealed class FailedWindowStoreSpecs : IDisposable
     public void A_forgotten_key_should_start_again_from_one_even_after_a_reopen()
     {
         var key = Guid.NewGuid();
-        var store = new SqliteFailedWindowStore(_dir, _clock);
+        var store = new SqliteFailedWindowStore(Dir, _clock);
         store.Increment(key);
         store.Increment(key);
 
-        var reopened = new SqliteFailedWindowStore(_dir, _clock);
+        var reopened = new SqliteFailedWindowStore(Dir, _clock);
         reopened.Forget(key);
-        Assert.Equal(1, new SqliteFailedWindowStore(_dir, _clock).Increment(key));
+        Assert.Equal(1, new SqliteFailedWindowStore(Dir, _clock).Increment(key));
     }
 
     [Fact]
@@ -49,13 +46,13 @@ public sealed class FailedWindowStoreSpecs : IDisposable
     {
         var stale = Guid.NewGuid();
         var fresh = Guid.NewGuid();
-        var store = new SqliteFailedWindowStore(_dir, _clock);
+        var store = new SqliteFailedWindowStore(Dir, _clock);
         store.Increment(stale);
         _clock.Now += SqliteFailedWindowStore.Retention - TimeSpan.FromDays(1);
         store.Increment(fresh);
         _clock.Now += TimeSpan.FromDays(2);
 
-        var reopened = new SqliteFailedWindowStore(_dir, _clock);
+        var reopened = new SqliteFailedWindowStore(Dir, _clock);
         Assert.Equal(1, reopened.Increment(stale));
         Assert.Equal(2, reopened.Increment(fresh));
     }

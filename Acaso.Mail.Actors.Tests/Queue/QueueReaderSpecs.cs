@@ -242,84 +242,70 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
     [Fact]
     public async Task The_count_of_failed_windows_should_survive_a_restart_of_the_reader()
     {
-        var stateDir = Directory.CreateTempSubdirectory("acaso-failed-windows-").FullName;
-        try
-        {
-            await PublishAsync(1, 100);
-            _brevo.Script(Enumerable.Repeat(new ScriptedAnswer(500, "internal_error"), 4).ToArray());
-            TestPipeline StartWithStore() =>
-                TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
-                    TestPipeline.BrevoAt(_brevo.BaseUrl, retries: 1), TestPipeline.Budget(), _http, maxFailedWindows: 2,
-                    failedWindows: new SqliteFailedWindowStore(stateDir));
+        using var state = new TempStateDir();
+        var stateDir = state.Path;
+        await PublishAsync(1, 100);
+        _brevo.Script(Enumerable.Repeat(new ScriptedAnswer(500, "internal_error"), 4).ToArray());
+        TestPipeline StartWithStore() =>
+            TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
+                TestPipeline.BrevoAt(_brevo.BaseUrl, retries: 1), TestPipeline.Budget(), _http, maxFailedWindows: 2,
+                failedWindows: new SqliteFailedWindowStore(stateDir));
 
-            // First incarnation: one failed window, the mail goes back to the queue.
-            var first = StartWithStore();
-            first.Keeper.Tell(HourlyTick.Instance);
-            AwaitCondition(() => _brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
-            AwaitSettled(first);
-            Assert.Equal(1u, await RabbitBroker.ReadyAsync(_queue.Name));
-            await StopAsync(first);
+        // First incarnation: one failed window, the mail goes back to the queue.
+        var first = StartWithStore();
+        first.Keeper.Tell(HourlyTick.Instance);
+        AwaitCondition(() => _brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitSettled(first);
+        Assert.Equal(1u, await RabbitBroker.ReadyAsync(_queue.Name));
+        await StopAsync(first);
 
-            // Second incarnation, as after a restart of the service: its second failed window is the last one.
-            var second = StartWithStore();
-            second.Keeper.Tell(HourlyTick.Instance);
-            AwaitCondition(() => _brevo.Requests == 4, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
-            AwaitSettled(second);
-            Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
-            var dead = Assert.Single(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
-            Assert.Equal("transient_exhausted", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
-            Assert.Contains("2 windows", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-detail"]!));
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(stateDir, recursive: true);
-        }
+        // Second incarnation, as after a restart of the service: its second failed window is the last one.
+        var second = StartWithStore();
+        second.Keeper.Tell(HourlyTick.Instance);
+        AwaitCondition(() => _brevo.Requests == 4, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitSettled(second);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        var dead = Assert.Single(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal("transient_exhausted", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
+        Assert.Contains("2 windows", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-detail"]!));
     }
 
     [Fact]
     public async Task A_redelivered_mail_Brevo_already_accepted_should_be_acked_without_a_second_send()
     {
-        var stateDir = Directory.CreateTempSubdirectory("acaso-sent-ledger-").FullName;
-        try
+        using var state = new TempStateDir();
+        var stateDir = state.Path;
+        var ledger = new SqliteSentLedger(stateDir);
+        Guid KeyOf(int index, byte priority) =>
+            Acaso.Mail.Actors.Contract.MailRequestParser.Parse(Mails.Body(index, _now.AddDays(3)), priority, _now).Request!.IdempotencyKey;
+
+        // Mail 1 was accepted by Brevo, then the service died before its ack; mail 2 was taken but never sent.
+        await PublishAsync(1, 100);
+        await PublishAsync(2, 90);
+        ledger.Record(KeyOf(1, 100));
+        await using (var connection = await RabbitBroker.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync())
         {
-            var ledger = new SqliteSentLedger(stateDir);
-            Guid KeyOf(int index, byte priority) =>
-                Acaso.Mail.Actors.Contract.MailRequestParser.Parse(Mails.Body(index, _now.AddDays(3)), priority, _now).Request!.IdempotencyKey;
-
-            // Mail 1 was accepted by Brevo, then the service died before its ack; mail 2 was taken but never sent.
-            await PublishAsync(1, 100);
-            await PublishAsync(2, 90);
-            ledger.Record(KeyOf(1, 100));
-            await using (var connection = await RabbitBroker.ConnectAsync())
-            await using (var channel = await connection.CreateChannelAsync())
-            {
-                Assert.NotNull(await channel.BasicGetAsync(_queue.Name, autoAck: false));
-                Assert.NotNull(await channel.BasicGetAsync(_queue.Name, autoAck: false));
-            }
-
-            // Mail 3 has a key the ledger knows but is a fresh publish, not a redelivery: it is sent.
-            await PublishAsync(3, 80);
-            ledger.Record(KeyOf(3, 80));
-
-            var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
-                TestPipeline.BrevoAt(_brevo.BaseUrl), TestPipeline.Budget(300, 2), _http, sentLedger: new SqliteSentLedger(stateDir));
-            pipeline.Keeper.Tell(HourlyTick.Instance);
-            AwaitDelivered(2);
-            AwaitCondition(() => RabbitBroker.ReadyAsync(_queue.Name).Result == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
-            AwaitSettled(pipeline);
-
-            // Two tokens: the mail already sent took none of them.
-            Assert.Equal([2, 3], _brevo.Delivered.Select(Mails.IndexOf).Order());
-            AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_already_sent_total")));
-            Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.DeadLetterQueue));
-            Assert.True(ledger.Contains(KeyOf(2, 90)));
+            Assert.NotNull(await channel.BasicGetAsync(_queue.Name, autoAck: false));
+            Assert.NotNull(await channel.BasicGetAsync(_queue.Name, autoAck: false));
         }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(stateDir, recursive: true);
-        }
+
+        // Mail 3 has a key the ledger knows but is a fresh publish, not a redelivery: it is sent.
+        await PublishAsync(3, 80);
+        ledger.Record(KeyOf(3, 80));
+
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(_brevo.BaseUrl), TestPipeline.Budget(300, 2), _http, sentLedger: new SqliteSentLedger(stateDir));
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(2);
+        AwaitCondition(() => RabbitBroker.ReadyAsync(_queue.Name).Result == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitSettled(pipeline);
+
+        // Two tokens: the mail already sent took none of them.
+        Assert.Equal([2, 3], _brevo.Delivered.Select(Mails.IndexOf).Order());
+        AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_already_sent_total")));
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.DeadLetterQueue));
+        Assert.True(ledger.Contains(KeyOf(2, 90)));
     }
 
     private static async Task StopAsync(TestPipeline pipeline)

@@ -1,28 +1,25 @@
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Tests.Support;
-using Microsoft.Data.Sqlite;
 
 namespace Acaso.Mail.Actors.Tests.Queue;
 
 /// <summary>The SQLite ledger of keys Brevo accepted, under a temporary state directory.</summary>
 public sealed class SentLedgerSpecs : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("acaso-sent-ledger-").FullName;
+    private readonly TempStateDir _state = new();
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
+    private string Dir => _state.Path;
+
+    public void Dispose() => _state.Dispose();
 
     [Fact]
     public void A_recorded_key_should_be_known_after_a_reopen_and_an_unknown_one_should_not()
     {
         var sent = Guid.NewGuid();
-        new SqliteSentLedger(_dir, _clock).Record(sent);
+        new SqliteSentLedger(Dir, _clock).Record(sent);
 
-        var reopened = new SqliteSentLedger(_dir, _clock);
+        var reopened = new SqliteSentLedger(Dir, _clock);
         Assert.True(reopened.Contains(sent));
         Assert.False(reopened.Contains(Guid.NewGuid()));
     }
@@ -32,7 +29,7 @@ public sealed class SentLedgerSpecs : IDisposable
     {
         var old = Guid.NewGuid();
         var renewed = Guid.NewGuid();
-        var ledger = new SqliteSentLedger(_dir, _clock);
+        var ledger = new SqliteSentLedger(Dir, _clock);
         ledger.Record(old);
         ledger.Record(renewed);
         _clock.Now += SqliteSentLedger.Retention - TimeSpan.FromHours(1);
@@ -41,7 +38,7 @@ public sealed class SentLedgerSpecs : IDisposable
 
         Assert.False(ledger.Contains(old));
         Assert.True(ledger.Contains(renewed));
-        var reopened = new SqliteSentLedger(_dir, _clock);
+        var reopened = new SqliteSentLedger(Dir, _clock);
         Assert.False(reopened.Contains(old));
         Assert.True(reopened.Contains(renewed));
     }

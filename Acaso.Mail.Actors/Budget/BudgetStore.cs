@@ -1,5 +1,5 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
+using Acaso.Mail.Actors.Storage;
 
 namespace Acaso.Mail.Actors.Budget;
 
@@ -28,44 +28,23 @@ public sealed class InMemoryBudgetStore : IBudgetStore
 /// <summary>One small SQLite table under <c>MAIL_STATE_DIR</c>: a row a day, the day's charged count.</summary>
 public sealed class SqliteBudgetStore : IBudgetStore
 {
-    private readonly string _connectionString;
+    private readonly SqliteStateFile _file;
 
     /// <summary>Opens (creating when missing) <c>budget.db</c> in <paramref name="stateDir"/>.</summary>
     public SqliteBudgetStore(string stateDir)
     {
-        Directory.CreateDirectory(stateDir);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(stateDir, "budget.db") }.ToString();
-        using var connection = Open();
-        using var create = connection.CreateCommand();
-        create.CommandText = "CREATE TABLE IF NOT EXISTS spent_per_day (day TEXT PRIMARY KEY, spent INTEGER NOT NULL)";
-        create.ExecuteNonQuery();
+        _file = new SqliteStateFile(stateDir, "budget.db");
+        _file.Execute("CREATE TABLE IF NOT EXISTS spent_per_day (day TEXT PRIMARY KEY, spent INTEGER NOT NULL)");
     }
 
     /// <inheritdoc />
-    public int LoadSpent(DateOnly day)
-    {
-        using var connection = Open();
-        using var query = connection.CreateCommand();
-        query.CommandText = "SELECT spent FROM spent_per_day WHERE day = $day";
-        query.Parameters.AddWithValue("$day", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        return query.ExecuteScalar() is long spent ? (int)spent : 0;
-    }
+    public int LoadSpent(DateOnly day) =>
+        _file.Scalar("SELECT spent FROM spent_per_day WHERE day = $day", ("$day", Day(day))) is long spent ? (int)spent : 0;
 
     /// <inheritdoc />
-    public void SaveSpent(DateOnly day, int spent)
-    {
-        using var connection = Open();
-        using var upsert = connection.CreateCommand();
-        upsert.CommandText = "INSERT INTO spent_per_day (day, spent) VALUES ($day, $spent) ON CONFLICT(day) DO UPDATE SET spent = excluded.spent";
-        upsert.Parameters.AddWithValue("$day", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        upsert.Parameters.AddWithValue("$spent", spent);
-        upsert.ExecuteNonQuery();
-    }
+    public void SaveSpent(DateOnly day, int spent) =>
+        _file.Execute("INSERT INTO spent_per_day (day, spent) VALUES ($day, $spent) ON CONFLICT(day) DO UPDATE SET spent = excluded.spent",
+            ("$day", Day(day)), ("$spent", spent));
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

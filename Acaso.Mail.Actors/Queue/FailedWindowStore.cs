@@ -1,5 +1,5 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
+using Acaso.Mail.Actors.Storage;
 
 namespace Acaso.Mail.Actors.Queue;
 
@@ -40,7 +40,7 @@ public sealed class SqliteFailedWindowStore : IFailedWindowStore
     /// <summary>How long a count is kept without a new failure.</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(14);
 
-    private readonly string _connectionString;
+    private readonly SqliteStateFile _file;
     private readonly TimeProvider _clock;
     private readonly HashSet<Guid> _known = [];
 
@@ -48,17 +48,13 @@ public sealed class SqliteFailedWindowStore : IFailedWindowStore
     public SqliteFailedWindowStore(string stateDir, TimeProvider? clock = null)
     {
         _clock = clock ?? TimeProvider.System;
-        Directory.CreateDirectory(stateDir);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(stateDir, "failed-windows.db") }.ToString();
-        using var connection = Open();
-        using var create = connection.CreateCommand();
-        create.CommandText =
+        _file = new SqliteStateFile(stateDir, "failed-windows.db");
+        _file.Execute(
             "CREATE TABLE IF NOT EXISTS failed_windows (key TEXT PRIMARY KEY, failed INTEGER NOT NULL, updated TEXT NOT NULL);" +
-            "DELETE FROM failed_windows WHERE updated < $cutoff;";
-        create.Parameters.AddWithValue("$cutoff", Stamp(_clock.GetUtcNow() - Retention));
-        create.ExecuteNonQuery();
-        using var keys = connection.CreateCommand();
-        keys.CommandText = "SELECT key FROM failed_windows";
+            "DELETE FROM failed_windows WHERE updated < $cutoff;",
+            ("$cutoff", SqliteStateFile.Stamp(_clock.GetUtcNow() - Retention)));
+        using var connection = _file.Open();
+        using var keys = SqliteStateFile.Command(connection, "SELECT key FROM failed_windows");
         using var reader = keys.ExecuteReader();
         while (reader.Read())
         {
@@ -69,14 +65,10 @@ public sealed class SqliteFailedWindowStore : IFailedWindowStore
     /// <inheritdoc />
     public int Increment(Guid key)
     {
-        using var connection = Open();
-        using var upsert = connection.CreateCommand();
-        upsert.CommandText =
+        var failed = Convert.ToInt32(_file.Scalar(
             "INSERT INTO failed_windows (key, failed, updated) VALUES ($key, 1, $now) " +
-            "ON CONFLICT(key) DO UPDATE SET failed = failed + 1, updated = excluded.updated RETURNING failed";
-        upsert.Parameters.AddWithValue("$key", key.ToString("D"));
-        upsert.Parameters.AddWithValue("$now", Stamp(_clock.GetUtcNow()));
-        var failed = Convert.ToInt32(upsert.ExecuteScalar(), CultureInfo.InvariantCulture);
+            "ON CONFLICT(key) DO UPDATE SET failed = failed + 1, updated = excluded.updated RETURNING failed",
+            ("$key", key.ToString("D")), ("$now", SqliteStateFile.Stamp(_clock.GetUtcNow()))), CultureInfo.InvariantCulture);
         _known.Add(key);
         return failed;
     }
@@ -84,24 +76,9 @@ public sealed class SqliteFailedWindowStore : IFailedWindowStore
     /// <inheritdoc />
     public void Forget(Guid key)
     {
-        if (!_known.Remove(key))
+        if (_known.Remove(key))
         {
-            return;
+            _file.Execute("DELETE FROM failed_windows WHERE key = $key", ("$key", key.ToString("D")));
         }
-
-        using var connection = Open();
-        using var delete = connection.CreateCommand();
-        delete.CommandText = "DELETE FROM failed_windows WHERE key = $key";
-        delete.Parameters.AddWithValue("$key", key.ToString("D"));
-        delete.ExecuteNonQuery();
-    }
-
-    private static string Stamp(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
     }
 }

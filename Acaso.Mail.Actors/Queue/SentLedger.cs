@@ -1,5 +1,4 @@
-using System.Globalization;
-using Microsoft.Data.Sqlite;
+using Acaso.Mail.Actors.Storage;
 
 namespace Acaso.Mail.Actors.Queue;
 
@@ -27,56 +26,29 @@ public sealed class SqliteSentLedger : ISentLedger
     /// <summary>How long an accepted key is remembered.</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
 
-    private readonly string _connectionString;
+    private readonly SqliteStateFile _file;
     private readonly TimeProvider _clock;
 
     /// <summary>Opens (creating when missing) <c>sent.db</c> in <paramref name="stateDir"/>.</summary>
     public SqliteSentLedger(string stateDir, TimeProvider? clock = null)
     {
         _clock = clock ?? TimeProvider.System;
-        Directory.CreateDirectory(stateDir);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(stateDir, "sent.db") }.ToString();
-        using var connection = Open();
-        using var create = connection.CreateCommand();
-        create.CommandText =
+        _file = new SqliteStateFile(stateDir, "sent.db", connectionPragmas: "PRAGMA synchronous=NORMAL");
+        _file.Execute(
             "PRAGMA journal_mode=WAL;" +
             "CREATE TABLE IF NOT EXISTS sent (key TEXT PRIMARY KEY, at TEXT NOT NULL);" +
-            "DELETE FROM sent WHERE at < $cutoff;";
-        create.Parameters.AddWithValue("$cutoff", Stamp(_clock.GetUtcNow() - Retention));
-        create.ExecuteNonQuery();
+            "DELETE FROM sent WHERE at < $cutoff;",
+            ("$cutoff", Cutoff));
     }
 
     /// <inheritdoc />
-    public bool Contains(Guid key)
-    {
-        using var connection = Open();
-        using var query = connection.CreateCommand();
-        query.CommandText = "SELECT 1 FROM sent WHERE key = $key AND at >= $cutoff";
-        query.Parameters.AddWithValue("$key", key.ToString("D"));
-        query.Parameters.AddWithValue("$cutoff", Stamp(_clock.GetUtcNow() - Retention));
-        return query.ExecuteScalar() is not null;
-    }
+    public bool Contains(Guid key) =>
+        _file.Scalar("SELECT 1 FROM sent WHERE key = $key AND at >= $cutoff", ("$key", key.ToString("D")), ("$cutoff", Cutoff)) is not null;
 
     /// <inheritdoc />
-    public void Record(Guid key)
-    {
-        using var connection = Open();
-        using var upsert = connection.CreateCommand();
-        upsert.CommandText = "INSERT INTO sent (key, at) VALUES ($key, $at) ON CONFLICT(key) DO UPDATE SET at = excluded.at";
-        upsert.Parameters.AddWithValue("$key", key.ToString("D"));
-        upsert.Parameters.AddWithValue("$at", Stamp(_clock.GetUtcNow()));
-        upsert.ExecuteNonQuery();
-    }
+    public void Record(Guid key) =>
+        _file.Execute("INSERT INTO sent (key, at) VALUES ($key, $at) ON CONFLICT(key) DO UPDATE SET at = excluded.at",
+            ("$key", key.ToString("D")), ("$at", SqliteStateFile.Stamp(_clock.GetUtcNow())));
 
-    private static string Stamp(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=NORMAL";
-        pragma.ExecuteNonQuery();
-        return connection;
-    }
+    private string Cutoff => SqliteStateFile.Stamp(_clock.GetUtcNow() - Retention);
 }

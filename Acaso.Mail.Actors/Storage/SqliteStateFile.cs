@@ -1,0 +1,70 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Acaso.Mail.Actors.Storage;
+
+/// <summary>
+/// One SQLite file under <c>MAIL_STATE_DIR</c>, for the small stores that must outlive the process (the budget's
+/// daily count, the sent ledger, the failed-window counts). Each store owns its file, so none waits on another's lock.
+/// </summary>
+internal sealed class SqliteStateFile
+{
+    private readonly string _connectionString;
+    private readonly string? _connectionPragmas;
+
+    /// <summary>Creates <paramref name="stateDir"/> when missing; <paramref name="connectionPragmas"/> run on every open.</summary>
+    public SqliteStateFile(string stateDir, string fileName, string? connectionPragmas = null)
+    {
+        Directory.CreateDirectory(stateDir);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(stateDir, fileName) }.ToString();
+        _connectionPragmas = connectionPragmas;
+    }
+
+    /// <summary>An open connection (pooled by Microsoft.Data.Sqlite): dispose it when done.</summary>
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        if (_connectionPragmas is not null)
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = _connectionPragmas;
+            pragma.ExecuteNonQuery();
+        }
+
+        return connection;
+    }
+
+    /// <summary>Runs one statement (or several, separated by semicolons) with the given parameters.</summary>
+    public void Execute(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = Open();
+        using var command = Command(connection, sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs a query and returns its first column of the first row, or null.</summary>
+    public object? Scalar(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = Open();
+        using var command = Command(connection, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    /// <summary>An instant as stored: UTC, ISO 8601 to the millisecond, so text order is time order.</summary>
+    public static string Stamp(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    /// <summary>A command on <paramref name="connection"/> with its parameters bound.</summary>
+    public static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+}

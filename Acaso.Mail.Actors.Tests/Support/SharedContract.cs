@@ -8,26 +8,13 @@ public sealed record SeedSample(int Line, DateTimeOffset PublishedAt, byte Prior
     public override string ToString() => $"sample {Line}";
 }
 
-/// <summary>Finds the shared contract folder beside the repository, as laid for sessions and CI.</summary>
+/// <summary>
+/// The producer's samples: <c>contract/seed-samples.jsonl</c> in the repository (a copy of the shared contract's, which
+/// Acaso will not change), copied beside the test assembly by the build.
+/// </summary>
 public static class SharedContract
 {
-    public static string Directory
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "contract");
-                if (System.IO.Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-
-            throw new InvalidOperationException(
-                "shared/contract/ was not found beside the repository (expected ../shared/contract/seed-samples.jsonl)");
-        }
-    }
+    public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "contract");
 
     public static IReadOnlyList<SeedSample> Samples() =>
         File.ReadAllLines(Path.Combine(Directory, "seed-samples.jsonl"))

@@ -12,7 +12,9 @@ if ! command -v rabbitmq-server >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
 fi
 
-if ! as_root rabbitmqctl -q status >/dev/null 2>&1; then
+started=0
+if ! as_root rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
+  started=1
   echo "ensure-rabbitmq: starting rabbitmq-server in the background (log: $log)" >&2
   # Debian's package may start it as a service where systemd runs; elsewhere (containers, CI) start it by hand.
   as_root bash -c "nohup rabbitmq-server >$log 2>&1 &"
@@ -27,6 +29,13 @@ if ! as_root rabbitmqctl -q status >/dev/null 2>&1; then
     tail -n 40 "$log" >&2 || true
     exit 1
   fi
+fi
+
+# A node that was already up with its app stopped (say, a broker-restart spec interrupted between stop_app
+# and start_app) answers pings but never finishes starting on its own. A node just started is left to boot.
+if [[ $started -eq 0 ]] && ! as_root rabbitmq-diagnostics -q check_running >/dev/null 2>&1 && ! as_root rabbitmqctl -q await_startup --timeout 5 >/dev/null 2>&1; then
+  echo "ensure-rabbitmq: the node runs but the broker app does not: starting it" >&2
+  as_root rabbitmqctl -q start_app >/dev/null
 fi
 
 as_root timeout 120 rabbitmqctl await_startup >/dev/null

@@ -2,7 +2,6 @@ using System.Text;
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Queue;
-using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Tests.Support;
 using Akka.Actor;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,46 +13,23 @@ namespace Acaso.Mail.Actors.Tests.Queue;
 /// The reader, keeper and senders against a real RabbitMQ queue declared as the contract says, sending to the
 /// Brevo stand-in over HTTP. Ticks are sent by the test.
 /// </summary>
-public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
+public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
 {
-    private readonly QueueSettings _queue = RabbitBroker.NewQueue("reader");
     private readonly Dictionary<int, byte> _priorityOf = [];
     private readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
-    private BrevoStandIn _brevo = null!;
-    private HttpClient _http = null!;
-    private MailPublisher _publisher = null!;
-
-    public async Task InitializeAsync()
-    {
-        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
-        _http = new HttpClient();
-        _publisher = await RabbitBroker.PublisherAsync(_queue);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _publisher.DisposeAsync();
-        _http.Dispose();
-        await _brevo.DisposeAsync();
-        await RabbitBroker.DeleteAsync(_queue);
-    }
 
     private TestPipeline Start(int perHour = 12, int retries = 3) =>
-        TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(_brevo.BaseUrl, retries: retries), TestPipeline.Budget(300, perHour), _http);
+        TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl, retries: retries), TestPipeline.Budget(300, perHour), Http);
 
     private async Task PublishAsync(int index, byte priority)
     {
         _priorityOf[index] = priority;
-        await _publisher.PublishAsync(Mails.Body(index, _now.AddDays(3)), priority);
+        await Publisher.PublishAsync(Mails.Body(index, _now.AddDays(3)), priority);
     }
 
-    private void AwaitSettled(TestPipeline pipeline) =>
-        AwaitCondition(() => pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result.InFlight == 0,
-            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
-
     private void AwaitDelivered(int count) =>
-        AwaitCondition(() => _brevo.Delivered.Count >= count, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => Brevo.Delivered.Count >= count, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
 
     [Fact]
     public async Task QueueReader_should_send_exactly_the_12_most_urgent_of_200_and_then_later_urgent_mail_first()
@@ -70,9 +46,9 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
         AwaitSettled(pipeline);
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
 
-        var first = _brevo.Delivered.Select(m => _priorityOf[Mails.IndexOf(m)]).OrderByDescending(p => p).ToList();
+        var first = Brevo.Delivered.Select(m => _priorityOf[Mails.IndexOf(m)]).OrderByDescending(p => p).ToList();
         Assert.Equal(_priorityOf.Values.OrderByDescending(p => p).Take(12), first);
-        Assert.Equal(188u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Equal(188u, await RabbitBroker.ReadyAsync(TestQueue.Name));
 
         for (var i = 200; i < 205; i++)
         {
@@ -82,7 +58,7 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(24);
         AwaitSettled(pipeline);
-        var second = _brevo.Delivered.Skip(12).Select(Mails.IndexOf).ToList();
+        var second = Brevo.Delivered.Skip(12).Select(Mails.IndexOf).ToList();
         Assert.Equal(12, second.Count);
         Assert.Equal([200, 201, 202, 203, 204], second.Take(5).Order());
         Assert.Equal(_priorityOf.Where(kv => kv.Key < 200).Select(kv => kv.Value).OrderByDescending(p => p).Skip(12).Take(7),
@@ -92,8 +68,8 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
     [Fact]
     public async Task QueueReader_should_dead_letter_bad_input_with_its_reason_and_serve_the_next_message_in_the_window()
     {
-        await _publisher.PublishAsync(Encoding.UTF8.GetBytes("{\"template\": 7"), 200);
-        await _publisher.PublishAsync(new byte[] { 0x7B, 0xC3, 0x28, 0x7D }, 199);
+        await Publisher.PublishAsync(Encoding.UTF8.GetBytes("{\"template\": 7"), 200);
+        await Publisher.PublishAsync(new byte[] { 0x7B, 0xC3, 0x28, 0x7D }, 199);
         await PublishAsync(1, 100);
         await PublishAsync(2, 90);
 
@@ -102,15 +78,15 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
         AwaitDelivered(2);
         AwaitSettled(pipeline);
 
-        Assert.Equal([1, 2], _brevo.Delivered.Select(Mails.IndexOf).Order());
-        var dead = await RabbitBroker.DrainAsync(_queue.DeadLetterQueue);
+        Assert.Equal([1, 2], Brevo.Delivered.Select(Mails.IndexOf).Order());
+        var dead = await RabbitBroker.DrainAsync(TestQueue.DeadLetterQueue);
         Assert.Equal(2, dead.Count);
         Assert.Equal("invalid_json", Encoding.UTF8.GetString((byte[])dead[0].BasicProperties.Headers!["x-acaso-reason"]!));
         Assert.Equal("not_utf8", Encoding.UTF8.GetString((byte[])dead[1].BasicProperties.Headers!["x-acaso-reason"]!));
         Assert.False(string.IsNullOrEmpty(Encoding.UTF8.GetString((byte[])dead[0].BasicProperties.Headers!["x-acaso-detail"]!)));
         Assert.Equal("{\"template\": 7", Encoding.UTF8.GetString(dead[0].Body.Span));
         Assert.Equal(200, dead[0].BasicProperties.Priority);
-        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
         AwaitAssert(() => Assert.Equal(2, pipeline.Sample("mail_dead_letters_total", "reason=\"invalid_json\"") + pipeline.Sample("mail_dead_letters_total", "reason=\"not_utf8\"")));
     }
 
@@ -118,29 +94,29 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
     public async Task MailSender_should_retry_a_500_and_send()
     {
         await PublishAsync(1, 100);
-        _brevo.Script(new ScriptedAnswer(500, "internal_error"), new ScriptedAnswer(503, "unavailable"));
+        Brevo.Script(new ScriptedAnswer(500, "internal_error"), new ScriptedAnswer(503, "unavailable"));
         var pipeline = Start();
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(1);
         AwaitSettled(pipeline);
-        Assert.Equal(3, _brevo.Requests);
+        Assert.Equal(3, Brevo.Requests);
         AwaitAssert(() => Assert.Equal(2, pipeline.Sample("mail_send_retries_total", "reason=\"server_error\"")));
         AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mails_sent_total")));
-        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
     }
 
     [Fact]
     public async Task MailSender_should_wait_for_the_rate_limit_reset_on_429()
     {
         await PublishAsync(1, 100);
-        _brevo.Script(new ScriptedAnswer(429, "too_many_requests", RateLimitReset: 2));
+        Brevo.Script(new ScriptedAnswer(429, "too_many_requests", RateLimitReset: 2));
         var pipeline = Start();
         var started = DateTimeOffset.UtcNow;
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(1);
         // A lower bound only: the retry must not come before Brevo's reset (a slow machine only makes it later).
         Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(1.9), "the retry came before x-sib-ratelimit-reset");
-        Assert.Equal(2, _brevo.Requests);
+        Assert.Equal(2, Brevo.Requests);
         AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_send_retries_total", "reason=\"rate_limited\"")));
     }
 
@@ -149,14 +125,14 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
     {
         await PublishAsync(1, 100);
         await PublishAsync(2, 90);
-        _brevo.Script(new ScriptedAnswer(400, "invalid_parameter"));
+        Brevo.Script(new ScriptedAnswer(400, "invalid_parameter"));
         var pipeline = Start(perHour: 1);
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(1);
         AwaitSettled(pipeline);
 
-        Assert.Equal([2], _brevo.Delivered.Select(Mails.IndexOf));
-        var dead = Assert.Single(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal([2], Brevo.Delivered.Select(Mails.IndexOf));
+        var dead = Assert.Single(await RabbitBroker.DrainAsync(TestQueue.DeadLetterQueue));
         Assert.Equal("brevo_invalid_parameter", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
         AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mails_fails_total")));
     }
@@ -169,11 +145,11 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
         await PublishAsync(1, 100);
         var pipeline = Start(perHour: 2);
         pipeline.Keeper.Tell(HourlyTick.Instance);
-        AwaitCondition(() => _brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => Brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(pipeline);
 
-        Assert.Single(_brevo.Delivered);
-        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Single(Brevo.Delivered);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
         AwaitAssert(() => Assert.Equal(2, pipeline.Sample("mails_sent_total")));
     }
 
@@ -182,38 +158,38 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
     {
         await PublishAsync(1, 150);
         await PublishAsync(2, 90);
-        _brevo.Script(Enumerable.Repeat(new ScriptedAnswer(502, "bad_gateway"), 3).ToArray());
+        Brevo.Script(Enumerable.Repeat(new ScriptedAnswer(502, "bad_gateway"), 3).ToArray());
         var pipeline = Start(perHour: 1, retries: 2);
         pipeline.Keeper.Tell(HourlyTick.Instance);
-        AwaitCondition(() => _brevo.Requests == 3, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => Brevo.Requests == 3, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(pipeline);
         ExpectNoMsg(TimeSpan.FromMilliseconds(500));
 
-        Assert.Empty(_brevo.Delivered);
-        Assert.Equal(2u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Empty(Brevo.Delivered);
+        Assert.Equal(2u, await RabbitBroker.ReadyAsync(TestQueue.Name));
         AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_send_failures_total", "reason=\"server_error\"", "requeued=\"true\"")));
 
         // The next window: Brevo is back, and the requeued mail is still the most urgent.
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(1);
         AwaitSettled(pipeline);
-        Assert.Equal([1], _brevo.Delivered.Select(Mails.IndexOf));
-        Assert.Equal(1u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Equal([1], Brevo.Delivered.Select(Mails.IndexOf));
+        Assert.Equal(1u, await RabbitBroker.ReadyAsync(TestQueue.Name));
     }
 
     [Fact]
     public async Task A_message_without_a_priority_should_be_dead_lettered_as_invalid_priority()
     {
         // No priority sorts last (as 0), after every mail the producer sent.
-        await _publisher.PublishAsync(Mails.Body(7, _now.AddDays(2)), priority: null);
+        await Publisher.PublishAsync(Mails.Body(7, _now.AddDays(2)), priority: null);
         await PublishAsync(1, 10);
         var pipeline = Start(perHour: 2);
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(1);
-        AwaitCondition(() => RabbitBroker.ReadyAsync(_queue.DeadLetterQueue).Result == 1, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => RabbitBroker.ReadyAsync(TestQueue.DeadLetterQueue).Result == 1, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
 
-        Assert.Equal([1], _brevo.Delivered.Select(Mails.IndexOf));
-        var dead = Assert.Single(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal([1], Brevo.Delivered.Select(Mails.IndexOf));
+        var dead = Assert.Single(await RabbitBroker.DrainAsync(TestQueue.DeadLetterQueue));
         Assert.Equal("invalid_priority", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
     }
 
@@ -221,20 +197,20 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
     public async Task A_mail_Brevo_keeps_failing_on_should_be_dead_lettered_as_transient_exhausted_after_the_set_windows()
     {
         await PublishAsync(1, 100);
-        _brevo.Script(Enumerable.Repeat(new ScriptedAnswer(500, "internal_error"), 4).ToArray());
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(_brevo.BaseUrl, retries: 1), TestPipeline.Budget(), _http, maxFailedWindows: 2);
+        Brevo.Script(Enumerable.Repeat(new ScriptedAnswer(500, "internal_error"), 4).ToArray());
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl, retries: 1), TestPipeline.Budget(), Http, maxFailedWindows: 2);
 
         pipeline.Keeper.Tell(HourlyTick.Instance);
-        AwaitCondition(() => _brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => Brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(pipeline);
-        Assert.Equal(1u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Equal(1u, await RabbitBroker.ReadyAsync(TestQueue.Name));
 
         pipeline.Keeper.Tell(HourlyTick.Instance);
-        AwaitCondition(() => _brevo.Requests == 4, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => Brevo.Requests == 4, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(pipeline);
-        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
-        var dead = Assert.Single(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
+        var dead = Assert.Single(await RabbitBroker.DrainAsync(TestQueue.DeadLetterQueue));
         Assert.Equal("transient_exhausted", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
         Assert.Equal(100, dead.BasicProperties.Priority);
     }
@@ -245,27 +221,27 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
         using var state = new TempStateDir();
         var stateDir = state.Path;
         await PublishAsync(1, 100);
-        _brevo.Script(Enumerable.Repeat(new ScriptedAnswer(500, "internal_error"), 4).ToArray());
+        Brevo.Script(Enumerable.Repeat(new ScriptedAnswer(500, "internal_error"), 4).ToArray());
         TestPipeline StartWithStore() =>
-            TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
-                TestPipeline.BrevoAt(_brevo.BaseUrl, retries: 1), TestPipeline.Budget(), _http, maxFailedWindows: 2,
+            TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
+                TestPipeline.BrevoAt(Brevo.BaseUrl, retries: 1), TestPipeline.Budget(), Http, maxFailedWindows: 2,
                 failedWindows: new SqliteFailedWindowStore(stateDir));
 
         // First incarnation: one failed window, the mail goes back to the queue.
         var first = StartWithStore();
         first.Keeper.Tell(HourlyTick.Instance);
-        AwaitCondition(() => _brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => Brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(first);
-        Assert.Equal(1u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Equal(1u, await RabbitBroker.ReadyAsync(TestQueue.Name));
         await StopAsync(first);
 
         // Second incarnation, as after a restart of the service: its second failed window is the last one.
         var second = StartWithStore();
         second.Keeper.Tell(HourlyTick.Instance);
-        AwaitCondition(() => _brevo.Requests == 4, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => Brevo.Requests == 4, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(second);
-        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
-        var dead = Assert.Single(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
+        var dead = Assert.Single(await RabbitBroker.DrainAsync(TestQueue.DeadLetterQueue));
         Assert.Equal("transient_exhausted", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
         Assert.Contains("2 windows", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-detail"]!));
     }
@@ -286,25 +262,25 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
         await using (var connection = await RabbitBroker.ConnectAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
-            Assert.NotNull(await channel.BasicGetAsync(_queue.Name, autoAck: false));
-            Assert.NotNull(await channel.BasicGetAsync(_queue.Name, autoAck: false));
+            Assert.NotNull(await channel.BasicGetAsync(TestQueue.Name, autoAck: false));
+            Assert.NotNull(await channel.BasicGetAsync(TestQueue.Name, autoAck: false));
         }
 
         // Mail 3 has a key the ledger knows but is a fresh publish, not a redelivery: it is sent.
         await PublishAsync(3, 80);
         ledger.Record(KeyOf(3, 80));
 
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(_brevo.BaseUrl), TestPipeline.Budget(300, 2), _http, sentLedger: new SqliteSentLedger(stateDir));
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(300, 2), Http, sentLedger: new SqliteSentLedger(stateDir));
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(2);
-        AwaitCondition(() => RabbitBroker.ReadyAsync(_queue.Name).Result == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => RabbitBroker.ReadyAsync(TestQueue.Name).Result == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(pipeline);
 
         // Two tokens: the mail already sent took none of them.
-        Assert.Equal([2, 3], _brevo.Delivered.Select(Mails.IndexOf).Order());
+        Assert.Equal([2, 3], Brevo.Delivered.Select(Mails.IndexOf).Order());
         AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_already_sent_total")));
-        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.DeadLetterQueue));
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.DeadLetterQueue));
         Assert.True(ledger.Contains(KeyOf(2, 90)));
     }
 
@@ -319,69 +295,46 @@ public sealed class QueueReaderSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
     public async Task A_rejected_api_key_should_keep_the_mail_queued_not_dead_lettered()
     {
         await PublishAsync(1, 100);
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(_brevo.BaseUrl, key: "xkeysib-revoked"), TestPipeline.Budget(), _http);
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl, key: "xkeysib-revoked"), TestPipeline.Budget(), Http);
         pipeline.Keeper.Tell(HourlyTick.Instance);
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (_brevo.Requests == 0 && DateTime.UtcNow < deadline)
+        while (Brevo.Requests == 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
         }
 
-        Assert.True(_brevo.Requests >= 1,
+        Assert.True(Brevo.Requests >= 1,
             $"no send reached Brevo; the reader: {await pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance)}, " +
-            $"the keeper: {await pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance)}, ready: {await RabbitBroker.ReadyAsync(_queue.Name)}");
+            $"the keeper: {await pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance)}, ready: {await RabbitBroker.ReadyAsync(TestQueue.Name)}");
         AwaitSettled(pipeline);
 
         // Once refused, the window waits: no second attempt.
-        Assert.Equal(1, _brevo.Requests);
-        Assert.Equal(1u, await RabbitBroker.ReadyAsync(_queue.Name));
-        Assert.Empty(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal(1, Brevo.Requests);
+        Assert.Equal(1u, await RabbitBroker.ReadyAsync(TestQueue.Name));
+        Assert.Empty(await RabbitBroker.DrainAsync(TestQueue.DeadLetterQueue));
         var status = await pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance);
         Assert.Equal(0, status.Spent);
     }
 }
 
 /// <summary>Brevo faults over several windows, against the real broker: nothing lost, nothing mailed twice.</summary>
-public sealed class BrevoFaultSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
+public sealed class BrevoFaultSpecs() : BrokerSpecs("faults")
 {
-    private readonly QueueSettings _queue = RabbitBroker.NewQueue("faults");
-    private readonly HttpClient _http = new();
-    private BrevoStandIn _brevo = null!;
-    private MailPublisher _publisher = null!;
-
-    public async Task InitializeAsync()
-    {
-        _brevo = await BrevoStandIn.StartAsync(requiredApiKey: "xkeysib-test");
-        _publisher = await RabbitBroker.PublisherAsync(_queue);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _publisher.DisposeAsync();
-        _http.Dispose();
-        await _brevo.DisposeAsync();
-        await RabbitBroker.DeleteAsync(_queue);
-    }
-
-    private void AwaitSettled(TestPipeline pipeline) =>
-        AwaitCondition(() => pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result.InFlight == 0,
-            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
-
     [Fact]
     public async Task Brevo_down_for_several_windows_should_lose_no_mail_and_send_each_once_when_it_is_back()
     {
         for (var i = 0; i < 6; i++)
         {
-            await _publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(2)), (byte)(100 + i));
+            await Publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(2)), (byte)(100 + i));
         }
 
-        var url = _brevo.BaseUrl;
-        await _brevo.DisposeAsync();
+        var url = Brevo.BaseUrl;
+        await Brevo.DisposeAsync();
         // Brevo is down: its port refuses connections, and stays ours.
         var down = ClosedPort.Hold(url.Port);
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(url, retries: 1), TestPipeline.Budget(perHour: 4), _http);
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(url, retries: 1), TestPipeline.Budget(perHour: 4), Http);
 
         // Three windows with Brevo refusing connections: every mail stays queued.
         for (var window = 0; window < 3; window++)
@@ -389,7 +342,7 @@ public sealed class BrevoFaultSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
             pipeline.Keeper.Tell(HourlyTick.Instance);
             await Task.Delay(300);
             AwaitSettled(pipeline);
-            Assert.Equal(6u, await RabbitBroker.ReadyAsync(_queue.Name));
+            Assert.Equal(6u, await RabbitBroker.ReadyAsync(TestQueue.Name));
         }
 
         AwaitAssert(() => Assert.True(pipeline.Sample("mail_send_failures_total", "reason=\"connection_failed\"", "requeued=\"true\"")
@@ -398,35 +351,35 @@ public sealed class BrevoFaultSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
 
         // Brevo is back on the same address; the circuit closes after its break, and the windows drain the queue.
         down.Dispose();
-        _brevo = await BrevoStandIn.StartAsync(port: url.Port, requiredApiKey: "xkeysib-test");
+        Brevo = await BrevoStandIn.StartAsync(port: url.Port, requiredApiKey: ApiKey);
         await Task.Delay(TimeSpan.FromSeconds(2.2));
-        for (var window = 0; window < 8 && _brevo.Delivered.Count < 6; window++)
+        for (var window = 0; window < 8 && Brevo.Delivered.Count < 6; window++)
         {
             pipeline.Keeper.Tell(HourlyTick.Instance);
             await Task.Delay(300);
             AwaitSettled(pipeline);
         }
 
-        Assert.Equal(6, _brevo.Delivered.Count);
-        Assert.Equal(6, _brevo.Delivered.Select(m => m.IdempotencyKey).Distinct().Count());
-        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
-        Assert.Empty(await RabbitBroker.DrainAsync(_queue.DeadLetterQueue));
+        Assert.Equal(6, Brevo.Delivered.Count);
+        Assert.Equal(6, Brevo.Delivered.Select(m => m.IdempotencyKey).Distinct().Count());
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
+        Assert.Empty(await RabbitBroker.DrainAsync(TestQueue.DeadLetterQueue));
     }
 
     [Fact]
     public async Task A_timed_out_send_that_went_through_should_be_mailed_once_and_spend_one_token()
     {
-        await _publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(2)), 150);
+        await Publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(2)), 150);
         // Brevo takes the mail, then answers too late: the retry carries the same key and gets duplicate_parameter.
-        _brevo.Script(new ScriptedAnswer(201, Delay: TimeSpan.FromSeconds(3), AcceptFirst: true));
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(_brevo.BaseUrl, attemptTimeout: TimeSpan.FromSeconds(1)), TestPipeline.Budget(), _http);
+        Brevo.Script(new ScriptedAnswer(201, Delay: TimeSpan.FromSeconds(3), AcceptFirst: true));
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl, attemptTimeout: TimeSpan.FromSeconds(1)), TestPipeline.Budget(), Http);
         pipeline.Keeper.Tell(HourlyTick.Instance);
-        AwaitCondition(() => _brevo.Requests >= 2, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => Brevo.Requests >= 2, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
         AwaitSettled(pipeline);
 
-        Assert.Single(_brevo.Delivered);
-        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Single(Brevo.Delivered);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
         Assert.Equal(1, (await pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance)).Spent);
         AwaitAssert(() => Assert.True(pipeline.Sample("mail_send_retries_total", "reason=\"timeout\"") >= 1));
         AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mails_sent_total")));

@@ -1,8 +1,6 @@
 using System.Text;
 using Acaso.Mail.Actors.Queue;
-using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Tests.Support;
-using Akka.Actor;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Acaso.Mail.Actors.Tests.Queue;
@@ -11,48 +9,37 @@ namespace Acaso.Mail.Actors.Tests.Queue;
 /// Unlimited mode (paid plans) against the real broker: the queue is consumed with a prefetch as deep as the
 /// parallelism, the keeper paces by the second, and still every mail is sent once or dead-lettered.
 /// </summary>
-public sealed class UnlimitedModeSpecs() : StandInSpecs(Akka.Configuration.Config.Empty, credits: 100_000)
+public sealed class UnlimitedModeSpecs() : BrokerSpecs("unlimited", credits: 100_000)
 {
     private const int Prefetch = 8;
-    private readonly QueueSettings _queue = RabbitBroker.NewQueue("unlimited");
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await RabbitBroker.DeleteAsync(_queue);
-    }
 
     [Fact]
     public async Task Unlimited_mode_should_send_every_mail_once_and_dead_letter_bad_input_while_consuming_with_a_prefetch()
     {
         var now = DateTimeOffset.UtcNow;
-        await using (var publisher = await RabbitBroker.PublisherAsync(_queue))
+        for (var i = 0; i < 120; i++)
         {
-            for (var i = 0; i < 120; i++)
+            await Publisher.PublishAsync(Mails.Body(i, now.AddDays(1 + i % 9)), (byte)(1 + i % 200));
+            if (i % 40 == 0)
             {
-                await publisher.PublishAsync(Mails.Body(i, now.AddDays(1 + i % 9)), (byte)(1 + i % 200));
-                if (i % 40 == 0)
-                {
-                    await publisher.PublishAsync(Mails.Utf8("{\"not\": \"a mail\""), 50);
-                }
+                await Publisher.PublishAsync(Mails.Utf8("{\"not\": \"a mail\""), 50);
             }
         }
 
         var budget = TestPipeline.Budget() with { Unlimited = true, RatePerSecond = 40 };
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance, prefetch: Prefetch),
+        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance, prefetch: Prefetch),
             TestPipeline.BrevoAt(Brevo.BaseUrl), budget, Http);
 
         AwaitCondition(() => Brevo.Delivered.Count >= 120, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(50));
-        AwaitCondition(() => RabbitBroker.ReadyAsync(_queue.DeadLetterQueue).Result == 3, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
-        AwaitCondition(() => pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result.InFlight == 0,
-            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
+        AwaitCondition(() => RabbitBroker.ReadyAsync(TestQueue.DeadLetterQueue).Result == 3, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
+        AwaitSettled(pipeline);
 
         var delivered = Brevo.Delivered;
         Assert.Equal(120, delivered.Count);
         Assert.Equal(Enumerable.Range(0, 120), delivered.Select(Mails.IndexOf).Order());
         Assert.Equal(120, delivered.Select(m => m.IdempotencyKey).Distinct().Count());
-        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
-        var dead = await RabbitBroker.DrainAsync(_queue.DeadLetterQueue);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
+        var dead = await RabbitBroker.DrainAsync(TestQueue.DeadLetterQueue);
         Assert.All(dead, d => Assert.Equal("invalid_json", Encoding.UTF8.GetString((byte[])d.BasicProperties.Headers!["x-acaso-reason"]!)));
         AwaitAssert(() => Assert.Equal(120, pipeline.Sample("mails_sent_total")));
     }
@@ -60,18 +47,15 @@ public sealed class UnlimitedModeSpecs() : StandInSpecs(Akka.Configuration.Confi
     [Fact]
     public async Task A_take_with_a_prefetch_should_report_what_still_waits_ready_and_delivered_but_not_yet_taken()
     {
-        await using (var publisher = await RabbitBroker.PublisherAsync(_queue))
+        for (var i = 0; i < 50; i++)
         {
-            for (var i = 0; i < 50; i++)
-            {
-                await publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(3)), 100);
-            }
+            await Publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(3)), 100);
         }
 
-        await using var queue = new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance, prefetch: Prefetch);
+        await using var queue = new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance, prefetch: Prefetch);
         await queue.ConnectAsync();
         // The broker hands the consumer its prefetch, then holds the rest as ready.
-        AwaitCondition(() => RabbitBroker.ReadyAsync(_queue.Name).Result == 50 - Prefetch, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20));
+        AwaitCondition(() => RabbitBroker.ReadyAsync(TestQueue.Name).Result == 50 - Prefetch, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20));
 
         var first = await queue.TakeAsync();
         Assert.NotNull(first);
@@ -86,7 +70,7 @@ public sealed class UnlimitedModeSpecs() : StandInSpecs(Akka.Configuration.Confi
         }
 
         await queue.AckAsync(last);
-        Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.Name));
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
         Assert.Null(await queue.TakeAsync());
     }
 }

@@ -12,7 +12,7 @@ public abstract class StandInSpecs(Config config, int credits = 300) : Akka.Test
     /// <summary>The key <see cref="TestPipeline.BrevoAt"/> sends by default.</summary>
     protected const string ApiKey = "xkeysib-test";
 
-    protected BrevoStandIn Brevo { get; private set; } = null!;
+    protected BrevoStandIn Brevo { get; set; } = null!;
 
     protected HttpClient Http { get; } = new();
 

@@ -81,12 +81,10 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
         Receive<EndOfDayTick>(_ => HandleEndOfDay());
         Receive<RateTick>(_ => OpenWindow(_settings.RatePerSecond, WindowKind.Hourly));
         Receive<CreditsRead>(Handle);
-        Receive<CreditsAtStart>(Handle);
         Receive<Reserve>(Handle);
         Receive<Settle>(Handle);
         Receive<GetStatus>(_ => Sender.Tell(Status()));
         Receive<CanSendUrgent>(_ => Sender.Tell(new UrgentCapacity(_window, UrgentTokens())));
-        Receive<CreditsAtStart>(_ => { });
     }
 
     /// <summary>Props for the keeper.</summary>
@@ -113,8 +111,14 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
             _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", _spent, _day);
         }
 
+        ReadCredits((day, credits) => new CreditsAtStart(day, credits));
+    }
+
+    /// <summary>Asks Brevo for today's credits and sends the answer (null when it cannot say) to itself as <typeparamref name="T"/>.</summary>
+    private void ReadCredits<T>(Func<DateOnly, int?, T> answer)
+    {
         var day = _day;
-        ReadCreditsAsync().ContinueWith(t => new CreditsAtStart(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
+        ReadCreditsAsync().ContinueWith(t => answer(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
             .PipeTo(Self);
     }
 
@@ -180,9 +184,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
         }
 
         RollDay();
-        var day = _day;
-        ReadCreditsAsync().ContinueWith(t => new CreditsRead(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
-            .PipeTo(Self);
+        ReadCredits((day, credits) => new CreditsRead(day, credits));
     }
 
     private void Handle(CreditsRead read)

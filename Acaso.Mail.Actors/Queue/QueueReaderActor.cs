@@ -43,6 +43,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private const string PollTimer = "poll";
     private const string HealthTimer = "health";
     private const string UrgentTimer = "urgent";
+    // Between windows the reader stops looking for urgent mail while this many mails are still unsettled.
+    private const int MaxUnsettledForUrgentLook = 64;
 
     private readonly Func<IMailQueue> _queueFactory;
     private readonly IActorRef _budgetKeeper;
@@ -215,7 +217,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (_permits == 0 && !_taking && !_draining && _inFlight.Count < 64)
+        if (_permits == 0 && !_taking && !_draining && _inFlight.Count < MaxUnsettledForUrgentLook)
         {
             _askingCapacity = true;
             _budgetKeeper.Tell(BudgetProtocol.CanSendUrgent.Instance);
@@ -251,26 +253,21 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         {
             Context.System.EventStream.Publish(new MailEvents.QueueHead(null, 0));
         }
-
-        if (probe)
-        {
-            // A look at the head used no token: there is none to give back. A window may have opened meanwhile.
-            if (failure is not null)
-            {
-                SetConnected(false, failure.Message);
-            }
-
-            Demand();
-            return;
-        }
-
-        _permits++;
-        if (failure is not null)
+        else
         {
             SetConnected(false, failure.Message);
         }
 
-        if (_permits > 0 && !_draining)
+        if (probe)
+        {
+            // A look at the head used no token: there is none to give back. A window may have opened meanwhile.
+            Demand();
+            return;
+        }
+
+        // The take's token comes back; the queue is asked again after the poll interval.
+        _permits++;
+        if (!_draining)
         {
             Timers.StartSingleTimer(PollTimer, PollTick.Instance, _settings.PollInterval);
         }

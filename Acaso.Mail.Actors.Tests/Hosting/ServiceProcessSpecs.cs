@@ -25,8 +25,7 @@ public sealed class ServiceProcessSpecs() : ProcessSpecs("xkeysib-PROCESS-SECRET
         }
 
         await using var service = ServiceProcess.Start(Environment(perHour: 3, hourlyCron: "0/5 * * * * ?"));
-        await Eventually(async () => { try { return (await ScrapeAsync("/readyz")) == "ready"; } catch (HttpRequestException) { return false; } },
-            TimeSpan.FromSeconds(30), "the service to be ready", service);
+        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "the service to be ready", service);
 
         // The first window (at most 5 s away) sends exactly the 3 most urgent.
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= 3), TimeSpan.FromSeconds(60), "the first window");
@@ -73,9 +72,7 @@ public sealed class UrgentLaneProcessSpecs() : ProcessSpecs("xkeysib-urgent-lane
         environment["MAIL_HOURLY_CRON"] = "0 0 0 1 1 ? 2099";
         environment["MAIL_END_OF_DAY_CRON"] = "0 0 0 1 1 ? 2099";
         await using var service = ServiceProcess.Start(environment);
-        using var http = new HttpClient();
-        await Eventually(async () => { try { return (await http.GetAsync(new Uri($"http://127.0.0.1:{MetricsPort}/readyz"))).IsSuccessStatusCode; } catch (HttpRequestException) { return false; } },
-            TimeSpan.FromSeconds(30), "ready", service);
+        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready", service);
 
         var soon = DateTimeOffset.UtcNow.AddHours(5);
         await Publisher.PublishAsync(Mails.Body(0, soon), 199);
@@ -93,7 +90,7 @@ public sealed class UrgentLaneProcessSpecs() : ProcessSpecs("xkeysib-urgent-lane
         Assert.DoesNotContain(100, Brevo.Delivered.Select(Mails.IndexOf));
         Assert.Equal(10u, await RabbitBroker.ReadyAsync(Queue.Name));
 
-        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{MetricsPort}/metrics"));
+        var metrics = await ScrapeAsync("/metrics");
         Assert.Equal(12, Sample(metrics, "mail_urgent_sent_total{borrowed=\"true\"}"));
         Assert.Equal(12, Sample(metrics, "mail_tokens_borrowed"));
         Assert.Equal(200, Sample(metrics, "mail_queue_head_priority"));

@@ -33,8 +33,10 @@ public static class RunCommand
         try
         {
             var app = MailServiceHost.Build(settings);
-            Console.WriteLine($"acaso-mail: reading '{settings.Queue.Name}' at {settings.Queue.SafeUrl}; metrics on http://localhost:{settings.MetricsPort}/ ; " +
-                              $"{settings.Budget.PerHour} mails an hour ({settings.Budget.HourlyCron}), {settings.Budget.DailyLimit} a day, zone {settings.Budget.Zone.Id}");
+            var budget = settings.Budget.Unlimited
+                ? $"unlimited mode: at most {settings.Budget.RatePerSecond} mails a second, {settings.SendParallelism} at once"
+                : $"{settings.Budget.PerHour} mails an hour ({settings.Budget.HourlyCron}), {settings.Budget.DailyLimit} a day, zone {settings.Budget.Zone.Id}";
+            Console.WriteLine($"acaso-mail: reading '{settings.Queue.Name}' at {settings.Queue.SafeUrl}; metrics on http://localhost:{settings.MetricsPort}/ ; {budget}");
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         }

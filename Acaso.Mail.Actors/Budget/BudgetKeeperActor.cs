@@ -1,4 +1,5 @@
 using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Settings;
 using Akka.Actor;
 using Akka.Hosting;
@@ -8,18 +9,16 @@ using static Acaso.Mail.Actors.Budget.BudgetProtocol;
 namespace Acaso.Mail.Actors.Budget;
 
 /// <summary>
-/// Keeps the day's budget and is its only authority. Ticks open windows of tokens; the reader reserves a token
+/// Daily mode's budget (the free plan) and its only authority. Ticks open windows of tokens; the reader reserves a token
 /// before each send and settles it after. It never lets the day spend past its limit: charged tokens and tokens in
 /// flight both count. Today's charged count is written to an <see cref="IBudgetStore"/> at every charge and read
 /// back at start, then cross-checked with Brevo's remaining credits, so a restart cannot spend the day twice. A new
 /// day (midnight in the configured zone, read from the actor system's scheduler clock) resets the count.
 /// </summary>
-public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
+public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
 {
     /// <summary>How long Brevo's account may take to answer before the keeper goes on with its own count.</summary>
     private static readonly TimeSpan AccountTimeout = TimeSpan.FromSeconds(10);
-
-    private const string RateTimer = "rate";
 
     private readonly BudgetSettings _settings;
     private readonly IBrevoClient _brevo;
@@ -45,14 +44,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
         _store = store;
         _day = Today();
         _spent = store.LoadSpent(_day);
-        if (settings.Unlimited)
-        {
-            Ready();
-        }
-        else
-        {
-            Starting();
-        }
+        Starting();
     }
 
     /// <inheritdoc />
@@ -60,7 +52,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
 
     /// <summary>
     /// Until Brevo's credits are read at start, nothing is granted: a send under way would race the cross-check.
-    /// Everything but status questions waits in the stash.
+    /// Everything but status questions waits in the stash, <see cref="WhenStarted"/> included.
     /// </summary>
     private void Starting()
     {
@@ -79,11 +71,11 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
         Receive<Subscribe>(Handle);
         Receive<HourlyTick>(_ => Handle());
         Receive<EndOfDayTick>(_ => HandleEndOfDay());
-        Receive<RateTick>(_ => OpenWindow(_settings.RatePerSecond, WindowKind.Hourly));
         Receive<CreditsRead>(Handle);
         Receive<Reserve>(Handle);
         Receive<Settle>(Handle);
         Receive<GetStatus>(_ => Sender.Tell(Status()));
+        Receive<WhenStarted>(_ => Sender.Tell(KeeperStarted.Instance));
         Receive<CanSendUrgent>(_ => Sender.Tell(new UrgentCapacity(_window, UrgentTokens())));
     }
 
@@ -92,20 +84,8 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
         Akka.Actor.Props.Create(() => new BudgetKeeperActor(settings, brevo, store ?? new InMemoryBudgetStore()));
 
     /// <inheritdoc />
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    /// <inheritdoc />
     protected override void PreStart()
     {
-        if (_settings.Unlimited)
-        {
-            // Paid plans: no daily cap, no hourly windows; a window of the rate's tokens every second.
-            _log.Info("Unlimited mode: {Rate} sends a second, no daily limit", _settings.RatePerSecond);
-            Self.Tell(RateTick.Instance);
-            Timers.StartPeriodicTimer(RateTimer, RateTick.Instance, TimeSpan.FromSeconds(1));
-            return;
-        }
-
         if (_spent > 0)
         {
             _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", _spent, _day);
@@ -163,11 +143,6 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
 
     private void Handle()
     {
-        if (_settings.Unlimited)
-        {
-            return;
-        }
-
         RollDay();
         // What urgent mail borrowed comes out of this window first; a debt larger than a window carries on.
         var owed = Math.Min(_borrowed, _settings.PerHour);
@@ -178,11 +153,6 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
 
     private void HandleEndOfDay()
     {
-        if (_settings.Unlimited)
-        {
-            return;
-        }
-
         RollDay();
         ReadCredits((day, credits) => new CreditsRead(day, credits));
     }
@@ -236,7 +206,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
 
         _inFlight++;
         Sender.Tell(new Reserved(_window, reserve.Tag, borrow));
-        PublishUnlessUnlimited();
+        Publish();
     }
 
     private int UrgentTokens()
@@ -259,11 +229,8 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
         if (settle.Charged)
         {
             _spent++;
-            if (!_settings.Unlimited)
-            {
-                // The daily count is what a restart must not forget; unlimited mode has none to protect.
-                _store.SaveSpent(_day, _spent);
-            }
+            // The daily count is what a restart must not forget.
+            _store.SaveSpent(_day, _spent);
         }
         else if (settle.Borrowed)
         {
@@ -276,7 +243,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
             _windowUsed = Math.Max(0, _windowUsed - 1);
         }
 
-        PublishUnlessUnlimited();
+        Publish();
     }
 
     private void OpenWindow(int tokens, WindowKind kind)
@@ -284,14 +251,10 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
         _window++;
         _windowGranted = Math.Max(0, tokens);
         _windowUsed = 0;
-        if (!_settings.Unlimited)
-        {
-            _log.Info("Window {Window} ({Kind}) opens with {Tokens} tokens; {Spent} spent today, {InFlight} in flight, limit {Limit}",
-                _window, kind, _windowGranted, _spent, _inFlight, _settings.DailyLimit);
-        }
-        var opened = new WindowOpened(_window, _windowGranted, kind, _day);
-        _reader.Tell(opened);
-        Context.System.EventStream.Publish(opened);
+        _log.Info("Window {Window} ({Kind}) opens with {Tokens} tokens; {Spent} spent today, {InFlight} in flight, limit {Limit}",
+            _window, kind, _windowGranted, _spent, _inFlight, _settings.DailyLimit);
+        _reader.Tell(new WindowOpened(_window, _windowGranted, kind, _day));
+        Context.System.EventStream.Publish(new MailEvents.TokensGranted(kind == WindowKind.Hourly ? "hourly" : "end_of_day", _windowGranted));
         Publish();
     }
 
@@ -314,25 +277,14 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
     private DateOnly Today() =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(Context.System.Scheduler.Now, _settings.Zone).DateTime);
 
-    private int LeftToday => _settings.Unlimited ? int.MaxValue : Math.Max(0, _settings.DailyLimit - _spent - _inFlight);
+    private int LeftToday => Math.Max(0, _settings.DailyLimit - _spent - _inFlight);
 
     private BudgetStatus Status() => new(_day, _spent, _inFlight, _window, _windowGranted, _windowUsed, _settings.DailyLimit, _borrowed);
 
-    private void Publish() => Context.System.EventStream.Publish(Status());
-
-    /// <summary>Per-mail status updates; at unlimited rates the per-second window's update is enough.</summary>
-    private void PublishUnlessUnlimited()
+    private void Publish()
     {
-        if (!_settings.Unlimited)
-        {
-            Publish();
-        }
-    }
-
-    /// <summary>Unlimited mode's pacing: a window of the rate's tokens every second.</summary>
-    private sealed record RateTick
-    {
-        public static readonly RateTick Instance = new();
+        var status = Status();
+        Context.System.EventStream.Publish(new MailEvents.BudgetChanged(status.Spent, status.LeftToday, status.WindowLeft, status.Borrowed));
     }
 
     /// <summary>Brevo's answer to the end-of-day credit question.</summary>
@@ -340,21 +292,4 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithTimers, IWithStash
 
     /// <summary>Brevo's credits at start, to cross-check the stored count.</summary>
     private sealed record CreditsAtStart(DateOnly Day, int? Credits);
-}
-
-/// <summary>Registers the BudgetKeeper (and, when asked, the Quartz tick scheduler that drives it).</summary>
-public static class BudgetKeeperActorHostingExtensions
-{
-    /// <summary>Starts the BudgetKeeper and registers it in the <c>ActorRegistry</c>.</summary>
-    public static AkkaConfigurationBuilder AddBudgetKeeperActor(this AkkaConfigurationBuilder builder,
-        BudgetSettings settings, IBrevoClient brevo, IBudgetStore store, bool scheduleTicks = true) =>
-        builder.WithActors((system, registry) =>
-        {
-            var keeper = system.ActorOf(BudgetKeeperActor.Props(settings, brevo, store), "budget-keeper");
-            registry.Register<BudgetKeeperActor>(keeper);
-            if (scheduleTicks)
-            {
-                registry.Register<TickSchedulerActor>(system.ActorOf(TickSchedulerActor.Props(settings, keeper), "tick-scheduler"));
-            }
-        });
 }

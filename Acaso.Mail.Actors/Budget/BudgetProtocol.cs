@@ -59,6 +59,18 @@ public static class BudgetProtocol
     /// <summary>How many urgent mails could get a token now: the window's leftover plus what may still be borrowed.</summary>
     public sealed record UrgentCapacity(long Window, int Tokens);
 
+    /// <summary>Asks the keeper to answer <see cref="KeeperStarted"/> once it grants tokens (daily mode: once Brevo's credits were read).</summary>
+    public sealed record WhenStarted
+    {
+        public static readonly WhenStarted Instance = new();
+    }
+
+    /// <summary>The answer to <see cref="WhenStarted"/>.</summary>
+    public sealed record KeeperStarted
+    {
+        public static readonly KeeperStarted Instance = new();
+    }
+
     /// <summary>Asks for the keeper's <see cref="BudgetStatus"/>.</summary>
     public sealed record GetStatus
     {

@@ -1,5 +1,5 @@
 using Acaso.Mail.Actors.Brevo;
-using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Logging;
 using Acaso.Mail.Actors.Metrics;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
@@ -17,8 +17,9 @@ namespace Acaso.Mail.Actors.Hosting;
 
 /// <summary>
 /// The service on the generic host: Kestrel for metrics and health on <c>MAIL_METRICS_PORT</c>, Akka.Hosting for
-/// the actors, and coordinated shutdown that lets in-flight sends finish and settle before the broker connection
-/// closes.
+/// the actors (<see cref="MailActorsHostingExtensions.AddMailActors"/>, in the <see cref="DispatchMode"/> the settings
+/// ask for, with Quartz's ticks), and coordinated shutdown that lets in-flight sends finish and settle before the
+/// broker connection closes.
 /// </summary>
 public static class MailServiceHost
 {
@@ -26,17 +27,7 @@ public static class MailServiceHost
     public static WebApplication Build(MailSettings settings, Action<ILoggingBuilder>? logging = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Extensions.Http", LogLevel.Warning);
-        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
-        builder.Logging.AddFilter("Quartz", LogLevel.Warning);
+        builder.Logging.AddMailConsole(settings.JsonLogs);
         logging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.MetricsPort));
 
@@ -44,33 +35,17 @@ public static class MailServiceHost
         var metrics = new MailMetrics(registry);
         var health = new ServiceHealth();
         var services = builder.Services;
-        services.AddSingleton(settings);
-        services.AddSingleton(metrics);
-        services.AddSingleton(health);
         services.AddHttpClient("brevo", c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<IBrevoClient>(sp =>
             new BrevoClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("brevo"), settings.Brevo));
-        services.AddSingleton(sp => new BrevoResilience(sp.GetRequiredService<IBrevoClient>(), settings.Brevo));
 
         services.AddAkka("acaso-mail", (akka, sp) =>
         {
-            var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
-            akka.AddHocon(SettingsLoader.Embedded("akka.hocon"), HoconAddMode.Prepend)
-                .ConfigureLoggers(l =>
-                {
-                    l.ClearLoggers();
-                    l.AddLoggerFactory(loggerFactory);
-                })
-                .AddMetricsActor(metrics, health)
-                .AddBudgetKeeperActor(settings.Budget, sp.GetRequiredService<IBrevoClient>(), new SqliteBudgetStore(settings.StateDir))
-                .AddMailSendersActor(sp.GetRequiredService<BrevoResilience>(), settings.SendParallelism)
-                .AddQueueReaderActor(() => new RabbitMailQueue(settings.Queue, loggerFactory.CreateLogger<RabbitMailQueue>(),
-                        prefetch: settings.Budget.Unlimited ? settings.SendParallelism : 0),
-                    new ReaderSettings(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows, settings.Urgent),
-                    new SqliteFailedWindowStore(settings.StateDir),
-                    // In unlimited mode a redelivered mail is taken again within seconds, well inside Brevo's 30-minute
-                    // memory of its key; a write per mail would cost throughput for nothing.
-                    settings.Budget.Unlimited ? null : new SqliteSentLedger(settings.StateDir))
+            var brevo = sp.GetRequiredService<IBrevoClient>();
+            var mode = DispatchMode.For(settings, brevo, sp.GetRequiredService<ILoggerFactory>());
+            akka.AddMailDefaults()
+                .AddMailActors(new MailActorsOptions(mode.Keeper, settings.Budget, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
+                    mode.Queue, ReaderSettings.From(settings), new SqliteFailedWindowStore(settings.StateDir), mode.SentLedger, metrics, health))
                 .AddStartup((system, actors) =>
                 {
                     var reader = actors.Get<QueueReaderActor>();

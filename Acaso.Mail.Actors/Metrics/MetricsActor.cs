@@ -1,13 +1,12 @@
 using System.Globalization;
-using Acaso.Mail.Actors.Budget;
-using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Events;
 using Akka.Actor;
 using Akka.Hosting;
 
 namespace Acaso.Mail.Actors.Metrics;
 
 /// <summary>
-/// Subscribes to what happens to mail and to the budget on the event stream, and keeps the Prometheus series of
+/// Subscribes to every <see cref="MailEvents"/> on the event stream (what happens to mail and to the budget), and keeps the Prometheus series of
 /// <see cref="MailMetrics"/> up to date. The only writer of the metrics.
 /// </summary>
 public sealed class MetricsActor : ReceiveActor
@@ -27,9 +26,8 @@ public sealed class MetricsActor : ReceiveActor
         Receive<MailEvents.SendRetried>(e => _metrics.Retries.WithLabels(e.Reason).Inc());
         Receive<MailEvents.AlreadySent>(_ => _metrics.AlreadySent.Inc());
         Receive<MailEvents.BrokerConnection>(Handle);
-        Receive<BudgetProtocol.WindowOpened>(e =>
-            _metrics.TokensGranted.WithLabels(e.Kind == BudgetProtocol.WindowKind.Hourly ? "hourly" : "end_of_day").Inc(e.Tokens));
-        Receive<BudgetProtocol.BudgetStatus>(Handle);
+        Receive<MailEvents.TokensGranted>(e => _metrics.TokensGranted.WithLabels(e.Kind).Inc(e.Tokens));
+        Receive<MailEvents.BudgetChanged>(Handle);
         Receive<MailEvents.QueueHead>(head =>
         {
             _metrics.QueueHeadPriority.Set(head.Priority is { } p ? p : -1);
@@ -45,12 +43,7 @@ public sealed class MetricsActor : ReceiveActor
     protected override void PreStart()
     {
         var stream = Context.System.EventStream;
-        foreach (var type in new[]
-                 {
-                     typeof(MailEvents.Taken), typeof(MailEvents.Sent), typeof(MailEvents.SendFailed), typeof(MailEvents.DeadLettered),
-                     typeof(MailEvents.SendRetried), typeof(MailEvents.BrokerConnection), typeof(BudgetProtocol.WindowOpened),
-                     typeof(BudgetProtocol.BudgetStatus), typeof(MailEvents.QueueHead), typeof(MailEvents.AlreadySent),
-                 })
+        foreach (var type in typeof(MailEvents).GetNestedTypes())
         {
             stream.Subscribe(Self, type);
         }
@@ -88,7 +81,7 @@ public sealed class MetricsActor : ReceiveActor
         _health.BrokerConnected = connection.Connected;
     }
 
-    private void Handle(BudgetProtocol.BudgetStatus status)
+    private void Handle(MailEvents.BudgetChanged status)
     {
         _metrics.TokensLeftToday.Set(status.LeftToday);
         _metrics.TokensSpentToday.Set(status.Spent);

@@ -10,6 +10,9 @@ namespace Acaso.Mail.Actors.Queue;
 /// </summary>
 public interface IFailedWindowStore
 {
+    /// <summary>The windows counted so far for <paramref name="key"/> (0 when none).</summary>
+    int Count(Guid key);
+
     /// <summary>Counts one more failed window for <paramref name="key"/> and returns the new count.</summary>
     int Increment(Guid key);
 
@@ -21,6 +24,9 @@ public interface IFailedWindowStore
 public sealed class InMemoryFailedWindowStore : IFailedWindowStore
 {
     private readonly Dictionary<Guid, int> _counts = [];
+
+    /// <inheritdoc />
+    public int Count(Guid key) => _counts.GetValueOrDefault(key);
 
     /// <inheritdoc />
     public int Increment(Guid key) => _counts[key] = _counts.GetValueOrDefault(key) + 1;
@@ -61,6 +67,12 @@ public sealed class SqliteFailedWindowStore : IFailedWindowStore
             _known.Add(Guid.Parse(reader.GetString(0)));
         }
     }
+
+    /// <inheritdoc />
+    public int Count(Guid key) =>
+        _known.Contains(key) && _file.Scalar("SELECT failed FROM failed_windows WHERE key = $key", ("$key", key.ToString("D"))) is long failed
+            ? (int)failed
+            : 0;
 
     /// <inheritdoc />
     public int Increment(Guid key)

@@ -15,6 +15,21 @@ public static class QueueProtocol
         public static readonly Drained Instance = new();
     }
 
+    /// <summary>
+    /// Asks the reader to answer <see cref="Settled"/> once it is quiet: no take under way and every mail taken settled
+    /// (the simulator's and the specs' way to wait for a window's work without polling).
+    /// </summary>
+    public sealed record WhenSettled
+    {
+        public static readonly WhenSettled Instance = new();
+    }
+
+    /// <summary>The answer to <see cref="WhenSettled"/>.</summary>
+    public sealed record Settled
+    {
+        public static readonly Settled Instance = new();
+    }
+
     /// <summary>Asks for the reader's <see cref="ReaderStatus"/>.</summary>
     public sealed record GetStatus
     {

@@ -9,26 +9,29 @@ namespace Acaso.Mail.Actors.Queue;
 public sealed class QueueDeclarationMismatchException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>
-/// The contract's queue on a real RabbitMQ (RabbitMQ.Client 7, automatic recovery). Takes with <c>basic.get</c>
-/// and manual acks: an unacked message returns to the queue when the connection drops or the service dies.
-/// Dead letters are published with publisher confirms before the original is acked, so none is lost between.
-/// With a <paramref name="prefetch"/> (unlimited mode only, where pacing no longer orders anything) it consumes with
-/// that QoS instead, and a take reads the next delivery already on its way.
+/// The contract's queue on a real RabbitMQ (RabbitMQ.Client 7, automatic recovery), with manual acks: an unacked
+/// message returns to the queue when the connection drops or the service dies. Dead letters are published with
+/// publisher confirms before the original is acked, so none is lost between. How a take gets its message is the
+/// mode's: <see cref="RabbitPullQueue"/> (daily mode, one <c>basic.get</c> a take) or <see cref="RabbitConsumerQueue"/>
+/// (unlimited mode, a consumer with a prefetch).
 /// </summary>
-public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQueue> logger, int prefetch = 0) : IMailQueue
+public abstract class RabbitMailQueue(QueueSettings settings, ILogger logger) : IMailQueue
 {
-    private static readonly TimeSpan EmptyWait = TimeSpan.FromMilliseconds(200);
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private System.Threading.Channels.Channel<BasicGetResult> _deliveries = System.Threading.Channels.Channel.CreateUnbounded<BasicGetResult>();
     private readonly Dictionary<ulong, BasicGetResult> _unacked = [];
     private IConnection? _connection;
     private IChannel? _channel;
     private IChannel? _publisher;
     private volatile bool _closing;
-    // Prefetch mode only: the broker's count of ready messages, asked at most once a second (a consumer's deliveries
-    // do not carry it, as basic.get's answers do).
-    private uint _ready;
-    private long? _readyAskedAt;
+
+    /// <summary>The queue's settings.</summary>
+    protected QueueSettings Settings => settings;
+
+    /// <summary>The log of this queue.</summary>
+    protected ILogger Logger => logger;
+
+    /// <summary>The publisher-confirms channel (also used for passive questions), when connected.</summary>
+    protected IChannel? Publisher => _publisher;
 
     /// <inheritdoc />
     public bool IsConnected => _connection is { IsOpen: true } && _channel is { IsOpen: true };
@@ -54,42 +57,7 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
     /// <inheritdoc />
     public async Task<QueueMessage?> TakeAsync(CancellationToken cancellationToken = default)
     {
-        BasicGetResult? result;
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var channel = await EnsureChannelAsync(cancellationToken).ConfigureAwait(false);
-            if (prefetch > 0)
-            {
-                result = _deliveries.Reader.TryRead(out var delivered) ? delivered : null;
-                await RefreshReadyAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                result = await channel.BasicGetAsync(settings.Name, autoAck: false, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
-        if (result is null && prefetch > 0)
-        {
-            // Nothing buffered: wait briefly for the consumer rather than send the reader to its poll interval.
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(EmptyWait);
-            try
-            {
-                result = await _deliveries.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return null;
-            }
-        }
-
-        if (result is null)
+        if (await NextAsync(cancellationToken).ConfigureAwait(false) is not var (result, remaining))
         {
             return null;
         }
@@ -104,32 +72,29 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
             _gate.Release();
         }
 
-        // What is still waiting: basic.get says it; a consumer adds what the broker holds ready to what it has
-        // delivered here and the reader has not taken yet.
-        var remaining = prefetch > 0 ? _ready + (uint)_deliveries.Reader.Count : result.MessageCount;
         return new QueueMessage(result.DeliveryTag, result.Body.ToArray(), result.BasicProperties.Priority,
             result.Redelivered, remaining, result.BasicProperties.IsPriorityPresent());
     }
 
-    private async Task RefreshReadyAsync(CancellationToken cancellationToken)
-    {
-        var now = Environment.TickCount64;
-        if (now - _readyAskedAt < 1000 || _publisher is not { IsOpen: true } publisher)
-        {
-            return;
-        }
+    /// <summary>The next message and how many the broker still holds, or null when there is none now.</summary>
+    protected abstract Task<(BasicGetResult Result, uint Remaining)?> NextAsync(CancellationToken cancellationToken);
 
-        _readyAskedAt = now;
+    /// <summary>Runs <paramref name="action"/> on the open channel (connecting first when needed), alone.</summary>
+    protected async Task<T> WithChannelAsync<T>(Func<IChannel, Task<T>> action, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _ready = await publisher.MessageCountAsync(settings.Name, cancellationToken).ConfigureAwait(false);
+            return await action(await EnsureChannelAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException)
+        finally
         {
-            // Only the metric's depth is at stake: keep the last count; the next take reconnects if need be.
-            logger.LogDebug("Could not read the queue's depth: {Reason}", e.Message);
+            _gate.Release();
         }
     }
+
+    /// <summary>Called on each new channel, after the declarations (a consumer starts here).</summary>
+    protected virtual Task OnChannelOpenedAsync(IChannel channel, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
     public Task AckAsync(QueueMessage message) =>
@@ -248,29 +213,8 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
             cancellationToken).ConfigureAwait(false);
         await DeclareAsync(cancellationToken).ConfigureAwait(false);
-        if (prefetch > 0)
-        {
-            await StartConsumerAsync(_channel, cancellationToken).ConfigureAwait(false);
-        }
-
+        await OnChannelOpenedAsync(_channel, cancellationToken).ConfigureAwait(false);
         return _channel;
-    }
-
-    private async Task StartConsumerAsync(IChannel channel, CancellationToken cancellationToken)
-    {
-        // Deliveries of a closed channel cannot be acked on a new one; the broker has requeued them.
-        _deliveries = System.Threading.Channels.Channel.CreateUnbounded<BasicGetResult>();
-        var deliveries = _deliveries;
-        await channel.BasicQosAsync(0, (ushort)Math.Min(prefetch, ushort.MaxValue), false, cancellationToken).ConfigureAwait(false);
-        var consumer = new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) =>
-        {
-            // The body is only valid during this call: copy it.
-            deliveries.Writer.TryWrite(new BasicGetResult(delivery.DeliveryTag, delivery.Redelivered, delivery.Exchange, delivery.RoutingKey, 0,
-                new BasicProperties(delivery.BasicProperties), delivery.Body.ToArray()));
-            return Task.CompletedTask;
-        };
-        await channel.BasicConsumeAsync(settings.Name, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task DeclareAsync(CancellationToken cancellationToken)
@@ -315,7 +259,7 @@ public sealed class RabbitMailQueue(QueueSettings settings, ILogger<RabbitMailQu
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try

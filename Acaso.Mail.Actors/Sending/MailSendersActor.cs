@@ -1,3 +1,4 @@
+using Acaso.Mail.Actors.Events;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Event;
@@ -67,7 +68,7 @@ public static class MailSendersActorHostingExtensions
         BrevoResilience brevo, int parallelism) =>
         builder.WithActors((system, registry) =>
         {
-            brevo.Retrying += reason => system.EventStream.Publish(new Queue.MailEvents.SendRetried(reason));
+            brevo.Retrying += reason => system.EventStream.Publish(new MailEvents.SendRetried(reason));
             registry.Register<MailSendersActor>(system.ActorOf(MailSendersActor.Props(brevo, parallelism), "mail-senders"));
         });
 }

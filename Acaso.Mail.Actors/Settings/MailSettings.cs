@@ -61,7 +61,7 @@ public sealed record UrgentSettings(int Priority, TimeSpan PollInterval)
     public static UrgentSettings Off { get; } = new(256, TimeSpan.FromSeconds(3));
 }
 
-/// <summary>All of the service's settings, validated.</summary>
+/// <summary>All of the service's settings, validated. <c>JsonLogs</c>: <c>MAIL_LOG_FORMAT=json</c>, one JSON object a log line.</summary>
 public sealed record MailSettings(
     QueueSettings Queue,
     BrevoSettings Brevo,
@@ -70,7 +70,8 @@ public sealed record MailSettings(
     ParserOptions Contract,
     int SendParallelism,
     int MetricsPort,
-    string StateDir)
+    string StateDir,
+    bool JsonLogs = false)
 {
     /// <summary>How requests are rendered under these settings.</summary>
     public RenderOptions Render => new(Budget.Zone, Brevo.Sandbox);

@@ -40,6 +40,7 @@ public static class SettingsLoader
         ["MAIL_SEND_PARALLELISM"] = "sending.parallelism",
         ["MAIL_METRICS_PORT"] = "metrics-port",
         ["MAIL_STATE_DIR"] = "state-dir",
+        ["MAIL_LOG_FORMAT"] = "log-format",
     };
 
     /// <summary>The embedded HOCON file <paramref name="name"/> (for example <c>akka.hocon</c>).</summary>
@@ -50,6 +51,9 @@ public static class SettingsLoader
         using var reader = new StreamReader(stream);
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
+
+    /// <summary>The embedded defaults alone, whatever the environment says (the simulator's zone and schedule).</summary>
+    public static MailSettings Defaults => Load(_ => null);
 
     /// <summary>Loads from the process environment.</summary>
     public static MailSettings FromEnvironment() =>
@@ -118,7 +122,8 @@ public static class SettingsLoader
             return new MailSettings(queue, brevo, budget, urgent, contract,
                 Int("sending.parallelism", 1, 1024),
                 Int("metrics-port", 0, 65535),
-                NonEmpty("state-dir"));
+                NonEmpty("state-dir"),
+                OneOf("log-format", "text", "json") == "json");
         }
 
         private string Name(string path) => origins.TryGetValue(path, out var variable)

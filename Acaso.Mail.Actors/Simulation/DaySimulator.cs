@@ -1,13 +1,13 @@
 using System.Diagnostics;
-using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Hosting;
+using Acaso.Mail.Actors.Metrics;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
 
 namespace Acaso.Mail.Actors.Simulation;
@@ -59,45 +59,44 @@ public sealed record SimulatedSend(double At, byte Priority, double WaitSeconds,
 
 /// <summary>
 /// Runs the real BudgetKeeper, QueueReader and MailSenders over a whole day in virtual time (Akka's TestScheduler):
-/// an in-memory priority queue stands in for RabbitMQ and the Brevo stand-in answers on loopback. The simulator is
+/// an in-memory priority queue stands in for RabbitMQ and <see cref="SimulatedBrevo"/> for Brevo. The actors start
+/// through the service's own wiring (<see cref="MailActorsHost"/>). The simulator is
 /// the clock: it moves to each arrival and tick, sends the ticks Quartz would send, and waits for the actors to
-/// settle before moving on. The producer's own priority function ranks the mail.
+/// settle before moving on (asked, never polled). The producer's own priority function ranks the mail.
 /// </summary>
 public static class DaySimulator
 {
-    private static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("America/Recife");
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(3);
 
     /// <summary>Simulates one day.</summary>
     public static async Task<SimulationSummary> RunAsync(SimulationOptions options)
     {
         var clock = Stopwatch.StartNew();
-        var config = ConfigurationFactory.ParseString("""
-            akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
-            akka.loglevel = ERROR
-            akka.stdout-loglevel = OFF
-            akka.log-dead-letters = off
-            """);
-        using var system = ActorSystem.Create("simulation", config);
-        var scheduler = (TestScheduler)system.Scheduler;
-        var midnight = NextMidnight(scheduler.Now);
-        scheduler.AdvanceTo(midnight);
-
-        await using var brevo = await BrevoStandIn.StartAsync(requiredApiKey: "simulation", credits: options.DailyLimit).ConfigureAwait(false);
-        using var http = new HttpClient();
+        var defaults = SettingsLoader.Defaults;
+        var zone = defaults.Budget.Zone;
+        var brevo = new SimulatedBrevo(options.DailyLimit);
         // A patient attempt timeout: in a simulation a slow machine must not pass for a Brevo timeout.
-        var brevoSettings = new BrevoSettings(brevo.BaseUrl, new Secret("simulation"), false, TimeSpan.FromSeconds(60), 2,
-            TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
-        var client = new BrevoClient(http, brevoSettings);
+        var brevoSettings = defaults.Brevo with { AttemptTimeout = TimeSpan.FromSeconds(60), RetryAttempts = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(10) };
         var urgent = options.Policy == Policy.Current ? new UrgentSettings(options.UrgentPriority, Poll) : UrgentSettings.Off;
-        var budget = new BudgetSettings(options.DailyLimit, options.PerHour, Zone, "0 0 * * * ?", "0 5 23 * * ?");
+        var budget = defaults.Budget with { DailyLimit = options.DailyLimit, PerHour = options.PerHour };
         var queue = new InMemoryMailQueue();
-        var pipeline = await MailPipeline.StartAsync(system, () => queue, client, new BrevoResilience(client, brevoSettings), budget,
-            new ReaderSettings(ParserOptions.Default, new RenderOptions(Zone), Poll, 24, urgent), parallelism: 8).ConfigureAwait(false);
-        var (keeper, reader) = (pipeline.Keeper, pipeline.Reader);
+        var metrics = new MailMetrics(Prometheus.Metrics.NewCustomRegistry());
+        await using var host = await MailActorsHost.StartAsync(new MailActorsOptions(
+                BudgetKeeperActor.Props(budget, brevo), Ticks: null, new BrevoResilience(brevo, brevoSettings), Parallelism: 8, () => queue,
+                new ReaderSettings(defaults.Contract, new RenderOptions(zone), Poll, defaults.Queue.MaxFailedWindows, urgent),
+                new InMemoryFailedWindowStore(), SentLedger: null, metrics, new ServiceHealth()),
+            hocon: """akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """,
+            logLevel: Akka.Event.LogLevel.ErrorLevel).ConfigureAwait(false);
+        var (keeper, _, reader) = host.Actors;
+        var scheduler = (TestScheduler)host.System.Scheduler;
+        var midnight = NextMidnight(scheduler.Now, zone);
+        scheduler.AdvanceTo(midnight);
+        var windowsOpened = System.Threading.Channels.Channel.CreateUnbounded<MailEvents.TokensGranted>();
+        host.System.EventStream.Subscribe(
+            host.System.ActorOf(Props.Create(() => new ForwardActor<MailEvents.TokensGranted>(windowsOpened.Writer))), typeof(MailEvents.TokensGranted));
 
         var random = new Random(options.Seed);
-        var mails = Enumerable.Range(0, options.Mails).Select(i => MakeMail(random, i, midnight, options.Arrivals)).OrderBy(m => m.At).ToList();
+        var mails = Enumerable.Range(0, options.Mails).Select(i => MakeMail(random, i, midnight, options.Arrivals, zone)).OrderBy(m => m.At).ToList();
         var byIndex = mails.ToDictionary(m => m.Index);
         var sends = new List<SimulatedSend>();
         var windows = new List<WindowSummary>();
@@ -110,21 +109,15 @@ public static class DaySimulator
 
         void Collect(TimeSpan at)
         {
-            foreach (var captured in brevo.Delivered.Skip(sends.Count).ToList())
+            foreach (var recipient in brevo.Recipients.Skip(sends.Count).ToList())
             {
-                var mail = byIndex[IndexOf(captured)];
+                var mail = byIndex[IndexOf(recipient)];
                 var isUrgent = mail.Priority >= options.UrgentPriority;
                 sends.Add(new SimulatedSend(at.TotalSeconds, mail.Priority, (at - mail.At).TotalSeconds, isUrgent, midnight + at <= mail.Mentoring));
             }
         }
 
-        async Task SettleAsync()
-        {
-            while ((await reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).ConfigureAwait(false)).Busy)
-            {
-                await Task.Delay(1).ConfigureAwait(false);
-            }
-        }
+        Task SettleAsync() => reader.Ask<QueueProtocol.Settled>(QueueProtocol.WhenSettled.Instance);
 
         // Between events the reader polls every three seconds: step through them while a poll could take mail (the
         // window has tokens left, or urgent mail waits at the head), and jump over the rest.
@@ -158,23 +151,15 @@ public static class DaySimulator
             for (; nextTick < ticks.Count && ticks[nextTick].At == at; nextTick++)
             {
                 var before = sends.Count;
-                var status = await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance).ConfigureAwait(false);
                 keeper.Tell(ticks[nextTick].Tick);
-                BudgetProtocol.BudgetStatus opened;
-                do
-                {
-                    await Task.Delay(1).ConfigureAwait(false);
-                    opened = await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance).ConfigureAwait(false);
-                }
-                while (opened.Window == status.Window);
-
-                await Task.Delay(5).ConfigureAwait(false);
+                // The keeper tells the reader of the window before it publishes it: once it is published, the reader has it.
+                var granted = await windowsOpened.Reader.ReadAsync().ConfigureAwait(false);
                 await SettleAsync().ConfigureAwait(false);
                 Collect(at);
                 var windowSends = sends.Skip(before).ToList();
                 var after = await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance).ConfigureAwait(false);
-                windows.Add(new WindowSummary(at.Hours, ticks[nextTick].Tick is BudgetProtocol.EndOfDayTick ? "end_of_day" : "hourly",
-                    opened.WindowGranted, windowSends.Count, windowSends.Count == 0 ? null : windowSends.Max(s => s.Priority),
+                windows.Add(new WindowSummary(at.Hours, granted.Kind, granted.Tokens, windowSends.Count,
+                    windowSends.Count == 0 ? null : windowSends.Max(s => s.Priority),
                     windowSends.Count == 0 ? null : windowSends.Min(s => s.Priority), after.LeftToday));
             }
 
@@ -185,7 +170,6 @@ public static class DaySimulator
         // The rest of the day, until midnight.
         await StepUntilAsync(midnight.AddDays(1).AddSeconds(-1)).ConfigureAwait(false);
 
-        await system.Terminate().ConfigureAwait(false);
         var urgentMails = mails.Count(m => m.Priority >= options.UrgentPriority);
         var urgentSends = sends.Where(s => s.Urgent).ToList();
         return new SimulationSummary(options.Mails, sends.Count, queue.Count, queue.DeadLetters.Count, options.DailyLimit - brevo.Credits,
@@ -196,7 +180,7 @@ public static class DaySimulator
 
     private sealed record SimMail(int Index, TimeSpan At, DateTimeOffset Mentoring, byte Priority, byte[] Body);
 
-    private static SimMail MakeMail(Random random, int index, DateTimeOffset midnight, Arrivals arrivals)
+    private static SimMail MakeMail(Random random, int index, DateTimeOffset midnight, Arrivals arrivals, TimeZoneInfo zone)
     {
         var at = arrivals switch
         {
@@ -208,20 +192,23 @@ public static class DaySimulator
         // As the old publisher: a mentoring 0 to 10 days ahead, at any time of that day.
         var mentoring = published.AddDays(random.Next(0, 11)).AddMinutes(random.Next(30, 24 * 60));
         var template = Enum.GetValues<MailTemplate>()[random.Next(5)];
-        var mail = new MentoringMail(template, "Mentor " + index, "Mentee " + index, null, null, TimeZoneInfo.ConvertTime(mentoring, Zone),
+        var mail = new MentoringMail(template, "Mentor " + index, "Mentee " + index, null, null, TimeZoneInfo.ConvertTime(mentoring, zone),
             "Mentee " + index, $"sim-{index}@example.org");
         return new SimMail(index, at, mentoring, MentoringPriority.For(mentoring, published), mail.ToBody());
     }
 
-    private static int IndexOf(CapturedMail mail)
+    private static int IndexOf(string email) =>
+        int.Parse(email["sim-".Length..email.IndexOf('@', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset NextMidnight(DateTimeOffset now, TimeZoneInfo zone)
     {
-        var email = mail.Json.GetProperty("to")[0].GetProperty("email").GetString()!;
-        return int.Parse(email["sim-".Length..email.IndexOf('@')], System.Globalization.CultureInfo.InvariantCulture);
+        var local = TimeZoneInfo.ConvertTime(now, zone);
+        return new DateTimeOffset(local.Date.AddDays(1), zone.GetUtcOffset(local.Date.AddDays(1)));
     }
 
-    private static DateTimeOffset NextMidnight(DateTimeOffset now)
+    /// <summary>Writes each event of type <typeparamref name="T"/> it gets into a channel the simulator awaits.</summary>
+    private sealed class ForwardActor<T> : ReceiveActor
     {
-        var local = TimeZoneInfo.ConvertTime(now, Zone);
-        return new DateTimeOffset(local.Date.AddDays(1), Zone.GetUtcOffset(local.Date.AddDays(1)));
+        public ForwardActor(System.Threading.Channels.ChannelWriter<T> writer) => Receive<T>(e => writer.TryWrite(e));
     }
 }

@@ -1,8 +1,11 @@
 using Acaso.Mail.Actors.Contract;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Events;
 
-/// <summary>What happened to mail, published on the actor system's event stream for the Metrics actor.</summary>
+/// <summary>
+/// What happened to mail and to the budget, published on the actor system's event stream. Every role publishes
+/// here and the Metrics actor only listens, so no role has to import another to be observed.
+/// </summary>
 public static class MailEvents
 {
     /// <summary>A mail was taken from the queue (each delivery, redeliveries included).</summary>
@@ -37,4 +40,10 @@ public static class MailEvents
 
     /// <summary>The broker connection came up or went down.</summary>
     public sealed record BrokerConnection(bool Connected, string? Detail);
+
+    /// <summary>A budget window opened with <paramref name="Tokens"/> tokens; <paramref name="Kind"/> is <c>hourly</c> or <c>end_of_day</c>.</summary>
+    public sealed record TokensGranted(string Kind, int Tokens);
+
+    /// <summary>The budget changed: what the day has spent and can still spend, the window's leftover, what urgent mail owes.</summary>
+    public sealed record BudgetChanged(int Spent, int LeftToday, int WindowLeft, int Borrowed);
 }

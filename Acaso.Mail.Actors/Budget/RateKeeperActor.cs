@@ -1,0 +1,98 @@
+using Acaso.Mail.Actors.Settings;
+using Akka.Actor;
+using Akka.Event;
+using static Acaso.Mail.Actors.Budget.BudgetProtocol;
+
+namespace Acaso.Mail.Actors.Budget;
+
+/// <summary>
+/// Unlimited mode's keeper (paid plans): no daily cap and no hourly schedule, only a pace. Every second it opens a
+/// window of <c>MAIL_RATE_PER_SECOND</c> tokens; the reader reserves and settles them as in daily mode, so the reader
+/// never knows which mode it serves. Nothing is borrowed (a window a second is already at most a second away) and
+/// nothing is stored (there is no day to protect).
+/// </summary>
+public sealed class RateKeeperActor : ReceiveActor, IWithTimers
+{
+    private const string RateTimer = "rate";
+
+    private readonly BudgetSettings _settings;
+    private IActorRef _reader = ActorRefs.Nobody;
+    private long _window;
+    private int _granted;
+    private int _used;
+    private int _inFlight;
+    private int _spent;
+
+    /// <summary>Creates the keeper; it paces at <see cref="BudgetSettings.RatePerSecond"/>.</summary>
+    public RateKeeperActor(BudgetSettings settings)
+    {
+        _settings = settings;
+        Receive<Subscribe>(subscribe => _reader = subscribe.Reader);
+        Receive<RateTick>(_ => OpenWindow());
+        Receive<Reserve>(Handle);
+        Receive<Settle>(Handle);
+        Receive<CanSendUrgent>(_ => Sender.Tell(new UrgentCapacity(_window, Math.Max(0, _granted - _used))));
+        Receive<WhenStarted>(_ => Sender.Tell(KeeperStarted.Instance));
+        Receive<GetStatus>(_ => Sender.Tell(Status()));
+        // The daily ticks mean nothing here: the pace is the only schedule.
+        Receive<HourlyTick>(_ => { });
+        Receive<EndOfDayTick>(_ => { });
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for the keeper.</summary>
+    public static Props Props(BudgetSettings settings) => Akka.Actor.Props.Create(() => new RateKeeperActor(settings));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        Context.GetLogger().Info("Unlimited mode: {Rate} sends a second, no daily limit", _settings.RatePerSecond);
+        Self.Tell(RateTick.Instance);
+        Timers.StartPeriodicTimer(RateTimer, RateTick.Instance, TimeSpan.FromSeconds(1));
+    }
+
+    private void OpenWindow()
+    {
+        _window++;
+        _granted = _settings.RatePerSecond;
+        _used = 0;
+        _reader.Tell(new WindowOpened(_window, _granted, WindowKind.Hourly, DateOnly.FromDateTime(Context.System.Scheduler.Now.UtcDateTime)));
+        Context.System.EventStream.Publish(new Events.MailEvents.TokensGranted("rate", _granted));
+    }
+
+    private void Handle(Reserve reserve)
+    {
+        if (reserve.Window != _window || _used >= _granted)
+        {
+            Sender.Tell(new ReservationDenied(reserve.Window, reserve.Tag, reserve.Window != _window ? "window_lapsed" : "window_spent"));
+            return;
+        }
+
+        _used++;
+        _inFlight++;
+        Sender.Tell(new Reserved(_window, reserve.Tag));
+    }
+
+    private void Handle(Settle settle)
+    {
+        _inFlight = Math.Max(0, _inFlight - 1);
+        if (settle.Charged)
+        {
+            _spent++;
+        }
+        else if (settle.Window == _window)
+        {
+            _used = Math.Max(0, _used - 1);
+        }
+    }
+
+    private BudgetStatus Status() =>
+        new(DateOnly.FromDateTime(Context.System.Scheduler.Now.UtcDateTime), _spent, _inFlight, _window, _granted, _used, int.MaxValue);
+
+    private sealed record RateTick
+    {
+        public static readonly RateTick Instance = new();
+    }
+}

@@ -1,0 +1,289 @@
+using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Events;
+using Acaso.Mail.Actors.Sending;
+using Akka.Actor;
+using Akka.Event;
+using static Acaso.Mail.Actors.Queue.QueueProtocol;
+
+namespace Acaso.Mail.Actors.Queue;
+
+/// <summary>
+/// The reader's mail in flight, whatever its take loop is doing: each mail taken is decided by <see cref="MailFate"/>,
+/// reserves its token, goes to a MailSender, and is settled (ack, requeue, dead-letter) exactly once.
+/// </summary>
+public sealed partial class QueueReaderActor
+{
+    private readonly Dictionary<ulong, InFlight> _inFlight = [];
+    private readonly List<IActorRef> _drainWaiters = [];
+    private readonly List<IActorRef> _settledWaiters = [];
+    // Windows in which Brevo kept failing, by idempotency key (SQLite in the service, so a restart keeps the count).
+    private readonly IFailedWindowStore _failedWindows;
+    // Keys Brevo accepted, so a redelivery after a crash is not sent again (daily mode in the service; else none).
+    private readonly ISentLedger? _sentLedger;
+    // When the service first saw each mail, for the queue-wait histogram (the producer sets no timestamp).
+    private readonly Dictionary<Guid, DateTimeOffset> _firstSeen = [];
+    private BrokerState _broker = BrokerState.Unknown;
+
+    private void Handle(QueueMessage message, bool look)
+    {
+        SetConnected(true, null);
+        var events = Context.System.EventStream;
+        events.Publish(new MailEvents.Taken(message.Priority, message.Redelivered));
+        events.Publish(new MailEvents.QueueHead(message.Priority, message.Remaining + 1));
+        var parsed = message.HasPriority && message.Priority > 0
+            ? MailRequestParser.Parse(message.Body, message.Priority, Context.System.Scheduler.Now, _settings.Contract)
+            : ParseResult.Reject(RejectReasons.InvalidPriority,
+                message.HasPriority ? "priority 0: the producer always sets 1..255" : "no priority property: the producer always sets 1..255");
+        var request = parsed.Request;
+        var alreadySent = request is not null && message.Redelivered && _sentLedger?.Contains(request.IdempotencyKey) == true;
+        var urgent = request is not null && request.Priority >= _settings.UrgentLane.Priority;
+        var verdict = MailFate.OnTaken(parsed, alreadySent, look, urgent, _window.Halted);
+        var mail = new InFlight(message, request, verdict.Disposition is null ? BrevoRequestRenderer.Render(request!, _settings.Render) : [],
+            _window.Id, look);
+        _inFlight[message.DeliveryTag] = mail;
+        switch (verdict.Disposition)
+        {
+            case null:
+                _firstSeen.TryAdd(request!.IdempotencyKey, Context.System.Scheduler.Now);
+                _budgetKeeper.Tell(new BudgetProtocol.Reserve(_window.Id, message.DeliveryTag, urgent));
+                return;
+            case Disposition.DeadLetter:
+                _log.Warning("Dead-lettering a message of priority {Priority}: {Reason} ({Detail})", message.Priority, verdict.Reason, verdict.Detail);
+                break;
+            case Disposition.Ack:
+                _log.Info("A redelivered mail of priority {Priority} was already accepted by Brevo: acked, not sent again", message.Priority);
+                events.Publish(new MailEvents.AlreadySent(message.Priority));
+                break;
+        }
+
+        Settle(mail, verdict.Disposition.Value, verdict.Reason, verdict.Detail, verdict.ReturnToken);
+    }
+
+    private void Handle(BudgetProtocol.Reserved reserved)
+    {
+        if (!_inFlight.TryGetValue(reserved.Tag, out var mail))
+        {
+            // Nothing to send under this token: give it back uncharged.
+            _budgetKeeper.Tell(new BudgetProtocol.Settle(reserved.Window, Charged: false, reserved.Borrowed));
+            return;
+        }
+
+        _inFlight[reserved.Tag] = mail with { Borrowed = reserved.Borrowed };
+        _senders.Tell(new SendingProtocol.SendMail(reserved.Tag, mail.Body));
+        if (mail.Look)
+        {
+            // More urgent mail may be waiting behind it: look again now rather than at the next tick.
+            Self.Tell(UrgentTick.Instance);
+        }
+    }
+
+    private void Handle(BudgetProtocol.ReservationDenied denied)
+    {
+        if (_inFlight.TryGetValue(denied.Tag, out var mail))
+        {
+            _log.Info("No token for a mail of priority {Priority} ({Reason}): it goes back to the queue", mail.Message.Priority, denied.Reason);
+            Settle(mail, Disposition.Requeue, denied.Reason, "", returnToken: false);
+        }
+    }
+
+    private void Handle(SendingProtocol.SendCompleted completed)
+    {
+        if (!_inFlight.TryGetValue(completed.Tag, out var mail) || mail.Request is not { } request)
+        {
+            _log.Warning("A send outcome for an unknown delivery {Tag}: the message was already returned to the queue", completed.Tag);
+            return;
+        }
+
+        var key = request.IdempotencyKey;
+        var currentWindow = mail.Window == _window.Id;
+        var verdict = MailFate.OnSendCompleted(completed.Outcome, completed.MayHaveCharged, currentWindow,
+            completed.Outcome is TransientFailure ? _failedWindows.Count(key) : 0, _settings.MaxFailedWindows);
+        if (verdict.Event == SendEvent.Sent)
+        {
+            _sentLedger?.Record(key);
+        }
+
+        switch (verdict.FailedWindows)
+        {
+            case FailedWindowChange.Increment:
+                _failedWindows.Increment(key);
+                break;
+            case FailedWindowChange.Forget:
+                _failedWindows.Forget(key);
+                break;
+        }
+
+        _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, verdict.Charged, mail.Borrowed));
+        if (verdict.HaltWindow)
+        {
+            _window = _window with { Tokens = 0, Halted = true };
+        }
+
+        var urgent = request.Priority >= _settings.UrgentThreshold;
+        var events = Context.System.EventStream;
+        if (verdict.Event == SendEvent.Sent)
+        {
+            var wait = _firstSeen.Remove(key, out var seen) ? Context.System.Scheduler.Now - seen : TimeSpan.Zero;
+            events.Publish(new MailEvents.Sent(request.Template, request.Priority, completed.Elapsed, completed.Attempts,
+                ((Sent)completed.Outcome).WasDuplicate, urgent, mail.Borrowed, wait));
+        }
+        else
+        {
+            events.Publish(new MailEvents.SendFailed(request.Template, request.Priority, verdict.Reason,
+                Requeued: verdict.Event == SendEvent.FailedRequeued, urgent));
+            if (verdict.Disposition == Disposition.Requeue)
+            {
+                _log.Warning("A mail of priority {Priority} could not be sent ({Reason}) after {Attempts} attempts: it stays queued for a later window",
+                    request.Priority, verdict.Reason, completed.Attempts);
+            }
+            else
+            {
+                _log.Warning("Brevo refused a mail of priority {Priority} for good: {Reason} ({Detail})", request.Priority, verdict.Reason,
+                    verdict.Detail);
+            }
+        }
+
+        Settle(mail, verdict.Disposition, verdict.Reason, verdict.Detail, verdict.ReturnToken);
+    }
+
+    private void Settle(InFlight mail, Disposition disposition, string reason, string detail, bool returnToken)
+    {
+        var message = mail.Message;
+        var task = disposition switch
+        {
+            Disposition.Ack => _queue.AckAsync(message),
+            Disposition.Requeue => _queue.RequeueAsync(message),
+            _ => _queue.DeadLetterAsync(message, reason, detail),
+        };
+        var settled = new SettleResult(message.DeliveryTag, disposition, reason, returnToken, message.Priority, null);
+        task.PipeTo(Self, success: () => settled, failure: e => settled with { Failure = e });
+    }
+
+    private void Handle(SettleResult settled)
+    {
+        if (!_inFlight.Remove(settled.Tag, out var mail))
+        {
+            return;
+        }
+
+        if (settled.Failure is not null)
+        {
+            // The channel is gone: the broker has put the message back and will deliver it again.
+            _log.Warning("Could not settle a message of priority {Priority} ({Disposition}): {Error}; it goes back to the queue",
+                settled.Priority, settled.Disposition, settled.Failure.Message);
+            if (settled.Disposition == Disposition.DeadLetter)
+            {
+                // The copy did not reach the dead-letter queue: keep the original rather than hold it unacked.
+                _ = _queue.RequeueAsync(mail.Message);
+            }
+        }
+        else if (settled.Disposition == Disposition.DeadLetter)
+        {
+            Context.System.EventStream.Publish(new MailEvents.DeadLettered(settled.Reason, settled.Priority));
+            if (mail.Request is { } dead)
+            {
+                _firstSeen.Remove(dead.IdempotencyKey);
+            }
+        }
+
+        if (settled.ReturnToken && mail.Window == _window.Id)
+        {
+            _window = _window with { Tokens = _window.Tokens + 1 };
+            Self.Tell(TakeNext.Instance);
+        }
+
+        ReplyDrainedWhenSettled();
+        if (_inFlight.Count == 0)
+        {
+            // Behind a TakeNext sent above: only a behaviour with no take under way answers it.
+            Self.Tell(QuietCheck.Instance);
+        }
+    }
+
+    /// <summary>Answers <see cref="WhenSettled"/> when no mail is in flight; only called where no take is under way.</summary>
+    private void ReplyWhenQuiet()
+    {
+        if (_inFlight.Count > 0)
+        {
+            return;
+        }
+
+        foreach (var waiter in _settledWaiters)
+        {
+            waiter.Tell(QueueProtocol.Settled.Instance);
+        }
+
+        _settledWaiters.Clear();
+    }
+
+    private void ReplyDrainedWhenSettled()
+    {
+        if (_inFlight.Count > 0)
+        {
+            return;
+        }
+
+        foreach (var waiter in _drainWaiters)
+        {
+            waiter.Tell(Drained.Instance);
+        }
+
+        _drainWaiters.Clear();
+    }
+
+    private void CheckConnection()
+    {
+        if (_queue.IsConnected)
+        {
+            SetConnected(true, null);
+            return;
+        }
+
+        _queue.ConnectAsync().PipeTo(Self, success: () => new ConnectionChecked(null), failure: e => new ConnectionChecked(e));
+    }
+
+    private void SetConnected(bool connected, string? detail)
+    {
+        var state = connected ? BrokerState.Up : BrokerState.Down;
+        if (state == _broker && detail is null)
+        {
+            return;
+        }
+
+        if (state != _broker)
+        {
+            if (connected)
+            {
+                _log.Info("The queue is reachable");
+            }
+            else
+            {
+                _log.Warning("The queue is unreachable: {Detail}", detail);
+            }
+        }
+
+        _broker = state;
+        Context.System.EventStream.Publish(new MailEvents.BrokerConnection(connected, detail));
+    }
+
+    private enum BrokerState
+    {
+        Unknown,
+        Up,
+        Down,
+    }
+
+    /// <summary>A mail taken and not yet settled. <c>Look</c>: taken between windows without a token; <c>Borrowed</c>: its token was lent.</summary>
+    private sealed record InFlight(QueueMessage Message, MailRequest? Request, byte[] Body, long Window, bool Look = false, bool Borrowed = false);
+
+    private sealed record SettleResult(ulong Tag, Disposition Disposition, string Reason, bool ReturnToken, byte Priority, Exception? Failure);
+
+    private sealed record ConnectionChecked(Exception? Failure);
+
+    private sealed record HealthTick
+    {
+        public static readonly HealthTick Instance = new();
+    }
+}

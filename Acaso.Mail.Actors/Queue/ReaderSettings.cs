@@ -1,0 +1,24 @@
+using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Settings;
+
+namespace Acaso.Mail.Actors.Queue;
+
+/// <summary>What the reader needs to know to serve the queue.</summary>
+/// <param name="Contract">Parser limits and expiry grace.</param>
+/// <param name="Render">The zone dates are shown in, and sandbox mode.</param>
+/// <param name="PollInterval">How soon an empty or unreachable queue is asked again while tokens remain.</param>
+/// <param name="MaxFailedWindows">After this many windows in a row in which Brevo kept failing on a mail, it is dead-lettered as <c>transient_exhausted</c>.</param>
+/// <param name="Urgent">The urgent lane (off unless given).</param>
+public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render, TimeSpan PollInterval, int MaxFailedWindows = 24,
+    UrgentSettings? Urgent = null)
+{
+    /// <summary>The urgent lane, or the old policy when none was given.</summary>
+    public UrgentSettings UrgentLane => Urgent ?? UrgentSettings.Off;
+
+    /// <summary>What counts as urgent in the metrics: the lane's threshold, or 199 (today or tomorrow) when the lane is off.</summary>
+    public int UrgentThreshold => UrgentLane.Enabled ? UrgentLane.Priority : 199;
+
+    /// <summary>The reader's settings as the service's settings give them.</summary>
+    public static ReaderSettings From(MailSettings settings) =>
+        new(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows, settings.Urgent);
+}

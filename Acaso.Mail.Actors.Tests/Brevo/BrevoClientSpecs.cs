@@ -36,7 +36,7 @@ public sealed class BrevoClientSpecs : IAsyncLifetime
     {
         var parsed = MailRequestParser.Parse(Encoding.UTF8.GetBytes(MailRequestParserSpecs.Body(email: email)), 199,
             new DateTimeOffset(2026, 11, 28, 0, 0, 0, TimeSpan.Zero));
-        return BrevoRequestRenderer.Render(parsed.Request!, RenderOptions.Recife);
+        return BrevoRequestRenderer.Render(parsed.Request!, Mails.Render);
     }
 
     [Fact]

@@ -23,7 +23,8 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         var keeper = Sys.ActorOf(BudgetKeeperActor.Props(TestPipeline.Budget(dailyLimit, perHour),
             new BrevoClient(Http, TestPipeline.BrevoAt(Brevo.BaseUrl, key)), store));
         // The keeper grants nothing until it has read Brevo's credits.
-        AwaitCondition(() => keeper.Ask<BudgetStatus>(GetStatus.Instance).Result.Started, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(10));
+        keeper.Tell(WhenStarted.Instance);
+        ExpectMsg<KeeperStarted>(TimeSpan.FromSeconds(15));
         keeper.Tell(new Subscribe(TestActor));
         return keeper;
     }
@@ -187,51 +188,5 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         var keeper = Keeper();
         keeper.Tell(GetStatus.Instance, TestActor);
         Assert.Equal(6, ExpectMsg<BudgetStatus>().Spent);
-    }
-}
-
-/// <summary>The unlimited policy for paid plans: one variable, no daily cap, paced per second.</summary>
-public sealed class UnlimitedBudgetSpecs() : StandInSpecs(TestConfigs.TestSchedulerConfig)
-{
-
-    [Fact]
-    public void Unlimited_mode_should_grant_the_rate_every_second_with_no_daily_cap()
-    {
-        var settings = Acaso.Mail.Actors.Settings.SettingsLoader.Load(name => name switch
-        {
-            "MAIL_BUDGET_MODE" => "unlimited",
-            "MAIL_RATE_PER_SECOND" => "50",
-            "MAIL_DAILY_LIMIT" => "10",
-            _ => null,
-        });
-        Assert.True(settings.Budget.Unlimited);
-        var keeper = Sys.ActorOf(BudgetKeeperActor.Props(settings.Budget, new BrevoClient(Http, TestPipeline.BrevoAt(Brevo.BaseUrl)), new InMemoryBudgetStore()));
-        keeper.Tell(new Subscribe(TestActor));
-        var first = FishForMessage<WindowOpened>(_ => true);
-        Assert.Equal(50, first.Tokens);
-
-        // Spend far past MAIL_DAILY_LIMIT: unlimited mode has no cap.
-        for (var second = 0; second < 3; second++)
-        {
-            var window = second == 0 ? first : ExpectMsg<WindowOpened>();
-            for (var i = 0; i < 50; i++)
-            {
-                keeper.Tell(new Reserve(window.Window, (ulong)i));
-                ExpectMsg<Reserved>();
-                keeper.Tell(new Settle(window.Window, Charged: true));
-            }
-
-            keeper.Tell(new Reserve(window.Window, 99));
-            Assert.Equal("window_spent", ExpectMsg<ReservationDenied>().Reason);
-            ((Akka.TestKit.TestScheduler)Sys.Scheduler).Advance(TimeSpan.FromSeconds(1));
-        }
-
-        Assert.Equal(50, ExpectMsg<WindowOpened>().Tokens);
-        keeper.Tell(GetStatus.Instance);
-        Assert.Equal(150, ExpectMsg<BudgetStatus>().Spent);
-
-        // The free plan's hourly tick means nothing here.
-        keeper.Tell(HourlyTick.Instance);
-        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 }

@@ -19,7 +19,7 @@ public sealed class MailRequestParserSpecs
         var result = MailRequestParser.Parse(Encoding.UTF8.GetBytes(sample.Body), sample.Priority, sample.PublishedAt);
 
         Assert.True(result.IsValid, $"sample {line} was rejected: {result.Rejection}");
-        var rendered = JsonDocument.Parse(BrevoRequestRenderer.Render(result.Request!, RenderOptions.Recife)).RootElement;
+        var rendered = JsonDocument.Parse(BrevoRequestRenderer.Render(result.Request!, Mails.Render)).RootElement;
         foreach (var property in new[] { "templateId", "to", "params" })
         {
             Assert.True(JsonElement.DeepEquals(sample.Expected.GetProperty(property), rendered.GetProperty(property)),
@@ -113,7 +113,7 @@ public sealed class MailRequestParserSpecs
     public void The_sandbox_switch_should_add_the_drop_header()
     {
         var request = Parse(Body(), 0).Request!;
-        var json = JsonDocument.Parse(BrevoRequestRenderer.Render(request, RenderOptions.Recife with { Sandbox = true })).RootElement;
+        var json = JsonDocument.Parse(BrevoRequestRenderer.Render(request, Mails.Render with { Sandbox = true })).RootElement;
         Assert.Equal("drop", json.GetProperty("headers").GetProperty("X-Sib-Sandbox").GetString());
     }
 
@@ -181,6 +181,6 @@ public sealed class MailRequestParserSpecs
     {
         var result = Parse(body, 100);
         Assert.True(result.IsValid, result.Rejection?.ToString());
-        return JsonDocument.Parse(BrevoRequestRenderer.Render(result.Request!, RenderOptions.Recife)).RootElement;
+        return JsonDocument.Parse(BrevoRequestRenderer.Render(result.Request!, Mails.Render)).RootElement;
     }
 }

@@ -22,7 +22,7 @@ public sealed class ParserFuzzSpecs
             if (result.Request is { } request)
             {
                 // Whatever is accepted renders to a JSON object Brevo can read.
-                using var json = JsonDocument.Parse(BrevoRequestRenderer.Render(request, RenderOptions.Recife));
+                using var json = JsonDocument.Parse(BrevoRequestRenderer.Render(request, Mails.Render));
                 return json.RootElement.GetProperty("templateId").GetInt32() == (int)request.Template;
             }
 

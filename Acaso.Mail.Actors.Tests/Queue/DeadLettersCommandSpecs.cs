@@ -17,7 +17,7 @@ public sealed class DeadLettersCommandSpecs : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await (await RabbitBroker.ConnectAsync()).DisposeAsync();
-        _mailQueue = new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance);
+        _mailQueue = new RabbitPullQueue(_queue, NullLogger<RabbitPullQueue>.Instance);
         await using var publisher = await RabbitBroker.PublisherAsync(_queue);
         await publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(-1)), 201);
         await publisher.PublishAsync(Mails.Utf8("not json"), 150);

@@ -38,13 +38,13 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
         }
     }
 
-    private TestPipeline Start(int dailyLimit = 300, int perHour = 12) =>
-        TestPipeline.Start(Sys, () => _queue, TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(dailyLimit, perHour), Http);
+    private Task<TestPipeline> Start(int dailyLimit = 300, int perHour = 12) =>
+        Started(TestPipeline.StartAsync(() => _queue, TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(dailyLimit, perHour), Http, clockAt: _midnight.AddSeconds(1)));
 
     /// <summary>Sends one tick at <paramref name="at"/> and waits until the window's mail is settled.</summary>
     private List<byte> RunWindow(TestPipeline pipeline, DateTimeOffset at, object tick, int? expectedSends = null)
     {
-        VirtualDay.MoveTo(Sys, at);
+        VirtualDay.MoveTo(pipeline.System, at);
         var before = Brevo.Delivered.Count;
         pipeline.Keeper.Tell(tick);
         if (expectedSends is { } expected)
@@ -69,10 +69,10 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
     private BudgetStatus Status(TestPipeline pipeline) => pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance).Result;
 
     [Fact]
-    public void A_day_of_400_mails_should_send_12_an_hour_the_most_urgent_first_and_flush_to_300()
+    public async Task A_day_of_400_mails_should_send_12_an_hour_the_most_urgent_first_and_flush_to_300()
     {
         PublishDay(400, seed: 7);
-        var pipeline = Start();
+        var pipeline = await Start();
         var remaining = _priorityOf.Values.OrderByDescending(p => p).ToList();
         for (var hour = 0; hour < 24; hour++)
         {
@@ -96,10 +96,10 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
     }
 
     [Fact]
-    public void A_day_of_50_mails_should_send_them_all_in_the_first_windows()
+    public async Task A_day_of_50_mails_should_send_them_all_in_the_first_windows()
     {
         PublishDay(50, seed: 3);
-        var pipeline = Start();
+        var pipeline = await Start();
         var perWindow = new List<int>();
         for (var hour = 0; hour < 6; hour++)
         {
@@ -112,10 +112,10 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
     }
 
     [Fact]
-    public void The_flush_should_send_only_what_Brevo_says_is_left_when_it_says_less()
+    public async Task The_flush_should_send_only_what_Brevo_says_is_left_when_it_says_less()
     {
         PublishDay(100, seed: 5);
-        var pipeline = Start();
+        var pipeline = await Start();
         RunWindow(pipeline, _midnight.AddHours(9), HourlyTick.Instance, expectedSends: 12);
         Brevo.Credits = 4;
         var flush = RunWindow(pipeline, _midnight.AddHours(23).AddMinutes(5), EndOfDayTick.Instance, expectedSends: 4);
@@ -124,10 +124,10 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
     }
 
     [Fact]
-    public void Midnight_should_reset_the_count_so_the_next_day_sends_again()
+    public async Task Midnight_should_reset_the_count_so_the_next_day_sends_again()
     {
         PublishDay(60, seed: 9);
-        var pipeline = Start(dailyLimit: 24, perHour: 12);
+        var pipeline = await Start(dailyLimit: 24, perHour: 12);
         RunWindow(pipeline, _midnight.AddHours(20), HourlyTick.Instance, expectedSends: 12);
         RunWindow(pipeline, _midnight.AddHours(21), HourlyTick.Instance, expectedSends: 12);
         Assert.Empty(RunWindow(pipeline, _midnight.AddHours(22), HourlyTick.Instance));
@@ -138,13 +138,13 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
     }
 
     [Fact]
-    public void Bad_input_should_be_dead_lettered_without_spending_a_token()
+    public async Task Bad_input_should_be_dead_lettered_without_spending_a_token()
     {
         PublishDay(20, seed: 1);
         _queue.Publish(Mails.Utf8("[1,2,3]"), 255);
         _queue.Publish(Mails.Utf8("{\"template\": 7"), 254);
         _queue.Publish(Mails.Body(999, _midnight.AddDays(-1)), 253);
-        var pipeline = Start();
+        var pipeline = await Start();
         var sent = RunWindow(pipeline, _midnight.AddHours(8), HourlyTick.Instance, expectedSends: 12);
 
         Assert.Equal(12, sent.Count);

@@ -12,7 +12,7 @@ public sealed class PipelineFuzzSpecs() : StandInSpecs(Akka.Configuration.Config
 {
 
     [Fact]
-    public void Every_one_of_10000_fuzzed_messages_should_be_sent_or_dead_lettered_with_a_known_reason()
+    public async Task Every_one_of_10000_fuzzed_messages_should_be_sent_or_dead_lettered_with_a_known_reason()
     {
         const int count = 10_000;
         var queue = new InMemoryMailQueue();
@@ -23,7 +23,7 @@ public sealed class PipelineFuzzSpecs() : StandInSpecs(Akka.Configuration.Config
             queue.Publish(BodyFuzzer.Make(seed), (byte)(seed % 256));
         }
 
-        var pipeline = TestPipeline.Start(Sys, () => queue, TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(dailyLimit: 1_000_000, perHour: count), Http);
+        var pipeline = await Started(TestPipeline.StartAsync(() => queue, TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(dailyLimit: 1_000_000, perHour: count), Http));
         pipeline.Keeper.Tell(BudgetProtocol.HourlyTick.Instance);
         AwaitCondition(() => queue.Count == 0 && queue.Unacked == 0, TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(100));
 

@@ -16,7 +16,7 @@ public sealed class QueuePullSourceSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLi
     public async Task InitializeAsync()
     {
         await (await RabbitBroker.ConnectAsync()).DisposeAsync();
-        _mailQueue = new RabbitMailQueue(_queue, NullLogger<RabbitMailQueue>.Instance);
+        _mailQueue = new RabbitPullQueue(_queue, NullLogger<RabbitPullQueue>.Instance);
         // Connect (and declare) up front, so the specs time takes, not the first connection.
         await _mailQueue.ConnectAsync();
     }
@@ -90,7 +90,7 @@ public sealed class QueuePullSourceSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLi
     public async Task QueuePullSource_should_emit_failures_and_stay_alive_when_the_broker_is_unreachable()
     {
         var nowhere = _queue with { Url = new Uri("amqp://guest:guest@127.0.0.1:1/%2f") };
-        await using var unreachable = new RabbitMailQueue(nowhere, NullLogger<RabbitMailQueue>.Instance);
+        await using var unreachable = new RabbitPullQueue(nowhere, NullLogger<RabbitPullQueue>.Instance);
         var demand = Materialize(unreachable);
         demand.Request(1);
         ExpectMsg<QueuePull.Failed>(TimeSpan.FromSeconds(15));

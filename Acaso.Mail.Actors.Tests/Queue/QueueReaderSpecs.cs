@@ -18,9 +18,9 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
     private readonly Dictionary<int, byte> _priorityOf = [];
     private readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
 
-    private TestPipeline Start(int perHour = 12, int retries = 3) =>
-        TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(Brevo.BaseUrl, retries: retries), TestPipeline.Budget(300, perHour), Http);
+    private Task<TestPipeline> Start(int perHour = 12, int retries = 3) =>
+        Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl, retries: retries), TestPipeline.Budget(300, perHour), Http));
 
     private async Task PublishAsync(int index, byte priority)
     {
@@ -40,7 +40,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
             await PublishAsync(i, (byte)random.Next(1, 201));
         }
 
-        var pipeline = Start();
+        var pipeline = await Start();
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(12);
         AwaitSettled(pipeline);
@@ -73,7 +73,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         await PublishAsync(1, 100);
         await PublishAsync(2, 90);
 
-        var pipeline = Start(perHour: 2);
+        var pipeline = await Start(perHour: 2);
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(2);
         AwaitSettled(pipeline);
@@ -95,7 +95,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
     {
         await PublishAsync(1, 100);
         Brevo.Script(new ScriptedAnswer(500, "internal_error"), new ScriptedAnswer(503, "unavailable"));
-        var pipeline = Start();
+        var pipeline = await Start();
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(1);
         AwaitSettled(pipeline);
@@ -110,7 +110,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
     {
         await PublishAsync(1, 100);
         Brevo.Script(new ScriptedAnswer(429, "too_many_requests", RateLimitReset: 2));
-        var pipeline = Start();
+        var pipeline = await Start();
         var started = DateTimeOffset.UtcNow;
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(1);
@@ -126,7 +126,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         await PublishAsync(1, 100);
         await PublishAsync(2, 90);
         Brevo.Script(new ScriptedAnswer(400, "invalid_parameter"));
-        var pipeline = Start(perHour: 1);
+        var pipeline = await Start(perHour: 1);
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(1);
         AwaitSettled(pipeline);
@@ -143,7 +143,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         // The same message twice (as after a crash between send and ack): the same key, one mail.
         await PublishAsync(1, 100);
         await PublishAsync(1, 100);
-        var pipeline = Start(perHour: 2);
+        var pipeline = await Start(perHour: 2);
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitCondition(() => Brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(pipeline);
@@ -159,7 +159,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         await PublishAsync(1, 150);
         await PublishAsync(2, 90);
         Brevo.Script(Enumerable.Repeat(new ScriptedAnswer(502, "bad_gateway"), 3).ToArray());
-        var pipeline = Start(perHour: 1, retries: 2);
+        var pipeline = await Start(perHour: 1, retries: 2);
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitCondition(() => Brevo.Requests == 3, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(pipeline);
@@ -183,7 +183,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         // No priority sorts last (as 0), after every mail the producer sent.
         await Publisher.PublishAsync(Mails.Body(7, _now.AddDays(2)), priority: null);
         await PublishAsync(1, 10);
-        var pipeline = Start(perHour: 2);
+        var pipeline = await Start(perHour: 2);
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(1);
         AwaitCondition(() => RabbitBroker.ReadyAsync(TestQueue.DeadLetterQueue).Result == 1, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
@@ -198,8 +198,8 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
     {
         await PublishAsync(1, 100);
         Brevo.Script(Enumerable.Repeat(new ScriptedAnswer(500, "internal_error"), 4).ToArray());
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(Brevo.BaseUrl, retries: 1), TestPipeline.Budget(), Http, maxFailedWindows: 2);
+        var pipeline = await Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl, retries: 1), TestPipeline.Budget(), Http, maxFailedWindows: 2));
 
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitCondition(() => Brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
@@ -222,13 +222,13 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         var stateDir = state.Path;
         await PublishAsync(1, 100);
         Brevo.Script(Enumerable.Repeat(new ScriptedAnswer(500, "internal_error"), 4).ToArray());
-        TestPipeline StartWithStore() =>
-            TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
+        Task<TestPipeline> StartWithStore() =>
+            Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
                 TestPipeline.BrevoAt(Brevo.BaseUrl, retries: 1), TestPipeline.Budget(), Http, maxFailedWindows: 2,
-                failedWindows: new SqliteFailedWindowStore(stateDir));
+                failedWindows: new SqliteFailedWindowStore(stateDir)));
 
         // First incarnation: one failed window, the mail goes back to the queue.
-        var first = StartWithStore();
+        var first = await StartWithStore();
         first.Keeper.Tell(HourlyTick.Instance);
         AwaitCondition(() => Brevo.Requests == 2, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(first);
@@ -236,7 +236,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         await StopAsync(first);
 
         // Second incarnation, as after a restart of the service: its second failed window is the last one.
-        var second = StartWithStore();
+        var second = await StartWithStore();
         second.Keeper.Tell(HourlyTick.Instance);
         AwaitCondition(() => Brevo.Requests == 4, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         AwaitSettled(second);
@@ -270,8 +270,8 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         await PublishAsync(3, 80);
         ledger.Record(KeyOf(3, 80));
 
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(300, 2), Http, sentLedger: new SqliteSentLedger(stateDir));
+        var pipeline = await Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(300, 2), Http, sentLedger: new SqliteSentLedger(stateDir)));
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitDelivered(2);
         AwaitCondition(() => RabbitBroker.ReadyAsync(TestQueue.Name).Result == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
@@ -295,8 +295,8 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
     public async Task A_rejected_api_key_should_keep_the_mail_queued_not_dead_lettered()
     {
         await PublishAsync(1, 100);
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(Brevo.BaseUrl, key: "xkeysib-revoked"), TestPipeline.Budget(), Http);
+        var pipeline = await Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl, key: "xkeysib-revoked"), TestPipeline.Budget(), Http));
         pipeline.Keeper.Tell(HourlyTick.Instance);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (Brevo.Requests == 0 && DateTime.UtcNow < deadline)
@@ -333,8 +333,8 @@ public sealed class BrevoFaultSpecs() : BrokerSpecs("faults")
         await Brevo.DisposeAsync();
         // Brevo is down: its port refuses connections, and stays ours.
         var down = ClosedPort.Hold(url.Port);
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(url, retries: 1), TestPipeline.Budget(perHour: 4), Http);
+        var pipeline = await Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
+            TestPipeline.BrevoAt(url, retries: 1), TestPipeline.Budget(perHour: 4), Http));
 
         // Three windows with Brevo refusing connections: every mail stays queued.
         for (var window = 0; window < 3; window++)
@@ -372,8 +372,8 @@ public sealed class BrevoFaultSpecs() : BrokerSpecs("faults")
         await Publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(2)), 150);
         // Brevo takes the mail, then answers too late: the retry carries the same key and gets duplicate_parameter.
         Brevo.Script(new ScriptedAnswer(201, Delay: TimeSpan.FromSeconds(3), AcceptFirst: true));
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance),
-            TestPipeline.BrevoAt(Brevo.BaseUrl, attemptTimeout: TimeSpan.FromSeconds(1)), TestPipeline.Budget(), Http);
+        var pipeline = await Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl, attemptTimeout: TimeSpan.FromSeconds(1)), TestPipeline.Budget(), Http));
         pipeline.Keeper.Tell(HourlyTick.Instance);
         AwaitCondition(() => Brevo.Requests >= 2, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
         AwaitSettled(pipeline);

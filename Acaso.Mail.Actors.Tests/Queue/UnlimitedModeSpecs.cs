@@ -27,8 +27,8 @@ public sealed class UnlimitedModeSpecs() : BrokerSpecs("unlimited", credits: 100
         }
 
         var budget = TestPipeline.Budget() with { Unlimited = true, RatePerSecond = 40 };
-        var pipeline = TestPipeline.Start(Sys, () => new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance, prefetch: Prefetch),
-            TestPipeline.BrevoAt(Brevo.BaseUrl), budget, Http);
+        var pipeline = await Started(TestPipeline.StartAsync(() => new RabbitConsumerQueue(TestQueue, NullLogger<RabbitConsumerQueue>.Instance, Prefetch),
+            TestPipeline.BrevoAt(Brevo.BaseUrl), budget, Http));
 
         AwaitCondition(() => Brevo.Delivered.Count >= 120, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(50));
         AwaitCondition(() => RabbitBroker.ReadyAsync(TestQueue.DeadLetterQueue).Result == 3, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
@@ -52,7 +52,7 @@ public sealed class UnlimitedModeSpecs() : BrokerSpecs("unlimited", credits: 100
             await Publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(3)), 100);
         }
 
-        await using var queue = new RabbitMailQueue(TestQueue, NullLogger<RabbitMailQueue>.Instance, prefetch: Prefetch);
+        await using var queue = new RabbitConsumerQueue(TestQueue, NullLogger<RabbitConsumerQueue>.Instance, Prefetch);
         await queue.ConnectAsync();
         // The broker hands the consumer its prefetch, then holds the rest as ready.
         AwaitCondition(() => RabbitBroker.ReadyAsync(TestQueue.Name).Result == 50 - Prefetch, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20));

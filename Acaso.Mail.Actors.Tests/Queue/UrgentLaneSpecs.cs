@@ -25,11 +25,13 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
         _midnight = VirtualDay.StartNextDay(Sys, TimeSpan.FromHours(10).Subtract(TimeSpan.FromSeconds(1)));
     }
 
-    private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
+    private TestPipeline? _pipeline;
 
-    private TestPipeline Start(UrgentSettings lane) =>
-        TestPipeline.Start(Sys, () => _queue, TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(), Http,
-            pollInterval: TimeSpan.FromSeconds(3), urgent: lane);
+    private TestScheduler Clock => (TestScheduler)_pipeline!.System.Scheduler;
+
+    private async Task<TestPipeline> Start(UrgentSettings lane) => _pipeline = await
+        Started(TestPipeline.StartAsync(() => _queue, TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(), Http,
+            pollInterval: TimeSpan.FromSeconds(3), urgent: lane, clockAt: _midnight.AddHours(10).Subtract(TimeSpan.FromSeconds(1))));
 
     private List<int> Publish(int count, byte priority)
     {
@@ -66,7 +68,7 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
 
     private void Window(TestPipeline pipeline, int hour, object? tick = null)
     {
-        VirtualDay.MoveTo(Sys, _midnight.AddHours(hour));
+        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(hour));
         pipeline.Keeper.Tell(tick ?? HourlyTick.Instance);
         Settle(pipeline);
     }
@@ -76,14 +78,14 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     private BudgetStatus Budget(TestPipeline pipeline) => pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance).Result;
 
     [Fact]
-    public void An_urgent_mail_published_at_10_05_should_be_sent_within_the_poll_interval()
+    public async Task An_urgent_mail_published_at_10_05_should_be_sent_within_the_poll_interval()
     {
-        var pipeline = Start(Lane);
+        var pipeline = await Start(Lane);
         Publish(12, 190);
         Window(pipeline, 10);
         Assert.Equal(12, Brevo.Delivered.Count);
 
-        VirtualDay.MoveTo(Sys, _midnight.AddHours(10).AddMinutes(5));
+        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(10).AddMinutes(5));
         Settle(pipeline);
         var urgent = Publish(1, 200).Single();
         Advance(pipeline, TimeSpan.FromSeconds(3));
@@ -95,13 +97,13 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     }
 
     [Fact]
-    public void Twenty_one_urgent_mails_at_10_05_should_send_12_at_once_none_at_11_and_the_rest_at_12()
+    public async Task Twenty_one_urgent_mails_at_10_05_should_send_12_at_once_none_at_11_and_the_rest_at_12()
     {
-        var pipeline = Start(Lane);
+        var pipeline = await Start(Lane);
         Publish(12, 190);
         Window(pipeline, 10);
 
-        VirtualDay.MoveTo(Sys, _midnight.AddHours(10).AddMinutes(5));
+        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(10).AddMinutes(5));
         Settle(pipeline);
         var urgent = Publish(21, 200);
         Advance(pipeline, TimeSpan.FromSeconds(10));
@@ -120,12 +122,12 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     }
 
     [Fact]
-    public void A_priority_190_mail_should_wait_for_its_window_when_the_current_window_is_spent()
+    public async Task A_priority_190_mail_should_wait_for_its_window_when_the_current_window_is_spent()
     {
-        var pipeline = Start(Lane);
+        var pipeline = await Start(Lane);
         Publish(12, 190);
         Window(pipeline, 10);
-        VirtualDay.MoveTo(Sys, _midnight.AddHours(10).AddMinutes(5));
+        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(10).AddMinutes(5));
         Settle(pipeline);
         var waiting = Publish(1, 190).Single();
         Advance(pipeline, TimeSpan.FromSeconds(30));
@@ -137,9 +139,9 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     }
 
     [Fact]
-    public void Non_urgent_mail_should_go_between_windows_only_on_tokens_its_window_left_unused()
+    public async Task Non_urgent_mail_should_go_between_windows_only_on_tokens_its_window_left_unused()
     {
-        var pipeline = Start(Lane);
+        var pipeline = await Start(Lane);
         Publish(5, 190);
         Window(pipeline, 10);
         Assert.Equal(5, Brevo.Delivered.Count);
@@ -152,12 +154,12 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     }
 
     [Fact]
-    public void The_lane_off_should_keep_the_old_policy_and_urgent_mail_waits_for_the_window()
+    public async Task The_lane_off_should_keep_the_old_policy_and_urgent_mail_waits_for_the_window()
     {
-        var pipeline = Start(UrgentSettings.Off);
+        var pipeline = await Start(UrgentSettings.Off);
         Publish(12, 190);
         Window(pipeline, 10);
-        VirtualDay.MoveTo(Sys, _midnight.AddHours(10).AddMinutes(5));
+        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(10).AddMinutes(5));
         Settle(pipeline);
         var urgent = Publish(1, 200).Single();
         Advance(pipeline, TimeSpan.FromSeconds(30));
@@ -169,9 +171,9 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     }
 
     [Fact]
-    public void Expired_urgent_mail_should_be_dead_lettered_not_sent()
+    public async Task Expired_urgent_mail_should_be_dead_lettered_not_sent()
     {
-        var pipeline = Start(Lane);
+        var pipeline = await Start(Lane);
         Publish(12, 190);
         Window(pipeline, 10);
         _queue.Publish(Mails.Body(900, Clock.Now.AddHours(-1)), 210);

@@ -13,7 +13,7 @@ public sealed class MailSendersSpecs() : StandInSpecs(Akka.Configuration.Config.
     private static readonly DateTimeOffset Published = DateTimeOffset.UtcNow;
 
     private static byte[] Rendered(int index) =>
-        BrevoRequestRenderer.Render(MailRequestParser.Parse(Mails.Body(index, Published.AddDays(2)), 150, Published).Request!, RenderOptions.Recife);
+        BrevoRequestRenderer.Render(MailRequestParser.Parse(Mails.Body(index, Published.AddDays(2)), 150, Published).Request!, Mails.Render);
 
     private IActorRef Pool(int parallelism, int retries = 3) =>
         Sys.ActorOf(MailSendersActor.Props(new BrevoResilience(new BrevoClient(Http, TestPipeline.BrevoAt(Brevo.BaseUrl, retries: retries)),

@@ -9,6 +9,9 @@ public static class Mails
 {
     public static readonly TimeZoneInfo Recife = TimeZoneInfo.FindSystemTimeZoneById("America/Recife");
 
+    /// <summary>The contract's rendering: dates in America/Recife.</summary>
+    public static readonly Acaso.Mail.Actors.Contract.RenderOptions Render = new(Recife);
+
     /// <summary>A valid body for a mentoring at <paramref name="mentoring"/>, to <c>mail-{index}@example.org</c>.</summary>
     public static byte[] Body(int index, DateTimeOffset mentoring, MailTemplate template = MailTemplate.ConfirmationToMentor) =>
         new MentoringMail(template, "Dr. Daniel Dias", "Ana Beatriz", null, "6f1c", TimeZoneInfo.ConvertTime(mentoring, Recife),

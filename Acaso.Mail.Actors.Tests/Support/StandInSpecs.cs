@@ -16,10 +16,25 @@ public abstract class StandInSpecs(Config config, int credits = 300) : Akka.Test
 
     protected HttpClient Http { get; } = new();
 
+    private readonly List<TestPipeline> _pipelines = [];
+
     public virtual async Task InitializeAsync() => Brevo = await BrevoStandIn.StartAsync(requiredApiKey: ApiKey, credits: credits);
+
+    /// <summary>Awaits a pipeline's start and stops it after the spec.</summary>
+    protected async Task<TestPipeline> Started(Task<TestPipeline> starting)
+    {
+        var pipeline = await starting;
+        _pipelines.Add(pipeline);
+        return pipeline;
+    }
 
     public virtual async Task DisposeAsync()
     {
+        foreach (var pipeline in _pipelines)
+        {
+            await pipeline.DisposeAsync();
+        }
+
         Http.Dispose();
         await Brevo.DisposeAsync();
     }

@@ -7,35 +7,60 @@ using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;
 using Akka.Actor;
+using Akka.Hosting;
 
 namespace Acaso.Mail.Actors.Tests.Support;
 
-/// <summary>The real actors wired as the host wires them, without Quartz: tests send the ticks.</summary>
-public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef Reader, MailMetrics Metrics, BrevoResilience Brevo)
+/// <summary>
+/// The real actors started as the service starts them (<see cref="MailActorsHost"/> over the same
+/// <c>AddMailActors</c>), without Quartz: tests send the ticks. Virtual-time specs give <c>clockAt</c>: the actors
+/// then run on Akka's TestScheduler, moved to that instant before any of them starts.
+/// </summary>
+public sealed class TestPipeline : IAsyncDisposable
 {
+    private readonly MailActorsHost _host;
+
+    private TestPipeline(MailActorsHost host, MailMetrics metrics)
+    {
+        _host = host;
+        Metrics = metrics;
+    }
+
+    /// <summary>The actor system the actors run in (its scheduler is the spec's clock when <c>clockAt</c> was given).</summary>
+    public ActorSystem System => _host.System;
+
+    public IActorRef Keeper => _host.Actors.Keeper;
+
+    public IActorRef Senders => _host.Actors.Senders;
+
+    public IActorRef Reader => _host.Actors.Reader;
+
+    public MailMetrics Metrics { get; }
+
     public static BudgetSettings Budget(int dailyLimit = 300, int perHour = 12, int borrowWindows = 1) =>
-        new(dailyLimit, perHour, Mails.Recife, "0 0 * * * ?", "0 5 23 * * ?", borrowWindows);
+        SettingsLoader.Defaults.Budget with { DailyLimit = dailyLimit, PerHour = perHour, UrgentBorrowWindows = borrowWindows };
 
     public static BrevoSettings BrevoAt(Uri url, string key = "xkeysib-test", int retries = 3, TimeSpan? attemptTimeout = null) =>
         // A generous attempt timeout: a loaded machine must not turn into a Brevo timeout; the timeout specs pass their own.
         new(url, new Secret(key), false, attemptTimeout ?? TimeSpan.FromSeconds(20), retries, TimeSpan.FromMilliseconds(20),
             TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2));
 
-    /// <summary>Starts keeper, senders, reader and metrics in <paramref name="system"/>.</summary>
-    public static TestPipeline Start(ActorSystem system, Func<IMailQueue> queue, BrevoSettings brevo, BudgetSettings budget,
+    /// <summary>Starts metrics, keeper, senders and reader; returns once they serve.</summary>
+    public static async Task<TestPipeline> StartAsync(Func<IMailQueue> queue, BrevoSettings brevo, BudgetSettings budget,
         HttpClient http, TimeSpan? pollInterval = null, ParserOptions? contract = null, int maxFailedWindows = 24, IBudgetStore? store = null,
-        UrgentSettings? urgent = null, IFailedWindowStore? failedWindows = null,
-        ISentLedger? sentLedger = null)
+        UrgentSettings? urgent = null, IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null, DateTimeOffset? clockAt = null)
     {
         var client = new BrevoClient(http, brevo);
-        var resilience = new BrevoResilience(client, brevo);
-        resilience.Retrying += reason => system.EventStream.Publish(new MailEvents.SendRetried(reason));
         var metrics = new MailMetrics(Prometheus.Metrics.NewCustomRegistry());
-        system.ActorOf(MetricsActor.Props(metrics, new ServiceHealth()));
-        var pipeline = MailPipeline.StartAsync(system, queue, client, resilience, budget,
+        var keeper = budget.Unlimited ? RateKeeperActor.Props(budget) : BudgetKeeperActor.Props(budget, client, store);
+        var options = new MailActorsOptions(keeper, Ticks: null, new BrevoResilience(client, brevo), Parallelism: 4, queue,
             new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200),
-                maxFailedWindows, urgent), parallelism: 4, store, failedWindows, sentLedger).GetAwaiter().GetResult();
-        return new TestPipeline(pipeline.Keeper, pipeline.Senders, pipeline.Reader, metrics, resilience);
+                maxFailedWindows, urgent),
+            failedWindows ?? new InMemoryFailedWindowStore(), sentLedger, metrics, new ServiceHealth());
+        var host = await MailActorsHost.StartAsync(options,
+            hocon: clockAt is null ? null : """akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """,
+            before: clockAt is not { } at ? null : akka => akka.WithActors((system, _) => VirtualDay.MoveTo(system, at)));
+        return new TestPipeline(host, metrics);
     }
 
     /// <summary>The value of a counter series (0 when it has no sample yet).</summary>
@@ -43,9 +68,15 @@ public sealed record TestPipeline(IActorRef Keeper, IActorRef Senders, IActorRef
     {
         using var stream = new MemoryStream();
         Metrics.Registry.CollectAndExportAsTextAsync(stream).GetAwaiter().GetResult();
-        var text = System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        var text = global::System.Text.Encoding.UTF8.GetString(stream.ToArray());
         var prefix = labels.Length == 0 ? name + " " : name + "{" + string.Join(",", labels) + "} ";
         var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+        return line is null ? 0 : double.Parse(line[prefix.Length..], global::System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>Waits until the reader is quiet: no take under way, every mail taken settled.</summary>
+    public Task SettledAsync() => Reader.Ask<QueueProtocol.Settled>(QueueProtocol.WhenSettled.Instance, TimeSpan.FromSeconds(30));
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

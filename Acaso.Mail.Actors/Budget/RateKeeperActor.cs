@@ -27,7 +27,14 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
     public RateKeeperActor(BudgetSettings settings)
     {
         _settings = settings;
-        Receive<Subscribe>(subscribe => _reader = subscribe.Reader);
+        Receive<Subscribe>(subscribe =>
+        {
+            _reader = subscribe.Reader;
+            if (_granted > _used)
+            {
+                _reader.Tell(new WindowOpened(_window, _granted - _used, WindowKind.Hourly, Today()));
+            }
+        });
         Receive<RateTick>(_ => OpenWindow());
         Receive<Reserve>(Handle);
         Receive<Settle>(Handle);
@@ -58,7 +65,7 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
         _window++;
         _granted = _settings.RatePerSecond;
         _used = 0;
-        _reader.Tell(new WindowOpened(_window, _granted, WindowKind.Hourly, DateOnly.FromDateTime(Context.System.Scheduler.Now.UtcDateTime)));
+        _reader.Tell(new WindowOpened(_window, _granted, WindowKind.Hourly, Today()));
         Context.System.EventStream.Publish(new Events.MailEvents.TokensGranted("rate", _granted));
     }
 
@@ -88,8 +95,9 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
         }
     }
 
-    private BudgetStatus Status() =>
-        new(DateOnly.FromDateTime(Context.System.Scheduler.Now.UtcDateTime), _spent, _inFlight, _window, _granted, _used, int.MaxValue);
+    private DateOnly Today() => DateOnly.FromDateTime(Context.System.Scheduler.Now.UtcDateTime);
+
+    private BudgetStatus Status() => new(Today(), _spent, _inFlight, _window, _granted, _used, int.MaxValue);
 
     private sealed record RateTick
     {

@@ -1,6 +1,6 @@
+using System.CommandLine;
 using System.Globalization;
 using Acaso.Mail.Actors.Queue;
-using Acaso.Mail.Actors.Settings;
 
 namespace Acaso.Mail.Actors.Cli;
 
@@ -10,48 +10,31 @@ namespace Acaso.Mail.Actors.Cli;
 /// </summary>
 public static class DeadLettersCommand
 {
-    private const string Usage = "Usage: dead-letters list [--latest N] | dead-letters replay [--reason R] [--limit N]";
-
-    /// <summary>Runs the command; returns the exit code.</summary>
-    public static async Task<int> RunAsync(string[] args, MailSettings settings, TextWriter stdout, TextWriter stderr)
+    /// <summary>The verb's declaration, with its two subcommands.</summary>
+    public static Command Create(MailConsole console)
     {
-        if (args.Length == 0 || args[0] is not ("list" or "replay"))
-        {
-            await stderr.WriteLineAsync(Usage).ConfigureAwait(false);
-            return 64;
-        }
+        var latest = CliOptions.WholeNumber("--latest", "How many of the latest dead letters to show.", 20);
+        var list = new Command("list", "Count the dead letters by reason and show the latest ones (they stay where they are).") { latest };
+        list.SetAction((result, cancel) => RunAsync(console, replay: false, reason: null, limit: 0, result.GetValue(latest)));
 
-        string? reason = null;
-        var limit = int.MaxValue;
-        var latest = 20;
-        for (var i = 1; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--reason" when i + 1 < args.Length:
-                    reason = args[++i];
-                    break;
-                case "--limit" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var l):
-                    limit = l;
-                    i++;
-                    break;
-                case "--latest" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n):
-                    latest = n;
-                    i++;
-                    break;
-                default:
-                    await stderr.WriteLineAsync($"dead-letters: unexpected '{args[i]}'. {Usage}").ConfigureAwait(false);
-                    return 64;
-            }
-        }
+        var reason = new Option<string?>("--reason") { Description = "Replay only the dead letters of this reason (for example expired)." };
+        var limit = CliOptions.WholeNumber("--limit", "Replay at most this many (all by default).", int.MaxValue);
+        var replay = new Command("replay", "Move dead letters back to the queue, with their priority and body, for the service to take again.") { reason, limit };
+        replay.SetAction((result, cancel) => RunAsync(console, replay: true, result.GetValue(reason), result.GetValue(limit), latest: 0));
+        return new Command("dead-letters", "Inspect or replay the dead-letter queue (reads QUEUE_SERVICE_URL, MAIL_QUEUE_NAME).") { list, replay };
+    }
 
+    private static async Task<int> RunAsync(MailConsole console, bool replay, string? reason, int limit, int latest)
+    {
+        var settings = console.LoadSettings();
+        var stdout = console.Out;
         var queue = new DeadLetterQueue(settings.Queue);
-        if (args[0] == "replay")
+        if (replay)
         {
             var moved = await queue.ReplayAsync(reason, limit).ConfigureAwait(false);
             await stdout.WriteLineAsync($"replayed {moved} message(s) from '{settings.Queue.DeadLetterQueue}' to '{settings.Queue.Name}'" +
                                         (reason is null ? "" : $" (reason {reason})")).ConfigureAwait(false);
-            return 0;
+            return ExitCodes.Ok;
         }
 
         var entries = await queue.ListAsync().ConfigureAwait(false);
@@ -73,6 +56,6 @@ public static class DeadLettersCommand
             }
         }
 
-        return 0;
+        return ExitCodes.Ok;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -5,72 +6,44 @@ using Acaso.Mail.Actors.Simulation;
 
 namespace Acaso.Mail.Actors.Cli;
 
-/// <summary>
-/// <c>simulate --mails N --daily-limit L --per-hour H [--arrivals uniform|morning-peak|all-at-midnight]
-/// [--policy seed|current] [--seed S] [--json] [--chart day.svg]</c>: a whole day of the real actors in virtual time.
-/// </summary>
+/// <summary><c>simulate</c>: a whole day of the real actors in virtual time, on the embedded defaults and the options given.</summary>
 public static class SimulateCommand
 {
-    private const string Usage =
-        "Usage: simulate [--mails N] [--daily-limit L] [--per-hour H] [--arrivals uniform|morning-peak|all-at-midnight] " +
-        "[--policy seed|current] [--seed S] [--urgent-priority P] [--json] [--chart day.svg]";
-
-    /// <summary>Runs the command; returns the exit code.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>The verb's declaration.</summary>
+    public static Command Create(MailConsole console)
     {
-        var options = new SimulationOptions();
-        var json = false;
-        string? chart = null;
-        for (var i = 0; i < args.Length; i++)
+        var defaults = new SimulationOptions();
+        var mails = CliOptions.WholeNumber("--mails", "Mails published over the day.", defaults.Mails);
+        var dailyLimit = CliOptions.WholeNumber("--daily-limit", "The daily limit.", defaults.DailyLimit, min: 1);
+        var perHour = CliOptions.WholeNumber("--per-hour", "Tokens per hourly window.", defaults.PerHour);
+        var seed = CliOptions.WholeNumber("--seed", "The random seed: the same seed gives the same day.", defaults.Seed, min: int.MinValue);
+        var urgentPriority = CliOptions.WholeNumber("--urgent-priority", "The urgent lane's threshold (256: no mail is urgent).", defaults.UrgentPriority);
+        var arrivals = new Option<string>("--arrivals")
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Int() => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0
-                ? v
-                : throw new ArgumentException($"{args[i - 1]} takes a whole number");
-            try
-            {
-                switch (args[i])
-                {
-                    case "--mails": options = options with { Mails = Int() }; break;
-                    case "--daily-limit": options = options with { DailyLimit = Math.Max(1, Int()) }; break;
-                    case "--per-hour": options = options with { PerHour = Int() }; break;
-                    case "--seed": options = options with { Seed = Int() }; break;
-                    case "--urgent-priority": options = options with { UrgentPriority = Int() }; break;
-                    case "--arrivals":
-                        options = options with
-                        {
-                            Arrivals = Next() switch
-                            {
-                                "uniform" => Arrivals.Uniform,
-                                "morning-peak" => Arrivals.MorningPeak,
-                                "all-at-midnight" => Arrivals.AllAtMidnight,
-                                var other => throw new ArgumentException($"--arrivals takes uniform, morning-peak or all-at-midnight, not '{other}'"),
-                            },
-                        };
-                        break;
-                    case "--policy":
-                        options = options with
-                        {
-                            Policy = Next() switch
-                            {
-                                "seed" => Policy.Seed,
-                                "current" => Policy.Current,
-                                var other => throw new ArgumentException($"--policy takes seed or current, not '{other}'"),
-                            },
-                        };
-                        break;
-                    case "--json": json = true; break;
-                    case "--chart": chart = Next(); break;
-                    default: throw new ArgumentException($"unexpected '{args[i]}'");
-                }
-            }
-            catch (ArgumentException e)
-            {
-                await stderr.WriteLineAsync($"simulate: {e.Message}. {Usage}").ConfigureAwait(false);
-                return 64;
-            }
-        }
+            Description = "When mail arrives: morning-peak (60% between 07:00 and 11:00), uniform or all-at-midnight.",
+            DefaultValueFactory = _ => "morning-peak",
+        }.AcceptOnlyFromAmong("uniform", "morning-peak", "all-at-midnight");
+        var policy = new Option<string>("--policy")
+        {
+            Description = "current (windows and the urgent lane) or seed (the old consumer: windows only).",
+            DefaultValueFactory = _ => "current",
+        }.AcceptOnlyFromAmong("seed", "current");
+        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object." };
+        var chart = new Option<FileInfo?>("--chart") { Description = "Also draw the day as an SVG chart into this file." };
+        var command = new Command("simulate", "Run a whole day of the real actors in virtual time and print what it sent, window by window.")
+        {
+            mails, dailyLimit, perHour, arrivals, policy, seed, urgentPriority, json, chart,
+        };
+        command.SetAction(result => RunAsync(console, new SimulationOptions(result.GetValue(mails), result.GetValue(dailyLimit), result.GetValue(perHour),
+            result.GetValue(arrivals) switch { "uniform" => Arrivals.Uniform, "all-at-midnight" => Arrivals.AllAtMidnight, _ => Arrivals.MorningPeak },
+            result.GetValue(policy) == "seed" ? Policy.Seed : Policy.Current, result.GetValue(seed), result.GetValue(urgentPriority)),
+            result.GetValue(json), result.GetValue(chart)?.FullName));
+        return command;
+    }
 
+    private static async Task<int> RunAsync(MailConsole console, SimulationOptions options, bool json, string? chart)
+    {
+        var stdout = console.Out;
         var summary = await DaySimulator.RunAsync(options).ConfigureAwait(false);
         if (chart is not null)
         {
@@ -96,7 +69,7 @@ public static class SimulateCommand
                     hour = w.Hour, kind = w.Kind, granted = w.Granted, sent = w.Sent, max_priority = w.MaxPriority, min_priority = w.MinPriority,
                 }),
             })).ConfigureAwait(false);
-            return 0;
+            return ExitCodes.Ok;
         }
 
         var text = new StringBuilder();
@@ -117,6 +90,6 @@ public static class SimulateCommand
             $"urgent (priority >= {options.UrgentPriority}): {summary.Urgent} published, {summary.UrgentSent} sent, {summary.UrgentSentOnTime} before their mentoring, mean wait {summary.UrgentMeanWaitSeconds} s");
         text.AppendLine(CultureInfo.InvariantCulture, $"({summary.RealSeconds} s of real time)");
         await stdout.WriteAsync(text.ToString()).ConfigureAwait(false);
-        return 0;
+        return ExitCodes.Ok;
     }
 }

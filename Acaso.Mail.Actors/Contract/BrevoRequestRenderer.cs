@@ -5,13 +5,9 @@ using System.Text.Json;
 namespace Acaso.Mail.Actors.Contract;
 
 /// <summary>How requests are rendered: the zone dates are shown in, and whether Brevo should only validate.</summary>
-/// <param name="Zone">The zone <c>MENTORING_DATE</c> and <c>MENTORING_HOUR</c> are shown in (America/Recife by default).</param>
+/// <param name="Zone">The zone <c>MENTORING_DATE</c> and <c>MENTORING_HOUR</c> are shown in (<c>MAIL_TIMEZONE</c>).</param>
 /// <param name="Sandbox">When true, every request carries <c>X-Sib-Sandbox: drop</c>: Brevo validates and sends nothing.</param>
-public sealed record RenderOptions(TimeZoneInfo Zone, bool Sandbox = false)
-{
-    /// <summary>The contract's default zone.</summary>
-    public static RenderOptions Recife { get; } = new(TimeZoneInfo.FindSystemTimeZoneById("America/Recife"));
-}
+public sealed record RenderOptions(TimeZoneInfo Zone, bool Sandbox = false);
 
 /// <summary>
 /// Renders a <see cref="MailRequest"/> into the exact JSON body of <c>POST /smtp/email</c>. The service and the

@@ -15,7 +15,7 @@ namespace Acaso.Mail.Actors.Hosting;
 /// <param name="Keeper">The keeper's props.</param>
 /// <param name="Queue">Makes the reader's queue.</param>
 /// <param name="SentLedger">Where accepted keys are kept, if anywhere.</param>
-/// <param name="Description">What <c>run</c> says of the budget on its first line.</param>
+/// <param name="Description">What the service logs of its budget at start.</param>
 public sealed record DispatchMode(Props Keeper, Func<IMailQueue> Queue, ISentLedger? SentLedger, string Description)
 {
     /// <summary>The mode <paramref name="settings"/> ask for.</summary>
@@ -30,6 +30,6 @@ public sealed record DispatchMode(Props Keeper, Func<IMailQueue> Queue, ISentLed
                 $"unlimited mode: at most {budget.RatePerSecond} mails a second, {settings.SendParallelism} at once")
             : new DispatchMode(BudgetKeeperActor.Props(budget, brevo, new SqliteBudgetStore(settings.StateDir)),
                 () => new RabbitPullQueue(settings.Queue, logs.CreateLogger<RabbitPullQueue>()), new SqliteSentLedger(settings.StateDir),
-                $"{budget.PerHour} mails an hour ({budget.HourlyCron}), {budget.DailyLimit} a day, zone {budget.Zone.Id}");
+                $"daily mode: {budget.PerHour} mails an hour ({budget.HourlyCron}), {budget.DailyLimit} a day, zone {budget.Zone.Id}");
     }
 }

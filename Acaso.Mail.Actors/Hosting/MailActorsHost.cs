@@ -33,9 +33,11 @@ public sealed class MailActorsHost : IAsyncDisposable
     /// <param name="hocon">Extra Akka configuration on top of the embedded defaults (a test scheduler, a log level).</param>
     /// <param name="logging">Log providers (none by default).</param>
     /// <param name="logLevel">What Akka logs.</param>
+    /// <param name="before">Configuration applied before the actors start (a spec moves its virtual clock there).</param>
     /// <param name="cancellationToken">Stops waiting for the start.</param>
     public static async Task<MailActorsHost> StartAsync(MailActorsOptions options, string? hocon = null, Action<ILoggingBuilder>? logging = null,
-        Akka.Event.LogLevel logLevel = Akka.Event.LogLevel.InfoLevel, CancellationToken cancellationToken = default)
+        Akka.Event.LogLevel logLevel = Akka.Event.LogLevel.InfoLevel, Action<AkkaConfigurationBuilder>? before = null,
+        CancellationToken cancellationToken = default)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         logging?.Invoke(builder.Logging);
@@ -46,7 +48,9 @@ public sealed class MailActorsHost : IAsyncDisposable
                 akka.AddHocon(hocon, HoconAddMode.Prepend);
             }
 
-            akka.AddMailDefaults(logLevel).AddMailActors(options);
+            akka.AddMailDefaults(logLevel);
+            before?.Invoke(akka);
+            akka.AddMailActors(options);
         });
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -42,7 +42,9 @@ public static class MailServiceHost
         services.AddAkka("acaso-mail", (akka, sp) =>
         {
             var brevo = sp.GetRequiredService<IBrevoClient>();
-            var mode = DispatchMode.For(settings, brevo, sp.GetRequiredService<ILoggerFactory>());
+            var logs = sp.GetRequiredService<ILoggerFactory>();
+            var mode = DispatchMode.For(settings, brevo, logs);
+            logs.CreateLogger("acaso-mail").LogInformation("Dispatching in {Mode}", mode.Description);
             akka.AddMailDefaults()
                 .AddMailActors(new MailActorsOptions(mode.Keeper, settings.Budget, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
                     mode.Queue, ReaderSettings.From(settings), new SqliteFailedWindowStore(settings.StateDir), mode.SentLedger, metrics, health))

@@ -52,10 +52,6 @@ public sealed class MailPublisher : IAsyncDisposable
     public Task PublishAsync(MentoringMail mail, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         PublishAsync(mail.ToBody(), MentoringPriority.For(mail.Mentoring, now), cancellationToken);
 
-    /// <summary>Messages ready in the queue (taken and unacked ones not counted).</summary>
-    public async Task<uint> ReadyCountAsync(CancellationToken cancellationToken = default) =>
-        await _channel.MessageCountAsync(_settings.Name, cancellationToken).ConfigureAwait(false);
-
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -83,30 +79,4 @@ public sealed record MentoringMail(
         ["recipient"] = new Dictionary<string, object?> { ["name"] = RecipientName, ["email"] = RecipientEmail },
         ["template"] = (int)Template,
     });
-
-    private static readonly string[] FirstNames =
-        ["Ana", "João", "Maria", "Pedro", "Letícia", "Rafael", "Beatriz", "Lucas", "Isabela", "Gabriel", "Júlia", "Thiago", "Larissa", "Caio", "Sofia", "Enzo", "Valentina", "Davi", "Helena", "Mateus"];
-
-    private static readonly string[] LastNames =
-        ["Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira", "Lima", "Gomes", "Costa", "Ribeiro", "Martins", "Carvalho", "Araújo", "Melo", "Barbosa", "Rocha", "Dias", "Nogueira"];
-
-    private static readonly string[] Titles = ["", "", "", "Dr. ", "Dra. ", "Sr. ", "Sra. "];
-
-    /// <summary>A random mail like the old <c>main_publisher.py</c> made: any template, names, a mentoring 0 to 10 days ahead.</summary>
-    public static MentoringMail Random(Random random, DateTimeOffset now, TimeZoneInfo zone, int index)
-    {
-        string Name() => Titles[random.Next(Titles.Length)] + FirstNames[random.Next(FirstNames.Length)] + " " + LastNames[random.Next(LastNames.Length)];
-        var templates = Enum.GetValues<MailTemplate>();
-        var template = templates[random.Next(templates.Length)];
-        var mentoring = TimeZoneInfo.ConvertTime(now, zone).AddDays(random.Next(0, 11)).AddMinutes(random.Next(30, 24 * 60));
-        var mentor = Name();
-        var mentored = Name();
-        var toMentor = template is MailTemplate.ConfirmationToMentor or MailTemplate.NotifyMentorOfMentoredLeaving;
-        return new MentoringMail(template, mentor, mentored,
-            random.Next(2) == 0 ? null : Guid.NewGuid().ToString(),
-            random.Next(2) == 0 ? null : Guid.NewGuid().ToString(),
-            mentoring,
-            toMentor ? mentor : mentored,
-            $"user{now:yyyy}-{index}@example.org");
-    }
 }

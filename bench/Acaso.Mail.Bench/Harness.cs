@@ -6,6 +6,7 @@ using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Hosting;
+using Acaso.Mail.Actors.Metrics;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;
@@ -20,11 +21,11 @@ public sealed class Harness : IAsyncDisposable
 {
     private const string Key = "xkeysib-bench";
     private static readonly Uri Broker = new(Environment.GetEnvironmentVariable("QUEUE_SERVICE_URL") ?? "amqp://guest:guest@localhost:5672/%2f");
-    private static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("America/Recife");
+    private static readonly TimeZoneInfo Zone = SettingsLoader.Defaults.Budget.Zone;
 
-    private Harness(BrevoStandIn brevo) => Brevo = brevo;
+    private Harness(BrevoCaptureSink brevo) => Brevo = brevo;
 
-    public BrevoStandIn Brevo { get; }
+    public BrevoCaptureSink Brevo { get; }
 
     public static string RepositoryRoot
     {
@@ -42,8 +43,12 @@ public sealed class Harness : IAsyncDisposable
         }
     }
 
-    public static async Task<Harness> StartAsync() =>
-        new(await BrevoStandIn.StartAsync(requiredApiKey: Key, credits: int.MaxValue));
+    public static async Task<Harness> StartAsync()
+    {
+        var brevo = new BrevoCaptureSink(requiredApiKey: Key, credits: int.MaxValue);
+        await brevo.ListenAsync();
+        return new Harness(brevo);
+    }
 
     private static QueueSettings NewQueue(string what, int maxPriority) =>
         new(Broker, $"bench-{what}-{Guid.NewGuid():N}", Durable: false, MaxPriority: maxPriority, PollInterval: TimeSpan.FromMilliseconds(100));
@@ -240,16 +245,16 @@ public sealed class Harness : IAsyncDisposable
     {
         var queue = NewQueue("exact", 255);
         var priorities = await PublishAsync(queue, count);
-        using var system = ActorSystem.Create("exactness", "akka.loglevel = WARNING\nakka.stdout-loglevel = OFF");
         using var http = new HttpClient();
         var brevoSettings = new BrevoSettings(Brevo.BaseUrl, new Secret(Key), false, TimeSpan.FromSeconds(10), 2,
             TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         var client = new BrevoClient(http, brevoSettings);
-        var budget = new BudgetSettings(1_000_000, perWindow, Zone, "0 0 * * * ?", "0 5 23 * * ?");
-        var pipeline = await MailPipeline.StartAsync(system, () => new RabbitMailQueue(queue, NullLogger<RabbitMailQueue>.Instance), client,
-            new BrevoResilience(client, brevoSettings), budget, new ReaderSettings(ParserOptions.Default, new RenderOptions(Zone), TimeSpan.FromMilliseconds(100)),
-            parallelism: 8);
-        var (keeper, reader) = (pipeline.Keeper, pipeline.Reader);
+        var budget = SettingsLoader.Defaults.Budget with { DailyLimit = 1_000_000, PerHour = perWindow };
+        await using var host = await MailActorsHost.StartAsync(new MailActorsOptions(BudgetKeeperActor.Props(budget, client), Ticks: null,
+            new BrevoResilience(client, brevoSettings), Parallelism: 8, () => new RabbitPullQueue(queue, NullLogger<RabbitPullQueue>.Instance),
+            new ReaderSettings(ParserOptions.Default, new RenderOptions(Zone), TimeSpan.FromMilliseconds(100)), new InMemoryFailedWindowStore(),
+            SentLedger: null, new MailMetrics(Prometheus.Metrics.NewCustomRegistry()), new ServiceHealth()), logLevel: Akka.Event.LogLevel.WarningLevel);
+        var (keeper, _, reader) = host.Actors;
 
         var sent = new HashSet<int>();
         var inversions = 0;
@@ -268,10 +273,7 @@ public sealed class Harness : IAsyncDisposable
                 await Task.Delay(5);
             }
 
-            while ((await reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance)).InFlight > 0)
-            {
-                await Task.Delay(5);
-            }
+            await reader.Ask<QueueProtocol.Settled>(QueueProtocol.WhenSettled.Instance);
 
             var window = Brevo.Delivered.Skip(before).Select(IndexOf).ToList();
             windows++;
@@ -295,7 +297,6 @@ public sealed class Harness : IAsyncDisposable
             }
         }
 
-        await system.Terminate();
         await DeleteAsync(queue);
         return (inversions, windows, sent.Count);
     }

@@ -10,7 +10,7 @@ namespace Acaso.Mail.Actors.Bench;
 public class ParseRenderBenchmarks
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 28, 0, 0, 0, TimeSpan.Zero);
-    private readonly RenderOptions _render = RenderOptions.Recife;
+    private readonly RenderOptions _render = Acaso.Mail.Actors.Settings.SettingsLoader.Defaults.Render;
     private byte[] _body = [];
     private MailRequest _request = null!;
 

@@ -23,40 +23,28 @@ public sealed record CapturedMail(string Body, string? IdempotencyKey, bool Sand
     public JsonElement Json => JsonDocument.Parse(Body).RootElement.Clone();
 }
 
-/// <summary>A scripted answer the stand-in gives instead of its normal one, in order, once each.</summary>
-/// <param name="Status">The HTTP status to answer.</param>
-/// <param name="Code">Brevo's error code in the body.</param>
-/// <param name="Delay">How long to wait before answering (longer than the client's timeout makes a timeout).</param>
-/// <param name="RateLimitReset">For 429: the <c>x-sib-ratelimit-reset</c> header, in seconds.</param>
-/// <param name="AcceptFirst">Record the mail as sent, then answer this (a lost answer to a request that went through).</param>
-public sealed record ScriptedAnswer(int Status, string Code = "", TimeSpan Delay = default, int? RateLimitReset = null, bool AcceptFirst = false);
-
 /// <summary>
-/// A Brevo stand-in on loopback speaking the real API's shapes and errors: <c>POST /v3/smtp/email</c> and
-/// <c>GET /v3/account</c>, the api-key check, the 30-minute idempotency window, sandbox mode, the free plan's
-/// credits. The service uses it as its capture sink when no API key is set; the tests script faults into it.
+/// Brevo on loopback, speaking the real API's shapes and errors: <c>POST /v3/smtp/email</c> and <c>GET /v3/account</c>,
+/// the api-key check, the 30-minute idempotency window, sandbox mode, the free plan's credits. The product keeps it
+/// on purpose: <c>run</c> sends to it when no API key is set (each accepted mail appended to an outbox file), and the
+/// bench measures against it. The specs derive a fault-scripting stand-in from it (<see cref="InterceptAsync"/>).
 /// </summary>
-public sealed class BrevoStandIn : IAsyncDisposable
+/// <param name="outboxPath">When set, every accepted mail is appended to this file as one JSON line.</param>
+/// <param name="requiredApiKey">When set, requests without exactly this key get 401.</param>
+/// <param name="credits">The free plan's credits for today.</param>
+/// <param name="clock">The clock of the idempotency window.</param>
+public class BrevoCaptureSink(string? outboxPath = null, string? requiredApiKey = null, int credits = 300, TimeProvider? clock = null)
+    : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<CapturedMail> _received = new();
-    private readonly ConcurrentQueue<ScriptedAnswer> _script = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _keys = new();
-    private readonly string? _outboxPath;
-    private readonly string? _requiredApiKey;
-    private readonly TimeProvider _clock;
+    private readonly string? _outboxPath = outboxPath;
+    private readonly string? _requiredApiKey = requiredApiKey;
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly Lock _gate = new();
-    private int _credits;
+    private WebApplication? _app;
+    private int _credits = credits;
     private int _requests;
-
-    private BrevoStandIn(WebApplication app, string? outboxPath, string? requiredApiKey, int credits, TimeProvider clock)
-    {
-        _app = app;
-        _outboxPath = outboxPath;
-        _requiredApiKey = requiredApiKey;
-        _credits = credits;
-        _clock = clock;
-    }
 
     /// <summary>The API base to configure as <c>SENDINBLUE_URL</c>, such as <c>http://127.0.0.1:40123/v3</c>.</summary>
     public Uri BaseUrl { get; private set; } = null!;
@@ -64,13 +52,10 @@ public sealed class BrevoStandIn : IAsyncDisposable
     /// <summary>Mails accepted and delivered (sandboxed ones excluded), in order.</summary>
     public IReadOnlyList<CapturedMail> Delivered => _received.Where(m => !m.Sandbox).ToList();
 
-    /// <summary>Every request accepted, sandboxed ones included.</summary>
-    public IReadOnlyList<CapturedMail> Accepted => _received.ToList();
-
     /// <summary>Every <c>POST /smtp/email</c> that reached the stand-in, whatever it answered.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
-    /// <summary>How long every normal answer to <c>POST /smtp/email</c> takes (a real provider's latency).</summary>
+    /// <summary>How long every normal answer to <c>POST /smtp/email</c> takes (a real provider's latency, for the bench).</summary>
     public TimeSpan Latency { get; set; }
 
     /// <summary>The free plan's credits left today, as <c>GET /account</c> reports them.</summary>
@@ -80,38 +65,27 @@ public sealed class BrevoStandIn : IAsyncDisposable
         set { lock (_gate) { _credits = value; } }
     }
 
-    /// <summary>Starts the stand-in on 127.0.0.1.</summary>
-    /// <param name="port">0 picks a free port.</param>
-    /// <param name="outboxPath">When set, every accepted mail is appended to this file as one JSON line.</param>
-    /// <param name="requiredApiKey">When set, requests without exactly this key get 401.</param>
-    /// <param name="credits">The free plan's credits for today.</param>
-    /// <param name="clock">The clock of the idempotency window.</param>
-    public static async Task<BrevoStandIn> StartAsync(int port = 0, string? outboxPath = null, string? requiredApiKey = null,
-        int credits = 300, TimeProvider? clock = null)
+    /// <summary>Listens on 127.0.0.1:<paramref name="port"/> (0 picks a free port) and sets <see cref="BaseUrl"/>.</summary>
+    public async Task ListenAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
-        var standIn = new BrevoStandIn(app, outboxPath, requiredApiKey, credits, clock ?? TimeProvider.System);
-        app.MapPost("/v3/smtp/email", (Delegate)standIn.SendAsync);
-        app.MapGet("/v3/account", (Delegate)standIn.Account);
-        await app.StartAsync().ConfigureAwait(false);
-        var address = app.Services.GetService(typeof(IServer)) is IServer server
+        _app = builder.Build();
+        _app.MapPost("/v3/smtp/email", (Delegate)SendAsync);
+        _app.MapGet("/v3/account", (Delegate)Account);
+        await _app.StartAsync().ConfigureAwait(false);
+        var address = _app.Services.GetService(typeof(IServer)) is IServer server
             ? server.Features.Get<IServerAddressesFeature>()!.Addresses.First()
             : throw new InvalidOperationException("no server");
-        standIn.BaseUrl = new Uri(address.TrimEnd('/') + "/v3");
-        return standIn;
+        BaseUrl = new Uri(address.TrimEnd('/') + "/v3");
     }
 
-    /// <summary>Queues answers to give, in order, before answering normally again.</summary>
-    public void Script(params ScriptedAnswer[] answers)
-    {
-        foreach (var answer in answers)
-        {
-            _script.Enqueue(answer);
-        }
-    }
+    /// <summary>
+    /// Called with each <c>POST /smtp/email</c> before the normal answer: a non-null result is answered instead. None here;
+    /// a derived stand-in scripts faults with it.
+    /// </summary>
+    protected virtual Task<IResult?> InterceptAsync(HttpContext context, string body) => Task.FromResult<IResult?>(null);
 
     private async Task<IResult> SendAsync(HttpContext context)
     {
@@ -123,26 +97,9 @@ public sealed class BrevoStandIn : IAsyncDisposable
             body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
         }
 
-        if (_script.TryDequeue(out var scripted))
+        if (await InterceptAsync(context, body).ConfigureAwait(false) is { } intercepted)
         {
-            if (scripted.AcceptFirst)
-            {
-                await AcceptAsync(body, apiKey).ConfigureAwait(false);
-            }
-
-            if (scripted.Delay > TimeSpan.Zero)
-            {
-                await Task.Delay(scripted.Delay, context.RequestAborted).ConfigureAwait(false);
-            }
-
-            if (scripted.RateLimitReset is { } reset)
-            {
-                context.Response.Headers["x-sib-ratelimit-limit"] = "10";
-                context.Response.Headers["x-sib-ratelimit-remaining"] = "0";
-                context.Response.Headers["x-sib-ratelimit-reset"] = reset.ToString(CultureInfo.InvariantCulture);
-            }
-
-            return Error(scripted.Status, scripted.Code.Length > 0 ? scripted.Code : "scripted", "scripted answer");
+            return intercepted;
         }
 
         if (Latency > TimeSpan.Zero)
@@ -207,7 +164,8 @@ public sealed class BrevoStandIn : IAsyncDisposable
         return Results.Json(new { messageId = $"<{Guid.NewGuid():N}@smtp-relay.mailin.fr>" }, statusCode: 201);
     }
 
-    private async Task AcceptAsync(string body, string? apiKey)
+    /// <summary>Records <paramref name="body"/> as accepted (charged, captured, appended to the outbox).</summary>
+    protected async Task AcceptAsync(string body, string? apiKey)
     {
         string? key = null;
         var sandbox = false;
@@ -273,13 +231,19 @@ public sealed class BrevoStandIn : IAsyncDisposable
             ? value.GetString()
             : null;
 
-    private static IResult Error(int status, string code, string message) =>
+    /// <summary>An answer in Brevo's error shape.</summary>
+    protected static IResult Error(int status, string code, string message) =>
         Results.Json(new { code, message }, statusCode: status);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        if (_app is not null)
+        {
+            await _app.StopAsync().ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        GC.SuppressFinalize(this);
     }
 }

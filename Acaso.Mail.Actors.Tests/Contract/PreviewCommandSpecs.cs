@@ -14,9 +14,9 @@ public sealed class PreviewCommandSpecs
 
     private static (int Code, string Out) Preview(string body, params string[] args)
     {
-        var stdout = new StringWriter();
-        var code = PreviewCommand.Run(args, new MemoryStream(Encoding.UTF8.GetBytes(body)), stdout, new StringWriter(), Settings);
-        return (code, stdout.ToString());
+        var (code, output, _) = CommandLineRun.RunAsync(["preview", .. args], new Dictionary<string, string> { ["SENDINBLUE_API_KEY"] = "xkeysib-PREVIEW-SECRET" },
+            body).GetAwaiter().GetResult();
+        return (code, output);
     }
 
     [Fact]

@@ -37,14 +37,10 @@ public sealed class DeadLettersCommandSpecs : IAsyncLifetime
         await RabbitBroker.DeleteAsync(_queue);
     }
 
-    private MailSettings Settings() =>
-        SettingsLoader.Load(_ => null) is var s ? s with { Queue = _queue } : throw new InvalidOperationException();
-
     private async Task<(int Code, string Out)> RunAsync(params string[] args)
     {
-        var stdout = new StringWriter();
-        var code = await DeadLettersCommand.RunAsync(args, Settings(), stdout, new StringWriter());
-        return (code, stdout.ToString());
+        var (code, output, _) = await CommandLineRun.RunAsync(["dead-letters", .. args], new Dictionary<string, string> { ["MAIL_QUEUE_NAME"] = _queue.Name });
+        return (code, output);
     }
 
     [Fact]

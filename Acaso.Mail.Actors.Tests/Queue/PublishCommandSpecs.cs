@@ -14,13 +14,12 @@ public sealed class PublishCommandSpecs : IAsyncLifetime
 
     public Task DisposeAsync() => RabbitBroker.DeleteAsync(_queue);
 
-    private MailSettings Settings() => SettingsLoader.Load(_ => null) with { Queue = _queue };
+    private Dictionary<string, string> Environment() => new() { ["MAIL_QUEUE_NAME"] = _queue.Name };
 
     [Fact]
     public async Task Publish_should_put_valid_mail_with_the_producers_priority_on_the_queue_one_line_each()
     {
-        var stdout = new StringWriter();
-        var code = await PublishCommand.RunAsync(["-n", "5", "--seed", "7"], Settings(), stdout, new StringWriter());
+        var (code, stdout, _) = await CommandLineRun.RunAsync(["publish", "-n", "5", "--seed", "7"], Environment());
         Assert.Equal(0, code);
         Assert.Equal(5, stdout.ToString().Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^published \d+/5: template \d+, priority \d+")));
 
@@ -44,8 +43,8 @@ public sealed class PublishCommandSpecs : IAsyncLifetime
     [Fact]
     public async Task Publish_should_show_a_progress_bar_for_many_messages()
     {
-        var stdout = new StringWriter();
-        Assert.Equal(0, await PublishCommand.RunAsync(["-n", "200"], Settings(), stdout, new StringWriter()));
+        var (code, stdout, _) = await CommandLineRun.RunAsync(["publish", "-n", "200"], Environment());
+        Assert.Equal(0, code);
         var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains(lines, l => l.StartsWith("[####################] 200/200", StringComparison.Ordinal));
         Assert.Equal(200u, await RabbitBroker.ReadyAsync(_queue.Name));
@@ -54,8 +53,9 @@ public sealed class PublishCommandSpecs : IAsyncLifetime
     [Fact]
     public async Task Publish_should_refuse_a_bad_count()
     {
-        var stderr = new StringWriter();
-        Assert.Equal(64, await PublishCommand.RunAsync(["-n", "many"], Settings(), new StringWriter(), stderr));
-        Assert.Contains("Usage: publish -n N", stderr.ToString(), StringComparison.Ordinal);
+        var (code, _, stderr) = await CommandLineRun.RunAsync(["publish", "-n", "many"], Environment());
+        Assert.Equal(64, code);
+        Assert.Contains("'many' for option '-n'", stderr, StringComparison.Ordinal);
+        Assert.Contains("Try 'Acaso.Mail.Actors publish --help'", stderr, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Acaso.Mail.Actors.Cli;
 using Acaso.Mail.Actors.Simulation;
+using Acaso.Mail.Actors.Tests.Support;
 
 namespace Acaso.Mail.Actors.Tests.Simulation;
 
@@ -11,7 +12,8 @@ public sealed class SimulateSpecs
     public async Task Simulate_json_should_report_300_sent_and_100_left_for_400_mails()
     {
         var stdout = new StringWriter();
-        var code = await SimulateCommand.RunAsync(["--mails", "400", "--daily-limit", "300", "--per-hour", "12", "--json"], stdout, new StringWriter());
+        var (code, output, _) = await CommandLineRun.RunAsync(["simulate", "--mails", "400", "--daily-limit", "300", "--per-hour", "12", "--json"]);
+        await stdout.WriteAsync(output);
         Assert.Equal(0, code);
         var json = JsonDocument.Parse(stdout.ToString()).RootElement;
         Assert.Equal(300, json.GetProperty("sent").GetInt32());
@@ -55,7 +57,7 @@ public sealed class SimulateSpecs
         var path = Path.Combine(Path.GetTempPath(), $"day-{Guid.NewGuid():N}.svg");
         try
         {
-            var code = await SimulateCommand.RunAsync(["--mails", "100", "--chart", path], new StringWriter(), new StringWriter());
+            var (code, _, _) = await CommandLineRun.RunAsync(["simulate", "--mails", "100", "--chart", path]);
             Assert.Equal(0, code);
             var svg = File.ReadAllText(path);
             Assert.StartsWith("<svg", svg, StringComparison.Ordinal);

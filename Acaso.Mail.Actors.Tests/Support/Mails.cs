@@ -26,3 +26,19 @@ public static class Mails
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }
+
+/// <summary>Runs the command line in-process, as the binary would, with a given environment and standard input.</summary>
+public static class CommandLineRun
+{
+    /// <summary>Runs <paramref name="args"/>; returns the exit code and what went to standard output and error.</summary>
+    public static async Task<(int Code, string Out, string Error)> RunAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null,
+        string stdin = "")
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var console = new Acaso.Mail.Actors.Cli.MailConsole(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(stdin)), stdout, stderr,
+            name => environment is not null && environment.TryGetValue(name, out var value) ? value : null);
+        var code = await Acaso.Mail.Actors.Cli.MailCommandLine.RunAsync(args, console);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}

@@ -28,6 +28,18 @@ public static class SimulateCommand
             Description = "current (windows and the urgent lane) or seed (the old consumer: windows only).",
             DefaultValueFactory = _ => "current",
         }.AcceptOnlyFromAmong("seed", "current");
+        foreach (var choice in new[] { arrivals, policy })
+        {
+            choice.Validators.Add(result =>
+            {
+                if (result.Tokens.Count == 1 && !choice.CompletionSources.SelectMany(c => c(System.CommandLine.Completions.CompletionContext.Empty))
+                        .Any(c => c.Label == result.Tokens[0].Value))
+                {
+                    result.AddError($"{choice.Name} does not take '{result.Tokens[0].Value}'");
+                }
+            });
+        }
+
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object." };
         var chart = new Option<FileInfo?>("--chart") { Description = "Also draw the day as an SVG chart into this file." };
         var command = new Command("simulate", "Run a whole day of the real actors in virtual time and print what it sent, window by window.")

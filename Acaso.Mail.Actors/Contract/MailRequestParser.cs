@@ -89,7 +89,7 @@ public static class MailRequestParser
 
             if (!MentoringDateTime.TryParse(datetimeText!, out var mentoring))
             {
-                return ParseResult.Reject(RejectReasons.InvalidDatetime, $"mail_params.mentoring_datetime '{Truncate(datetimeText!)}' is neither Python str(datetime) nor ISO 8601");
+                return ParseResult.Reject(RejectReasons.InvalidDatetime, "mail_params.mentoring_datetime is neither Python str(datetime) nor ISO 8601");
             }
 
             if (mentoring + options.ExpiryGrace < now)

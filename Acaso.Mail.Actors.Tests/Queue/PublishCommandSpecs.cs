@@ -55,7 +55,7 @@ public sealed class PublishCommandSpecs : IAsyncLifetime
     {
         var (code, _, stderr) = await CommandLineRun.RunAsync(["publish", "-n", "many"], Environment());
         Assert.Equal(64, code);
-        Assert.Contains("'many' for option '-n'", stderr, StringComparison.Ordinal);
+        Assert.Contains("'many' for option '--count'", stderr, StringComparison.Ordinal);
         Assert.Contains("Try 'Acaso.Mail.Actors publish --help'", stderr, StringComparison.Ordinal);
     }
 }

@@ -73,4 +73,27 @@ public sealed class UnlimitedModeSpecs() : BrokerSpecs("unlimited", credits: 100
         Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
         Assert.Null(await queue.TakeAsync());
     }
+
+    [Fact]
+    public async Task A_rate_the_queue_never_uses_up_should_still_follow_each_new_window()
+    {
+        // Windows of a million tokens a second: the reader never runs out within a window, and must still move on to
+        // the next one, or every reservation after the first second is refused as window_lapsed.
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 300; i++)
+        {
+            await Publisher.PublishAsync(Mails.Body(i, now.AddDays(2)), 100);
+        }
+
+        Brevo.Latency = TimeSpan.FromMilliseconds(20);
+        var budget = TestPipeline.Budget() with { Unlimited = true, RatePerSecond = 1_000_000 };
+        var pipeline = await Started(TestPipeline.StartAsync(() => new RabbitConsumerQueue(TestQueue, NullLogger<RabbitConsumerQueue>.Instance, Prefetch),
+            TestPipeline.BrevoAt(Brevo.BaseUrl), budget, Http));
+
+        // 300 sends, 4 at a time, 20 ms each: well over a second, so several windows open while the reader takes.
+        AwaitCondition(() => Brevo.Delivered.Count >= 300, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(50));
+        AwaitSettled(pipeline);
+        Assert.Equal(300, Brevo.Delivered.Select(Mails.IndexOf).Distinct().Count());
+        Assert.True(pipeline.Sample("mail_tokens_granted_total", "kind=\"rate\"") >= 2_000_000, "fewer than two windows opened");
+    }
 }

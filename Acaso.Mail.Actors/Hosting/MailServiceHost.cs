@@ -46,7 +46,7 @@ public static class MailServiceHost
             var mode = DispatchMode.For(settings, brevo, logs);
             logs.CreateLogger("acaso-mail").LogInformation("Dispatching in {Mode}", mode.Description);
             akka.AddMailDefaults()
-                .AddMailActors(new MailActorsOptions(mode.Keeper, settings.Budget, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
+                .AddMailActors(new MailActorsOptions(mode.Keeper, mode.Ticks, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
                     mode.Queue, ReaderSettings.From(settings), new SqliteFailedWindowStore(settings.StateDir), mode.SentLedger, metrics, health))
                 .AddStartup((system, actors) =>
                 {

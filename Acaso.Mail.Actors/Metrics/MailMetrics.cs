@@ -25,7 +25,7 @@ public sealed class MailMetrics
         Retries = factory.CreateCounter("mail_send_retries_total", "Send attempts retried, by the failed attempt's reason.", "reason");
         AlreadySent = factory.CreateCounter("mail_already_sent_total",
             "Redelivered mails Brevo had already accepted before the service died (found in MAIL_STATE_DIR/sent.db): acked, not sent again.");
-        TokensGranted = factory.CreateCounter("mail_tokens_granted_total", "Send tokens granted by windows, by kind (hourly, end_of_day).", "kind");
+        TokensGranted = factory.CreateCounter("mail_tokens_granted_total", "Send tokens granted by windows, by kind (hourly, end_of_day; rate in unlimited mode).", "kind");
         TokensLeftToday = factory.CreateGauge("mail_tokens_left_today", "Mails the day can still spend (daily limit minus spent minus in flight).");
         TokensSpentToday = factory.CreateGauge("mail_tokens_spent_today", "Mails charged today.");
         WindowTokensLeft = factory.CreateGauge("mail_window_tokens_left", "Tokens the current window can still hand out.");

@@ -119,7 +119,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Common(busy: false);
     }
 
-    /// <summary>One take on one of the window's tokens is under way; a new window or a drain waits for it.</summary>
+    /// <summary>One take on one of the window's tokens is under way; a drain waits for it.</summary>
     private void Taking()
     {
         Receive<QueuePull.Taken>(taken =>
@@ -129,6 +129,9 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         });
         Receive<QueuePull.Empty>(_ => NothingTaken(null));
         Receive<QueuePull.Failed>(failed => NothingTaken(failed.Cause));
+        // A new window cannot wait for the take: in unlimited mode the reader may never run out of tokens. The mail
+        // under way will reserve from the new window, so it counts as one of the new window's tokens.
+        Receive<BudgetProtocol.WindowOpened>(opened => _window = new ReaderWindow(opened.Window, Math.Max(0, opened.Tokens - 1)));
         WaitForTheTake();
     }
 
@@ -266,37 +269,6 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Become(Idle);
         ReplyWhenQuiet();
     }
-
-    /// <summary>The window the reader holds tokens of.</summary>
-    /// <param name="Id">The keeper's window id.</param>
-    /// <param name="Tokens">Tokens not yet used for a take.</param>
-    /// <param name="Halted">Brevo failed (or refused the account) in it: the rest of it waits, urgent mail too.</param>
-    /// <param name="Looked">The head was looked at between windows in it (once a window even when nothing may borrow).</param>
-    private sealed record ReaderWindow(long Id, int Tokens, bool Halted = false, bool Looked = false);
-
-    /// <summary>Take now if a token is free (a poll, or a token given back).</summary>
-    private sealed record TakeNext
-    {
-        public static readonly TakeNext Instance = new();
-    }
-
-    /// <summary>The last mail in flight was settled: quiet now, unless a take is under way.</summary>
-    private sealed record QuietCheck
-    {
-        public static readonly QuietCheck Instance = new();
-    }
-
-    private sealed record UrgentTick
-    {
-        public static readonly UrgentTick Instance = new();
-    }
-
-    private sealed record StreamCompleted
-    {
-        public static readonly StreamCompleted Instance = new();
-    }
-
-    private sealed record StreamFailed(Exception Cause);
 }
 
 /// <summary>Registers the QueueReader.</summary>

@@ -1,0 +1,36 @@
+namespace Acaso.Mail.Actors.Queue;
+
+/// <summary>The reader's private state record and the messages it sends itself.</summary>
+public sealed partial class QueueReaderActor
+{
+    /// <summary>The window the reader holds tokens of.</summary>
+    /// <param name="Id">The keeper's window id.</param>
+    /// <param name="Tokens">Tokens not yet used for a take.</param>
+    /// <param name="Halted">Brevo failed (or refused the account) in it: the rest of it waits, urgent mail too.</param>
+    /// <param name="Looked">The head was looked at between windows in it (once a window even when nothing may borrow).</param>
+    private sealed record ReaderWindow(long Id, int Tokens, bool Halted = false, bool Looked = false);
+
+    /// <summary>Take now if a token is free (a poll, or a token given back).</summary>
+    private sealed record TakeNext
+    {
+        public static readonly TakeNext Instance = new();
+    }
+
+    /// <summary>The last mail in flight was settled: quiet now, unless a take is under way.</summary>
+    private sealed record QuietCheck
+    {
+        public static readonly QuietCheck Instance = new();
+    }
+
+    private sealed record UrgentTick
+    {
+        public static readonly UrgentTick Instance = new();
+    }
+
+    private sealed record StreamCompleted
+    {
+        public static readonly StreamCompleted Instance = new();
+    }
+
+    private sealed record StreamFailed(Exception Cause);
+}

@@ -85,12 +85,12 @@ public sealed class UnlimitedModeSpecs() : BrokerSpecs("unlimited", credits: 100
             await Publisher.PublishAsync(Mails.Body(i, now.AddDays(2)), 100);
         }
 
-        Brevo.Latency = TimeSpan.FromMilliseconds(20);
+        Brevo.Latency = TimeSpan.FromMilliseconds(60);
         var budget = TestPipeline.Budget() with { Unlimited = true, RatePerSecond = 1_000_000 };
         var pipeline = await Started(TestPipeline.StartAsync(() => new RabbitConsumerQueue(TestQueue, NullLogger<RabbitConsumerQueue>.Instance, Prefetch),
             TestPipeline.BrevoAt(Brevo.BaseUrl), budget, Http));
 
-        // 300 sends, 4 at a time, 20 ms each: well over a second, so several windows open while the reader takes.
+        // 300 sends, at most 8 at a time (the prefetch), 60 ms each: over two seconds, so several windows open while the reader takes.
         AwaitCondition(() => Brevo.Delivered.Count >= 300, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(50));
         AwaitSettled(pipeline);
         Assert.Equal(300, Brevo.Delivered.Select(Mails.IndexOf).Distinct().Count());

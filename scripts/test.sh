@@ -11,6 +11,13 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null
 fi
+# The durability specs cut the broker off with iptables (a silent partition on loopback).
+if ! command -v iptables >/dev/null 2>&1; then
+  echo "test.sh: installing iptables from apt" >&2
+  if [[ $(id -u) -eq 0 ]]; then sudo=(); else sudo=(sudo); fi
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables >/dev/null
+fi
 dotnet test Acaso.Mail.sln --filter "Isolation!=BrokerRestart" "$@"
-# The broker-restart specs stop and start the shared broker: they run alone, after everything else.
+# The broker-restart specs stop, partition and block the shared broker: they run alone, after everything else.
 dotnet test Acaso.Mail.sln --no-build --filter "Isolation=BrokerRestart" "$@"

@@ -35,7 +35,7 @@ public sealed class ReliabilityProcessSpecs() : ProcessSpecs("xkeysib-RELIABILIT
         var beforeRestart = Brevo.Delivered.Count;
         Assert.True(beforeRestart < 30, "the crash came too late to test anything");
         await using var second = ServiceProcess.Start(Environment(perHour: 10));
-        await Eventually(async () => Brevo.Delivered.Count == 30 && await RabbitBroker.ReadyAsync(Queue.Name) == 0,
+        await Eventually(async () => Brevo.Delivered.Count == 30 && await RabbitBroker.ReadyAsync(Queue.Inbox) == 0,
             TimeSpan.FromSeconds(60), "every mail", second);
         await Task.Delay(2500);
 
@@ -64,7 +64,9 @@ public sealed class ReliabilityProcessSpecs() : ProcessSpecs("xkeysib-RELIABILIT
         await Task.Delay(TimeSpan.FromSeconds(6.5));
         Assert.InRange(sentBefore, 6, 9);
         Assert.Equal(10, Brevo.Delivered.Count);
-        Assert.Equal(10u, await RabbitBroker.ReadyAsync(Queue.Name));
+        // The rest waits in the durable inbox, moved there from the producer's queue.
+        Assert.Equal(10u, await RabbitBroker.ReadyAsync(Queue.Inbox));
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(Queue.Name));
         Assert.Equal(0, Sample(await ScrapeAsync(), "mail_tokens_left_today"));
     }
 

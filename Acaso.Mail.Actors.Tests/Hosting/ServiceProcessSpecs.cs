@@ -88,7 +88,7 @@ public sealed class UrgentLaneProcessSpecs() : ProcessSpecs("xkeysib-urgent-lane
         await Task.Delay(TimeSpan.FromSeconds(7));
         Assert.Equal(12, Brevo.Delivered.Count);
         Assert.DoesNotContain(100, Brevo.Delivered.Select(Mails.IndexOf));
-        Assert.Equal(10u, await RabbitBroker.ReadyAsync(Queue.Name));
+        Assert.Equal(10u, await RabbitBroker.ReadyAsync(Queue.Inbox));
 
         var metrics = await ScrapeAsync("/metrics");
         Assert.Equal(12, Sample(metrics, "mail_urgent_sent_total{borrowed=\"true\"}"));

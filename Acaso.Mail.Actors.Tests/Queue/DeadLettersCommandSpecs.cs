@@ -64,8 +64,11 @@ public sealed class DeadLettersCommandSpecs : IAsyncLifetime
         Assert.Contains("replayed 1 message(s)", output, StringComparison.Ordinal);
         Assert.Equal(2u, await RabbitBroker.ReadyAsync(_queue.DeadLetterQueue));
 
-        var back = Assert.Single(await RabbitBroker.DrainAsync(_queue.Name));
+        // Into the durable inbox (MAIL_DURABLE_INBOX is on by default), persistent, where the reader takes.
+        Assert.Contains($"to '{_queue.Inbox}'", output, StringComparison.Ordinal);
+        var back = Assert.Single(await RabbitBroker.DrainAsync(_queue.Inbox));
         Assert.Equal(202, back.BasicProperties.Priority);
+        Assert.True(back.BasicProperties.Persistent);
         Assert.Contains("mail-2@example.org", Encoding.UTF8.GetString(back.Body.Span), StringComparison.Ordinal);
         Assert.Contains("\"template\":11", Encoding.UTF8.GetString(back.Body.Span), StringComparison.Ordinal);
         Assert.True(back.BasicProperties.Headers is null || !back.BasicProperties.Headers.Keys.Any(k => k.StartsWith("x-acaso-", StringComparison.Ordinal)));

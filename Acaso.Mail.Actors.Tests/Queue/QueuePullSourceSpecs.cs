@@ -18,7 +18,7 @@ public sealed class QueuePullSourceSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLi
         await (await RabbitBroker.ConnectAsync()).DisposeAsync();
         _mailQueue = new RabbitPullQueue(_queue, NullLogger<RabbitPullQueue>.Instance);
         // Connect (and declare) up front, so the specs time takes, not the first connection.
-        await _mailQueue.ConnectAsync();
+        await _mailQueue.ProbeAsync();
     }
 
     public async Task DisposeAsync()

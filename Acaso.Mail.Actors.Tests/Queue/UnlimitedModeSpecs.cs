@@ -53,7 +53,7 @@ public sealed class UnlimitedModeSpecs() : BrokerSpecs("unlimited", credits: 100
         }
 
         await using var queue = new RabbitConsumerQueue(TestQueue, NullLogger<RabbitConsumerQueue>.Instance, Prefetch);
-        await queue.ConnectAsync();
+        await queue.ProbeAsync();
         // The broker hands the consumer its prefetch, then holds the rest as ready.
         AwaitCondition(() => RabbitBroker.ReadyAsync(TestQueue.Name).Result == 50 - Prefetch, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20));
 

@@ -21,7 +21,7 @@ public abstract class ProcessSpecs(string apiKey, string queuePrefix) : IAsyncLi
 
     protected BrevoStandIn Brevo { get; private set; } = null!;
 
-    protected MailPublisher Publisher { get; private set; } = null!;
+    protected MailPublisher Publisher { get; set; } = null!;
 
     /// <summary>The credits the stand-in's free plan starts the day with.</summary>
     protected virtual int BrevoCredits => 300;
@@ -59,6 +59,19 @@ public abstract class ProcessSpecs(string apiKey, string queuePrefix) : IAsyncLi
     {
         using var http = new HttpClient();
         return await http.GetStringAsync(new Uri($"http://127.0.0.1:{MetricsPort}{path}"));
+    }
+
+    /// <summary>One series at <c>/metrics</c>, or -1 while nothing listens.</summary>
+    protected async Task<double> MetricAsync(string series)
+    {
+        try
+        {
+            return ProcessAssertions.Sample(await ScrapeAsync("/metrics"), series);
+        }
+        catch (HttpRequestException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>The HTTP status of <c>/readyz</c>, or 0 while nothing listens.</summary>

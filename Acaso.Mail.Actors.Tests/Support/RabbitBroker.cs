@@ -32,12 +32,13 @@ public static class RabbitBroker
         }
     }
 
-    /// <summary>Deletes a test's queue and its dead-letter queue.</summary>
+    /// <summary>Deletes a test's queue, its inbox and its dead-letter queue.</summary>
     public static async Task DeleteAsync(QueueSettings queue)
     {
         await using var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         await channel.QueueDeleteAsync(queue.Name, ifUnused: false, ifEmpty: false);
+        await channel.QueueDeleteAsync(queue.Inbox, ifUnused: false, ifEmpty: false);
         await channel.QueueDeleteAsync(queue.DeadLetterQueue, ifUnused: false, ifEmpty: false);
     }
 

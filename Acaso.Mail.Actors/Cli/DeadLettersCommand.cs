@@ -32,7 +32,7 @@ public static class DeadLettersCommand
         if (replay)
         {
             var moved = await queue.ReplayAsync(reason, limit).ConfigureAwait(false);
-            await stdout.WriteLineAsync($"replayed {moved} message(s) from '{settings.Queue.DeadLetterQueue}' to '{settings.Queue.Name}'" +
+            await stdout.WriteLineAsync($"replayed {moved} message(s) from '{settings.Queue.DeadLetterQueue}' to '{settings.Queue.ReadQueue}'" +
                                         (reason is null ? "" : $" (reason {reason})")).ConfigureAwait(false);
             return ExitCodes.Ok;
         }

@@ -38,8 +38,14 @@ public static class MailEvents
     /// <summary>A send attempt failed and is being retried.</summary>
     public sealed record SendRetried(string Reason);
 
-    /// <summary>The broker connection came up or went down.</summary>
+    /// <summary>The broker connection came up or went down; <paramref name="Detail"/> says why it is down.</summary>
     public sealed record BrokerConnection(bool Connected, string? Detail);
+
+    /// <summary>The broker blocks (<paramref name="Reason"/>: a memory or disk alarm) or unblocks (null) the publishes of <paramref name="Source"/>'s connection.</summary>
+    public sealed record BrokerBlocked(string Source, string? Reason);
+
+    /// <summary>The inbox mover moved <paramref name="Count"/> mails from the producer's queue into the durable inbox.</summary>
+    public sealed record MovedToInbox(int Count);
 
     /// <summary>A budget window opened with <paramref name="Tokens"/> tokens; <paramref name="Kind"/> is <c>hourly</c> or <c>end_of_day</c>.</summary>
     public sealed record TokensGranted(string Kind, int Tokens);

@@ -45,9 +45,17 @@ public static class MailServiceHost
             var logs = sp.GetRequiredService<ILoggerFactory>();
             var mode = DispatchMode.For(settings, brevo, logs);
             logs.CreateLogger("acaso-mail").LogInformation("Dispatching in {Mode}", mode.Description);
-            akka.AddMailDefaults()
-                .AddMailActors(new MailActorsOptions(mode.Keeper, mode.Ticks, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
+            akka.AddMailDefaults().AddMailActors(new MailActorsOptions(mode.Keeper, mode.Ticks, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
                     mode.Queue, ReaderSettings.From(settings), new SqliteFailedWindowStore(settings.StateDir), mode.SentLedger, metrics, health))
+                .WithActors((system, registry) =>
+                {
+                    if (settings.Queue.DurableInbox)
+                    {
+                        // After the Metrics actor, so it counts every move; the backlog is moved in the first second.
+                        registry.Register<InboxMoverActor>(system.ActorOf(
+                            InboxMoverActor.Props(new InboxMover(settings.Queue, logs.CreateLogger<InboxMover>())), "inbox-mover"));
+                    }
+                })
                 .AddStartup((system, actors) =>
                 {
                     var reader = actors.Get<QueueReaderActor>();
@@ -78,11 +86,7 @@ public static class MailServiceHost
         app.MapGet("/", scrape);
         app.MapGet("/metrics", scrape);
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", () => health.Ready
-            ? Results.Text("ready")
-            : Results.Text(
-                $"not ready: broker {(health.BrokerConnected ? "connected" : "disconnected")}, actors {(health.ActorsUp ? "up" : "starting")}{(health.ShuttingDown ? ", shutting down" : "")}",
-                statusCode: 503));
+        app.MapGet("/readyz", () => Results.Text(health.Describe(), statusCode: health.Ready ? 200 : 503));
         return app;
     }
 }

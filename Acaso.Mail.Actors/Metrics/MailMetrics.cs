@@ -32,6 +32,10 @@ public sealed class MailMetrics
         SendLatency = factory.CreateHistogram("mail_send_latency_seconds", "From the first attempt to Brevo's acceptance, retries included.",
             new HistogramConfiguration { Buckets = LatencyBuckets });
         BrokerUp = factory.CreateGauge("mail_broker_up", "1 while the RabbitMQ connection is up.");
+        BrokerConnected = factory.CreateGauge("mail_broker_connected",
+            "1 while the reader's RabbitMQ connection answers its probe (a passive declare every 2 s, within the operation timeout).");
+        BrokerBlocked = factory.CreateGauge("mail_broker_blocked", "1 while RabbitMQ blocks the service's publishes (a memory or disk alarm).");
+        MovedToInbox = factory.CreateCounter("mail_inbox_moved_total", "Mails moved from the producer's queue into the durable inbox.");
         UrgentSent = factory.CreateCounter("mail_urgent_sent_total",
             "Urgent mails sent (priority at or above MAIL_URGENT_PRIORITY), by whether the token was borrowed from the coming window.", "borrowed");
         UrgentFailures = factory.CreateCounter("mail_urgent_failures_total",
@@ -62,6 +66,9 @@ public sealed class MailMetrics
     public Gauge WindowTokensLeft { get; }
     public Histogram SendLatency { get; }
     public Gauge BrokerUp { get; }
+    public Gauge BrokerConnected { get; }
+    public Gauge BrokerBlocked { get; }
+    public Counter MovedToInbox { get; }
     public Counter UrgentSent { get; }
     public Gauge TokensBorrowed { get; }
     public Counter UrgentFailures { get; }

@@ -26,6 +26,12 @@ public sealed class MetricsActor : ReceiveActor
         Receive<MailEvents.SendRetried>(e => _metrics.Retries.WithLabels(e.Reason).Inc());
         Receive<MailEvents.AlreadySent>(_ => _metrics.AlreadySent.Inc());
         Receive<MailEvents.BrokerConnection>(Handle);
+        Receive<MailEvents.BrokerBlocked>(blocked =>
+        {
+            _health.SetBlocked(blocked.Source, blocked.Reason);
+            _metrics.BrokerBlocked.Set(_health.BrokerBlocked ? 1 : 0);
+        });
+        Receive<MailEvents.MovedToInbox>(moved => _metrics.MovedToInbox.Inc(moved.Count));
         Receive<MailEvents.TokensGranted>(e => _metrics.TokensGranted.WithLabels(e.Kind).Inc(e.Tokens));
         Receive<MailEvents.BudgetChanged>(Handle);
         Receive<MailEvents.QueueHead>(head =>
@@ -78,7 +84,9 @@ public sealed class MetricsActor : ReceiveActor
     private void Handle(MailEvents.BrokerConnection connection)
     {
         _metrics.BrokerUp.Set(connection.Connected ? 1 : 0);
+        _metrics.BrokerConnected.Set(connection.Connected ? 1 : 0);
         _health.BrokerConnected = connection.Connected;
+        _health.BrokerDetail = connection.Detail;
     }
 
     private void Handle(MailEvents.BudgetChanged status)

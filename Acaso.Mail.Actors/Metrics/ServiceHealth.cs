@@ -1,14 +1,21 @@
+using System.Collections.Concurrent;
+
 namespace Acaso.Mail.Actors.Metrics;
 
-/// <summary>What <c>/readyz</c> reports: the broker connected, the actors up, not shutting down.</summary>
+/// <summary>What <c>/readyz</c> reports: the broker connected and not blocking publishers, the actors up, not shutting down.</summary>
 public sealed class ServiceHealth
 {
+    private readonly ConcurrentDictionary<string, string> _blocked = new();
     private volatile bool _brokerConnected;
+    private volatile string? _brokerDetail;
     private volatile bool _actorsUp;
     private volatile bool _shuttingDown;
 
     /// <summary>The RabbitMQ connection is up.</summary>
     public bool BrokerConnected { get => _brokerConnected; set => _brokerConnected = value; }
+
+    /// <summary>Why the broker is not reachable, when it is not.</summary>
+    public string? BrokerDetail { get => _brokerDetail; set => _brokerDetail = value; }
 
     /// <summary>The actors have started.</summary>
     public bool ActorsUp { get => _actorsUp; set => _actorsUp = value; }
@@ -16,6 +23,54 @@ public sealed class ServiceHealth
     /// <summary>Shutdown has begun.</summary>
     public bool ShuttingDown { get => _shuttingDown; set => _shuttingDown = value; }
 
+    /// <summary>Some connection's publishes are blocked by the broker (a memory or disk alarm).</summary>
+    public bool BrokerBlocked => !_blocked.IsEmpty;
+
+    /// <summary>Records that the broker blocks (<paramref name="reason"/>) or unblocks (null) <paramref name="source"/>'s publishes.</summary>
+    public void SetBlocked(string source, string? reason)
+    {
+        if (reason is null)
+        {
+            _blocked.TryRemove(source, out _);
+        }
+        else
+        {
+            _blocked[source] = reason;
+        }
+    }
+
     /// <summary>Ready to serve.</summary>
-    public bool Ready => BrokerConnected && ActorsUp && !ShuttingDown;
+    public bool Ready => BrokerConnected && !BrokerBlocked && ActorsUp && !ShuttingDown;
+
+    /// <summary>What <c>/readyz</c> says: <c>ready</c>, or every reason it is not.</summary>
+    public string Describe()
+    {
+        if (Ready)
+        {
+            return "ready";
+        }
+
+        var reasons = new List<string>();
+        if (!BrokerConnected)
+        {
+            reasons.Add("broker disconnected" + (BrokerDetail is { } detail ? $" ({detail})" : ""));
+        }
+
+        foreach (var (source, reason) in _blocked)
+        {
+            reasons.Add($"broker blocks publishers ({source}: {reason})");
+        }
+
+        if (!ActorsUp)
+        {
+            reasons.Add("actors starting");
+        }
+
+        if (ShuttingDown)
+        {
+            reasons.Add("shutting down");
+        }
+
+        return "not ready: " + string.Join(", ", reasons);
+    }
 }

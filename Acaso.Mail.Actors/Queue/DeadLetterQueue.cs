@@ -53,7 +53,9 @@ public sealed class DeadLetterQueue(QueueSettings settings)
                 properties.Headers = kept.Count == 0 ? null : kept;
             }
 
-            await publisher.BasicPublishAsync("", settings.Name, mandatory: true, properties, message.Body, cancellationToken).ConfigureAwait(false);
+            // Back where the reader takes (the durable inbox, when it is on), persistent: a replayed letter survives a broker restart too.
+            properties.Persistent = true;
+            await publisher.BasicPublishAsync("", settings.ReadQueue, mandatory: true, properties, message.Body, cancellationToken).ConfigureAwait(false);
             moved++;
             return true;
         }, cancellationToken).ConfigureAwait(false);
@@ -63,7 +65,7 @@ public sealed class DeadLetterQueue(QueueSettings settings)
     /// <summary>Takes every message once; <paramref name="visit"/> says whether it was moved (then it is acked).</summary>
     private async Task WalkAsync(Func<BasicGetResult, IChannel, Task<bool>> visit, CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory { Uri = settings.Url, ClientProvidedName = "acaso-mail-dead-letters" };
+        var factory = BrokerConnection.Factory(settings, "acaso-mail-dead-letters");
         await using var connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var publisher = await connection.CreateChannelAsync(
@@ -71,6 +73,11 @@ public sealed class DeadLetterQueue(QueueSettings settings)
             cancellationToken).ConfigureAwait(false);
         await channel.QueueDeclareAsync(settings.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
             arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (settings.DurableInbox)
+        {
+            await channel.QueueDeclareAsync(settings.Inbox, durable: true, exclusive: false, autoDelete: false,
+                arguments: RabbitMailQueue.QueueArguments(settings), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
         var count = await channel.MessageCountAsync(settings.DeadLetterQueue, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < count; i++)
         {

@@ -15,11 +15,14 @@ public sealed record QueueMessage(ulong DeliveryTag, byte[] Body, byte Priority,
 /// </summary>
 public interface IMailQueue : IAsyncDisposable
 {
-    /// <summary>True while the broker connection is up.</summary>
-    bool IsConnected { get; }
+    /// <summary>
+    /// Asks the broker how many messages are ready (connecting and declaring first when needed), within the operation
+    /// timeout: the reader's health probe. Throws when the broker cannot be reached or does not answer in time.
+    /// </summary>
+    Task<uint> ProbeAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Connects and declares when not connected; a no-op otherwise. Throws when the broker cannot be reached.</summary>
-    Task ConnectAsync(CancellationToken cancellationToken = default);
+    /// <summary>Why the broker blocks this connection's publishes (a memory or disk alarm), or null while it does not.</summary>
+    string? Blocked { get; }
 
     /// <summary>Takes the head of the queue, or null when it is empty. Connects (and declares) when needed.</summary>
     Task<QueueMessage?> TakeAsync(CancellationToken cancellationToken = default);

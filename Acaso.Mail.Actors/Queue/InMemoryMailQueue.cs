@@ -20,7 +20,7 @@ public sealed class InMemoryMailQueue : IMailQueue
     private ulong _tag;
 
     /// <inheritdoc />
-    public bool IsConnected => true;
+    public string? Blocked => null;
 
     /// <summary>Messages ready to take.</summary>
     public int Count { get { lock (_gate) { return _ready.Count; } } }
@@ -49,7 +49,7 @@ public sealed class InMemoryMailQueue : IMailQueue
     }
 
     /// <inheritdoc />
-    public Task ConnectAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public Task<uint> ProbeAsync(CancellationToken cancellationToken = default) => Task.FromResult((uint)Count);
 
     /// <inheritdoc />
     public Task<QueueMessage?> TakeAsync(CancellationToken cancellationToken = default)

@@ -26,7 +26,7 @@ public sealed class MailPublisher : IAsyncDisposable
     /// <summary>Connects, and declares the queue as the producer does.</summary>
     public static async Task<MailPublisher> ConnectAsync(QueueSettings settings, CancellationToken cancellationToken = default)
     {
-        var factory = new ConnectionFactory { Uri = settings.Url, ClientProvidedName = "acaso-mail-publisher" };
+        var factory = BrokerConnection.Factory(settings, "acaso-mail-publisher");
         var connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
         var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),

@@ -24,7 +24,6 @@ public sealed partial class QueueReaderActor
     private readonly ISentLedger? _sentLedger;
     // When the service first saw each mail, for the queue-wait histogram (the producer sets no timestamp).
     private readonly Dictionary<Guid, DateTimeOffset> _firstSeen = [];
-    private BrokerState _broker = BrokerState.Unknown;
 
     private void Handle(QueueMessage message, bool look)
     {
@@ -233,57 +232,9 @@ public sealed partial class QueueReaderActor
         _drainWaiters.Clear();
     }
 
-    private void CheckConnection()
-    {
-        if (_queue.IsConnected)
-        {
-            SetConnected(true, null);
-            return;
-        }
-
-        _queue.ConnectAsync().PipeTo(Self, success: () => new ConnectionChecked(null), failure: e => new ConnectionChecked(e));
-    }
-
-    private void SetConnected(bool connected, string? detail)
-    {
-        var state = connected ? BrokerState.Up : BrokerState.Down;
-        if (state == _broker && detail is null)
-        {
-            return;
-        }
-
-        if (state != _broker)
-        {
-            if (connected)
-            {
-                _log.Info("The queue is reachable");
-            }
-            else
-            {
-                _log.Warning("The queue is unreachable: {Detail}", detail);
-            }
-        }
-
-        _broker = state;
-        Context.System.EventStream.Publish(new MailEvents.BrokerConnection(connected, detail));
-    }
-
-    private enum BrokerState
-    {
-        Unknown,
-        Up,
-        Down,
-    }
-
     /// <summary>A mail taken and not yet settled. <c>Look</c>: taken between windows without a token; <c>Borrowed</c>: its token was lent.</summary>
     private sealed record InFlight(QueueMessage Message, MailRequest? Request, byte[] Body, long Window, bool Look = false, bool Borrowed = false);
 
     private sealed record SettleResult(ulong Tag, Disposition Disposition, string Reason, bool ReturnToken, byte Priority, Exception? Failure);
 
-    private sealed record ConnectionChecked(Exception? Failure);
-
-    private sealed record HealthTick
-    {
-        public static readonly HealthTick Instance = new();
-    }
 }

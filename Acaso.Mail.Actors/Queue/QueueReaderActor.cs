@@ -74,7 +74,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
             .To(Sink.ActorRef<QueuePull>(Self, StreamCompleted.Instance, e => new StreamFailed(e)))
             .Run(Context.Materializer());
         _budgetKeeper.Tell(new BudgetProtocol.Subscribe(Self));
-        Timers.StartPeriodicTimer(HealthTimer, HealthTick.Instance, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Self.Tell(HealthTick.Instance);
         Timers.StartPeriodicTimer(UrgentTimer, UrgentTick.Instance, _settings.UrgentLane.PollInterval);
     }
 
@@ -217,9 +217,8 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<BudgetProtocol.ReservationDenied>(Handle);
         Receive<SendingProtocol.SendCompleted>(Handle);
         Receive<SettleResult>(Handle);
-        Receive<HealthTick>(_ => CheckConnection());
-        Receive<ConnectionChecked>(check =>
-            SetConnected(check.Failure is null && _queue.IsConnected, check.Failure?.GetBaseException().Message));
+        Receive<HealthTick>(_ => Probe());
+        Receive<ProbeResult>(Handle);
         Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window.Id, _window.Tokens, _inFlight.Count, _broker == BrokerState.Up, draining,
             Busy: busy || _inFlight.Count > 0)));
         Receive<StreamCompleted>(_ => throw new InvalidOperationException("the queue stream completed; it never should"));

@@ -67,7 +67,7 @@ public sealed class RabbitConsumerQueue(QueueSettings settings, ILogger<RabbitCo
                 new BasicProperties(delivery.BasicProperties), delivery.Body.ToArray()));
             return Task.CompletedTask;
         };
-        await channel.BasicConsumeAsync(Settings.Name, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+        await channel.BasicConsumeAsync(Settings.ReadQueue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RefreshReadyAsync(CancellationToken cancellationToken)
@@ -81,9 +81,9 @@ public sealed class RabbitConsumerQueue(QueueSettings settings, ILogger<RabbitCo
         _readyAskedAt = now;
         try
         {
-            _ready = await publisher.MessageCountAsync(Settings.Name, cancellationToken).ConfigureAwait(false);
+            _ready = await TimedAsync(token => publisher.MessageCountAsync(Settings.ReadQueue, token), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException)
+        catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException or BrokerUnavailableException)
         {
             // Only the metric's depth is at stake: keep the last count; the next take reconnects if need be.
             Logger.LogDebug("Could not read the queue's depth: {Reason}", e.Message);

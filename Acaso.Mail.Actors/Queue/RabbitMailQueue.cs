@@ -9,50 +9,50 @@ namespace Acaso.Mail.Actors.Queue;
 public sealed class QueueDeclarationMismatchException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>
-/// The contract's queue on a real RabbitMQ (RabbitMQ.Client 7, automatic recovery), with manual acks: an unacked
-/// message returns to the queue when the connection drops or the service dies. Dead letters are published with
-/// publisher confirms before the original is acked, so none is lost between. How a take gets its message is the
-/// mode's: <see cref="RabbitPullQueue"/> (daily mode, one <c>basic.get</c> a take) or <see cref="RabbitConsumerQueue"/>
-/// (unlimited mode, a consumer with a prefetch).
+/// The queue every take reads (<see cref="QueueSettings.ReadQueue"/>: the durable inbox, or the producer's queue when the
+/// inbox is off) on a real RabbitMQ (RabbitMQ.Client 7), with manual acks: an unacked message returns to the queue when
+/// the connection drops or the service dies. Dead letters are published persistent, with publisher confirms, before
+/// the original is acked, so none is lost between. Every broker operation has the operation timeout of a
+/// <see cref="BrokerConnection"/>; a message taken on a connection that has since been dropped is not settled (the
+/// broker has requeued it). How a take gets its message is the mode's: <see cref="RabbitPullQueue"/> (daily mode, one
+/// <c>basic.get</c> a take) or <see cref="RabbitConsumerQueue"/> (unlimited mode, a consumer with a prefetch).
 /// </summary>
-public abstract class RabbitMailQueue(QueueSettings settings, ILogger logger) : IMailQueue
+public abstract class RabbitMailQueue : IMailQueue
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<ulong, BasicGetResult> _unacked = [];
-    private IConnection? _connection;
-    private IChannel? _channel;
-    private IChannel? _publisher;
-    private volatile bool _closing;
+    // By the reader's tag (our own, unique across connections): the connection incarnation and the broker's tag.
+    private readonly Dictionary<ulong, (int Incarnation, BasicGetResult Result)> _unacked = [];
+    private readonly BrokerConnection _broker;
+    private ulong _nextTag;
+
+    /// <summary>Creates the queue; nothing connects until the first operation.</summary>
+    protected RabbitMailQueue(QueueSettings settings, ILogger logger)
+    {
+        Settings = settings;
+        Logger = logger;
+        _broker = new BrokerConnection(settings, "acaso-mail", logger);
+    }
 
     /// <summary>The queue's settings.</summary>
-    protected QueueSettings Settings => settings;
+    protected QueueSettings Settings { get; }
 
     /// <summary>The log of this queue.</summary>
-    protected ILogger Logger => logger;
+    protected ILogger Logger { get; }
 
-    /// <summary>The publisher-confirms channel (also used for passive questions), when connected.</summary>
-    protected IChannel? Publisher => _publisher;
+    /// <summary>The confirm channel (also used for passive questions), when connected.</summary>
+    protected IChannel? Publisher => _broker.Publisher;
 
     /// <inheritdoc />
-    public bool IsConnected => _connection is { IsOpen: true } && _channel is { IsOpen: true };
+    public string? Blocked => _broker.Blocked;
 
-    /// <summary>The arguments the queue is declared with: exactly the producer's by default.</summary>
+    /// <summary>The producer's queue arguments: exactly the contract's by default.</summary>
     public static Dictionary<string, object?> QueueArguments(QueueSettings settings) =>
         new() { ["x-max-priority"] = settings.MaxPriority };
 
     /// <inheritdoc />
-    public async Task ConnectAsync(CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await EnsureChannelAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public async Task<uint> ProbeAsync(CancellationToken cancellationToken = default) =>
+        await WithChannelAsync(channel => _broker.RunAsync(token => channel.MessageCountAsync(Settings.ReadQueue, token), cancellationToken),
+            cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async Task<QueueMessage?> TakeAsync(CancellationToken cancellationToken = default)
@@ -62,18 +62,20 @@ public abstract class RabbitMailQueue(QueueSettings settings, ILogger logger) : 
             return null;
         }
 
+        ulong tag;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _unacked[result.DeliveryTag] = result;
+            tag = ++_nextTag;
+            _unacked[tag] = (_broker.Incarnation, result);
         }
         finally
         {
             _gate.Release();
         }
 
-        return new QueueMessage(result.DeliveryTag, result.Body.ToArray(), result.BasicProperties.Priority,
-            result.Redelivered, remaining, result.BasicProperties.IsPriorityPresent());
+        return new QueueMessage(tag, result.Body.ToArray(), result.BasicProperties.Priority, result.Redelivered || InboxMover.IsMovedAgain(result.BasicProperties),
+            remaining, result.BasicProperties.IsPriorityPresent());
     }
 
     /// <summary>The next message and how many the broker still holds, or null when there is none now.</summary>
@@ -85,7 +87,18 @@ public abstract class RabbitMailQueue(QueueSettings settings, ILogger logger) : 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await action(await EnsureChannelAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            if (await _broker.EnsureOpenAsync(DeclareAsync, cancellationToken).ConfigureAwait(false))
+            {
+                // Tags of a dropped connection mean nothing on the new one: the broker requeued those messages.
+                _unacked.Clear();
+                await _broker.RunAsync(async token =>
+                {
+                    await OnChannelOpenedAsync(_broker.Channel!, token).ConfigureAwait(false);
+                    return true;
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await action(_broker.Channel!).ConfigureAwait(false);
         }
         finally
         {
@@ -93,16 +106,20 @@ public abstract class RabbitMailQueue(QueueSettings settings, ILogger logger) : 
         }
     }
 
+    /// <summary>Runs a broker operation within the operation timeout (see <see cref="BrokerConnection.RunAsync{T}"/>).</summary>
+    protected Task<T> TimedAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken) =>
+        _broker.RunAsync(operation, cancellationToken);
+
     /// <summary>Called on each new channel, after the declarations (a consumer starts here).</summary>
     protected virtual Task OnChannelOpenedAsync(IChannel channel, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
     public Task AckAsync(QueueMessage message) =>
-        SettleAsync(message, channel => channel.BasicAckAsync(message.DeliveryTag, multiple: false));
+        SettleAsync(message, (channel, tag, token) => channel.BasicAckAsync(tag, multiple: false, token));
 
     /// <inheritdoc />
     public Task RequeueAsync(QueueMessage message) =>
-        SettleAsync(message, channel => channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true));
+        SettleAsync(message, (channel, tag, token) => channel.BasicNackAsync(tag, multiple: false, requeue: true, token));
 
     /// <inheritdoc />
     public async Task DeadLetterAsync(QueueMessage message, string reason, string detail)
@@ -110,24 +127,32 @@ public abstract class RabbitMailQueue(QueueSettings settings, ILogger logger) : 
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (!_unacked.TryGetValue(message.DeliveryTag, out var original))
+            if (!_unacked.TryGetValue(message.DeliveryTag, out var held) || held.Incarnation != _broker.Incarnation || !_broker.IsOpen)
             {
-                return;
+                _unacked.Remove(message.DeliveryTag);
+                throw new BrokerUnavailableException("the connection that took the message is gone: the broker has requeued it");
             }
 
+            var original = held.Result;
             var properties = new BasicProperties(original.BasicProperties);
             var headers = properties.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(properties.Headers);
+            headers.Remove(InboxMover.MovedAgainHeader);
             headers["x-acaso-reason"] = reason;
             headers["x-acaso-detail"] = detail.Length > 1000 ? detail[..1000] : detail;
             headers["x-acaso-dead-lettered-at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            headers["x-acaso-original-queue"] = settings.Name;
+            headers["x-acaso-original-queue"] = Settings.Name;
             properties.Headers = headers;
             properties.Priority = original.BasicProperties.Priority;
+            // The producer publishes transient messages; a dead letter must survive a broker restart.
+            properties.Persistent = true;
 
-            var publisher = _publisher ?? throw new InvalidOperationException("not connected");
-            // With publisher confirms on, this returns once the broker has the copy.
-            await publisher.BasicPublishAsync("", settings.DeadLetterQueue, mandatory: true, properties, original.Body).ConfigureAwait(false);
-            await _channel!.BasicAckAsync(message.DeliveryTag, multiple: false).ConfigureAwait(false);
+            await _broker.RunAsync(async token =>
+            {
+                // With publisher confirms on, this returns once the broker has the copy.
+                await _broker.Publisher!.BasicPublishAsync("", Settings.DeadLetterQueue, mandatory: true, properties, original.Body, token).ConfigureAwait(false);
+                await _broker.Channel!.BasicAckAsync(original.DeliveryTag, multiple: false, token).ConfigureAwait(false);
+                return true;
+            }, CancellationToken.None).ConfigureAwait(false);
             _unacked.Remove(message.DeliveryTag);
         }
         finally
@@ -136,18 +161,22 @@ public abstract class RabbitMailQueue(QueueSettings settings, ILogger logger) : 
         }
     }
 
-    private async Task SettleAsync(QueueMessage message, Func<IChannel, ValueTask> settle)
+    private async Task SettleAsync(QueueMessage message, Func<IChannel, ulong, CancellationToken, ValueTask> settle)
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (!_unacked.Remove(message.DeliveryTag) || _channel is not { IsOpen: true } channel)
+            if (!_unacked.Remove(message.DeliveryTag, out var held) || held.Incarnation != _broker.Incarnation || _broker.Channel is not { IsOpen: true } channel)
             {
-                // The channel that delivered it is gone: the broker has already requeued the message.
+                // The connection that took it is gone: the broker has already requeued the message.
                 return;
             }
 
-            await settle(channel).ConfigureAwait(false);
+            await _broker.RunAsync(async token =>
+            {
+                await settle(channel, held.Result.DeliveryTag, token).ConfigureAwait(false);
+                return true;
+            }, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
@@ -155,107 +184,24 @@ public abstract class RabbitMailQueue(QueueSettings settings, ILogger logger) : 
         }
     }
 
-    private async Task<IChannel> EnsureChannelAsync(CancellationToken cancellationToken)
+    private async Task DeclareAsync(IChannel channel, IChannel publisher, CancellationToken cancellationToken)
     {
-        if (_channel is { IsOpen: true } open && _publisher is { IsOpen: true })
-        {
-            return open;
-        }
-
-        if (_connection is null || !_connection.IsOpen)
-        {
-            if (_connection is not null)
-            {
-                await DisposeConnectionAsync().ConfigureAwait(false);
-            }
-
-            var factory = new ConnectionFactory
-            {
-                Uri = settings.Url,
-                AutomaticRecoveryEnabled = true,
-                TopologyRecoveryEnabled = true,
-                NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
-                ClientProvidedName = "acaso-mail",
-            };
-            _connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-            _connection.ConnectionShutdownAsync += (_, args) =>
-            {
-                if (_closing)
-                {
-                    return Task.CompletedTask;
-                }
-
-                logger.LogWarning("RabbitMQ connection lost ({ReplyCode} {ReplyText}); recovering", args.ReplyCode, args.ReplyText);
-                return Task.CompletedTask;
-            };
-            _connection.RecoverySucceededAsync += (_, _) =>
-            {
-                logger.LogInformation("RabbitMQ connection recovered");
-                return Task.CompletedTask;
-            };
-            logger.LogInformation("Connected to RabbitMQ at {BrokerUrl}", settings.SafeUrl);
-        }
-
-        // Delivery tags of a closed channel mean nothing on a new one: the broker requeued those messages.
-        _unacked.Clear();
-        if (_channel is not null)
-        {
-            await _channel.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_publisher is not null)
-        {
-            await _publisher.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        _publisher = await _connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-            cancellationToken).ConfigureAwait(false);
-        await DeclareAsync(cancellationToken).ConfigureAwait(false);
-        await OnChannelOpenedAsync(_channel, cancellationToken).ConfigureAwait(false);
-        return _channel;
-    }
-
-    private async Task DeclareAsync(CancellationToken cancellationToken)
-    {
+        var (name, durable) = Settings.DurableInbox ? (Settings.Inbox, true) : (Settings.Name, Settings.Durable);
         try
         {
-            await _channel!.QueueDeclareAsync(settings.Name, durable: settings.Durable, exclusive: false, autoDelete: false,
-                arguments: QueueArguments(settings), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.QueueDeclareAsync(name, durable: durable, exclusive: false, autoDelete: false,
+                arguments: QueueArguments(Settings), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 406)
         {
             throw new QueueDeclarationMismatchException(
-                $"queue '{settings.Name}' exists on the broker with another declaration than ours " +
-                $"(durable={settings.Durable.ToString().ToLowerInvariant()}, exclusive=false, auto_delete=false, x-max-priority={settings.MaxPriority}); " +
+                $"queue '{name}' exists on the broker with another declaration than ours " +
+                $"(durable={durable.ToString().ToLowerInvariant()}, exclusive=false, auto_delete=false, x-max-priority={Settings.MaxPriority}); " +
                 $"the broker said: {e.ShutdownReason.ReplyText}. Set MAIL_QUEUE_DURABLE / MAIL_QUEUE_MAX_PRIORITY to match it.", e);
         }
 
-        await _publisher!.QueueDeclareAsync(settings.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
+        await publisher.QueueDeclareAsync(Settings.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
             arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task DisposeConnectionAsync()
-    {
-        foreach (var closable in new IAsyncDisposable?[] { _channel, _publisher, _connection })
-        {
-            if (closable is not null)
-            {
-                try
-                {
-                    await closable.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException or ObjectDisposedException)
-                {
-                    // Closing what is already closed: nothing to keep.
-                }
-            }
-        }
-
-        _channel = null;
-        _publisher = null;
-        _connection = null;
     }
 
     /// <inheritdoc />
@@ -264,14 +210,15 @@ public abstract class RabbitMailQueue(QueueSettings settings, ILogger logger) : 
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            // Unacked messages return to the queue when the channel closes.
-            _closing = true;
+            // Unacked messages return to the queue when the connection closes.
             _unacked.Clear();
-            await DisposeConnectionAsync().ConfigureAwait(false);
+            await _broker.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {
             _gate.Release();
         }
+
+        GC.SuppressFinalize(this);
     }
 }

@@ -13,8 +13,8 @@ public sealed class RabbitPullQueue(QueueSettings settings, ILogger<RabbitPullQu
 {
     /// <inheritdoc />
     protected override Task<(BasicGetResult Result, uint Remaining)?> NextAsync(CancellationToken cancellationToken) =>
-        WithChannelAsync<(BasicGetResult, uint)?>(async channel =>
-            await channel.BasicGetAsync(Settings.Name, autoAck: false, cancellationToken).ConfigureAwait(false) is { } result
+        WithChannelAsync(channel => TimedAsync<(BasicGetResult, uint)?>(async token =>
+            await channel.BasicGetAsync(Settings.ReadQueue, autoAck: false, token).ConfigureAwait(false) is { } result
                 ? (result, result.MessageCount)
-                : null, cancellationToken);
+                : null, cancellationToken), cancellationToken);
 }

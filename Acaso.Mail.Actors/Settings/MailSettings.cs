@@ -6,13 +6,29 @@ namespace Acaso.Mail.Actors.Settings;
 /// <param name="Url">The broker URL (<c>QUEUE_SERVICE_URL</c>).</param>
 /// <param name="Name">The queue name (<c>MAIL_QUEUE_NAME</c>).</param>
 /// <param name="Durable">Whether the queue is declared durable (the contract: false).</param>
-/// <param name="MaxPriority">The queue's <c>x-max-priority</c> (the contract: 255).</param>
+/// <param name="MaxPriority">The queue's <c>x-max-priority</c> (the contract: 255); the inbox is declared with it too.</param>
 /// <param name="PollInterval">How often a reader holding tokens looks again at an empty queue.</param>
 /// <param name="MaxFailedWindows">Windows in a row Brevo may fail on a mail before it is dead-lettered (<c>MAIL_MAX_FAILED_WINDOWS</c>).</param>
-public sealed record QueueSettings(Uri Url, string Name, bool Durable, int MaxPriority, TimeSpan PollInterval, int MaxFailedWindows = 24)
+/// <param name="DurableInbox">Move each mail at once into the durable <see cref="Inbox"/> and read it there (<c>MAIL_DURABLE_INBOX</c>).</param>
+/// <param name="Heartbeat">The AMQP heartbeat asked of the broker (<c>MAIL_BROKER_HEARTBEAT_SECONDS</c>).</param>
+/// <param name="OperationTimeout">The most any broker operation (connect, take, publish and its confirm) may take.</param>
+public sealed record QueueSettings(Uri Url, string Name, bool Durable, int MaxPriority, TimeSpan PollInterval, int MaxFailedWindows = 24,
+    bool DurableInbox = false, TimeSpan? Heartbeat = null, TimeSpan? OperationTimeout = null)
 {
     /// <summary>The durable queue where refused and permanently failed mail is kept with its reason.</summary>
     public string DeadLetterQueue => Name + ".dead-letters";
+
+    /// <summary>The service's own durable priority queue, where the mover keeps every mail persistent until it is sent.</summary>
+    public string Inbox => Name + ".inbox";
+
+    /// <summary>The queue every take reads: the inbox, or the producer's queue itself when the inbox is off.</summary>
+    public string ReadQueue => DurableInbox ? Inbox : Name;
+
+    /// <summary>The heartbeat, 5 s unless set.</summary>
+    public TimeSpan HeartbeatInterval => Heartbeat ?? TimeSpan.FromSeconds(5);
+
+    /// <summary>The operation timeout, 5 s unless set.</summary>
+    public TimeSpan Timeout => OperationTimeout ?? TimeSpan.FromSeconds(5);
 
     /// <summary>The URL with its password masked, for logs.</summary>
     public string SafeUrl => Url.UserInfo.Length == 0

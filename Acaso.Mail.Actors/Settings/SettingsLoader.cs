@@ -23,6 +23,8 @@ public static class SettingsLoader
         ["MAIL_QUEUE_DURABLE"] = "queue.durable",
         ["MAIL_QUEUE_MAX_PRIORITY"] = "queue.max-priority",
         ["MAIL_MAX_FAILED_WINDOWS"] = "queue.max-failed-windows",
+        ["MAIL_DURABLE_INBOX"] = "queue.durable-inbox",
+        ["MAIL_BROKER_HEARTBEAT_SECONDS"] = "queue.heartbeat-seconds",
         ["SENDINBLUE_URL"] = "brevo.url",
         ["SENDINBLUE_API_KEY"] = "brevo.api-key",
         ["MAIL_BREVO_SANDBOX"] = "brevo.sandbox",
@@ -95,7 +97,10 @@ public static class SettingsLoader
             var queueUrl = Url("queue.url", "amqp", "amqps");
             var queue = new QueueSettings(queueUrl, NonEmpty("queue.name"), Bool("queue.durable"),
                 Int("queue.max-priority", 1, 255), Duration("queue.poll-interval", TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
-                Int("queue.max-failed-windows", 1, 100_000));
+                Int("queue.max-failed-windows", 1, 100_000),
+                Bool("queue.durable-inbox"),
+                TimeSpan.FromSeconds(Int("queue.heartbeat-seconds", 1, 600)),
+                Duration("queue.operation-timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)));
             var brevo = new BrevoSettings(
                 Url("brevo.url", "http", "https"),
                 new Secret(config.GetString("brevo.api-key") ?? ""),

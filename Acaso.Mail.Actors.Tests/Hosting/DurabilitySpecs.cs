@@ -173,6 +173,36 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
         AssertEachSentOnce(10);
     }
 
+    [Fact]
+    public async Task Mail_the_broker_shovel_moved_while_the_service_was_down_should_be_sent_the_same()
+    {
+        // The inbox exists (docker-compose's one-shot job declares it, as the service does at its first start).
+        await using (var connection = await RabbitBroker.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.QueueDeclareAsync(Queue.Inbox, durable: true, exclusive: false, autoDelete: false,
+                arguments: Acaso.Mail.Actors.Queue.RabbitMailQueue.QueueArguments(Queue));
+        }
+
+        using (BrokerNode.InboxShovel(Queue.Name, Queue.Inbox))
+        {
+            await PublishGoodAsync(10);
+            await Eventually(async () => await ReadyAsync(Queue.Inbox) == 10 && await ReadyAsync(Queue.Name) == 0, TimeSpan.FromSeconds(30),
+                "the shovel to move 10 mails into the inbox");
+            using var inbox = await RabbitBroker.ConnectAsync();
+            await using var peek = await inbox.CreateChannelAsync();
+            var copy = await peek.BasicGetAsync(Queue.Inbox, autoAck: false);
+            Assert.True(copy!.BasicProperties.Persistent);
+            await peek.BasicNackAsync(copy.DeliveryTag, multiple: false, requeue: true);
+        }
+
+        await using var service = ServiceProcess.Start(Environment(perHour: 10));
+        await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 10), TimeSpan.FromSeconds(60), "10 mails", service);
+        await Task.Delay(2500);
+        AssertEachSentOnce(10);
+        Assert.Equal(0, await MetricAsync("mail_inbox_moved_total"));
+    }
+
     private async Task<string> ScrapeReadyzAsync()
     {
         using var http = new HttpClient();

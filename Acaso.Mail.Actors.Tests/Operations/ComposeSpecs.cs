@@ -69,6 +69,24 @@ public sealed class ComposeSpecs
     }
 
     [Fact]
+    public void The_broker_should_keep_its_data_and_shovel_mail_into_the_inbox_while_the_service_is_down()
+    {
+        var rabbitmq = Service("rabbitmq");
+        Assert.Equal("rabbitmq", ((YamlScalarNode)rabbitmq[new YamlScalarNode("hostname")]).Value);
+        Assert.Contains(((YamlSequenceNode)rabbitmq[new YamlScalarNode("volumes")]).Children.Cast<YamlScalarNode>(),
+            v => v.Value == "rabbitmq-data:/var/lib/rabbitmq");
+        Assert.Contains("rabbitmq_shovel", File.ReadAllText(Repository.PathOf("rabbitmq/enabled_plugins")), StringComparison.Ordinal);
+        var shovel = (YamlScalarNode)((YamlSequenceNode)Service("rabbitmq-inbox-shovel")[new YamlScalarNode("command")]).Children[0];
+        Assert.Contains("/api/queues/%2f/queue.inbox", shovel.Value, StringComparison.Ordinal);
+        Assert.Contains("/api/parameters/shovel/%2f/acaso-inbox", shovel.Value, StringComparison.Ordinal);
+        using var definition = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Repository.PathOf("rabbitmq/inbox-shovel.json")));
+        var value = definition.RootElement.GetProperty("value");
+        Assert.Equal("on-confirm", value.GetProperty("ack-mode").GetString());
+        Assert.Equal("queue.inbox", value.GetProperty("dest-exchange-key").GetString());
+        Assert.Equal(2, value.GetProperty("dest-publish-properties").GetProperty("delivery_mode").GetInt32());
+    }
+
+    [Fact]
     public void Every_variable_the_service_reads_should_be_documented_in_the_README()
     {
         var readme = File.ReadAllText(Repository.PathOf("README.md"));

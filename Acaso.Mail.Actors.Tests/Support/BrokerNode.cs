@@ -56,6 +56,21 @@ public static class BrokerNode
         return new Healer(() => Run("rabbitmqctl", "set_disk_free_limit", "50MB"));
     }
 
+    /// <summary>
+    /// Declares the dynamic shovel of <c>rabbitmq/inbox-shovel.json</c> (the one docker-compose declares), from
+    /// <paramref name="source"/> to <paramref name="inbox"/>, enabling <c>rabbitmq_shovel</c> first; cleared when disposed.
+    /// </summary>
+    public static IDisposable InboxShovel(string source, string inbox)
+    {
+        Run("rabbitmq-plugins", "enable", "rabbitmq_shovel");
+        var definition = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Repository.PathOf("rabbitmq/inbox-shovel.json")))!["value"]!;
+        definition["src-queue"] = source;
+        definition["dest-exchange-key"] = inbox;
+        var name = source + "-inbox-shovel";
+        Run("rabbitmqctl", "set_parameter", "shovel", name, definition.ToJsonString());
+        return new Healer(() => Run("rabbitmqctl", "clear_parameter", "shovel", name));
+    }
+
     private static void Heal(IEnumerable<string[]> rules)
     {
         foreach (var rule in rules)

@@ -177,7 +177,7 @@ public sealed class Harness : IAsyncDisposable
     }
 
     /// <summary>The built service as its own process in unlimited mode; its throughput on the first drain and its memory.</summary>
-    public async Task<(double Rate, Memory Memory)> AcasoDrainAsync(int count, int maxPriority, int drains)
+    public async Task<(double Rate, Memory Memory)> AcasoDrainAsync(int count, int maxPriority, int drains, bool inbox = false)
     {
         var queue = NewQueue("acaso", maxPriority);
         await PublishAsync(queue, count);
@@ -192,6 +192,7 @@ public sealed class Harness : IAsyncDisposable
                      ["QUEUE_SERVICE_URL"] = Broker.ToString(), ["MAIL_QUEUE_NAME"] = queue.Name,
                      ["MAIL_QUEUE_MAX_PRIORITY"] = maxPriority.ToString(CultureInfo.InvariantCulture),
                      ["SENDINBLUE_URL"] = Brevo.BaseUrl.ToString(), ["SENDINBLUE_API_KEY"] = Key,
+                     ["MAIL_DURABLE_INBOX"] = inbox ? "true" : "false",
                      ["MAIL_BUDGET_MODE"] = "unlimited", ["MAIL_RATE_PER_SECOND"] = "1000000", ["MAIL_SEND_PARALLELISM"] = "32",
                      ["MAIL_METRICS_PORT"] = metricsPort.ToString(CultureInfo.InvariantCulture), ["MAIL_STATE_DIR"] = state,
                      ["Logging__LogLevel__Default"] = "Warning",

@@ -16,7 +16,7 @@ report.Machine();
 await using var harness = await Harness.StartAsync();
 var overheadCount = quick ? 3_000 : 20_000;
 
-// 1. Overhead: Acaso Mail (unlimited mode, 32 senders) against a raw RabbitMQ.Client + HttpClient loop at the
+// 1. Overhead: Acaso Mail (unlimited mode, 32 senders, reading the producer's queue: MAIL_DURABLE_INBOX=false) against a raw RabbitMQ.Client + HttpClient loop at the
 //    same parallelism, draining the same messages from the contract's queue (x-max-priority 255), fake Brevo at 0 ms.
 var raw = await harness.RawLoopAsync(overheadCount, maxPriority: 255, parallelism: 32);
 var (acaso, memory) = await harness.AcasoDrainAsync(overheadCount, maxPriority: 255, drains: 3);
@@ -31,6 +31,12 @@ for (var i = 0; i < memory.AfterEachDrainMb.Count; i++)
 }
 
 report.Figure("rss_growth_drain_1_to_3_mb", memory.AfterEachDrainMb[^1] - memory.AfterEachDrainMb[0], target: "no growth (about 0)");
+
+// 1b. The durable inbox's cost: the same drain with MAIL_DURABLE_INBOX on (every mail copied, persistent and confirmed,
+//     into <queue>.inbox before it is taken) against the drain above, without it.
+var (acasoInbox, _) = await harness.AcasoDrainAsync(overheadCount, maxPriority: 255, drains: 1, inbox: true);
+report.Figure("acaso_with_inbox_msgs_per_s", acasoInbox);
+report.Figure("inbox_throughput_ratio", acasoInbox / acaso, target: "cost under 30% (>= 0.7), else a decision in the README");
 
 // 2. At a real provider's latency (100 ms): Acaso Mail against the old consumer's algorithm (basic.get, one POST at a time).
 harness.Brevo.Latency = TimeSpan.FromMilliseconds(100);

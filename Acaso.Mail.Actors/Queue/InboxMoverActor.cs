@@ -18,7 +18,7 @@ public sealed class InboxMoverActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _reported;
     private string? _blocked;
-    private string? _lastFailure;
+    private string? _lastFailure = "not started";
 
     /// <summary>Creates the actor over <paramref name="mover"/>, which it disposes when it stops.</summary>
     public InboxMoverActor(InboxMover mover)

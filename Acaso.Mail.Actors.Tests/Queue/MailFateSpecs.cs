@@ -54,30 +54,34 @@ public sealed class MailFateSpecs
         Assert.Equal($"Brevo failed on it in {Max} windows in a row; last: server_error", verdict.Detail);
     }
 
-    public static TheoryData<bool, bool, bool, bool, bool, Disposition?, string, bool> TakeTable => new()
+    public static TheoryData<bool, bool, string?, bool, bool, bool, Disposition?, string, bool> TakeTable => new()
     {
-        // valid, already sent, look, urgent, halted → disposition (null: reserve and send), reason, token back
-        { true, false, false, false, false, null, "", false },
-        { true, false, false, true, false, null, "", false },
-        { false, false, false, false, false, Disposition.DeadLetter, "invalid_json", true },
-        { false, false, true, true, false, Disposition.DeadLetter, "invalid_json", false },
-        { true, true, false, false, false, Disposition.Ack, "already_sent", true },
-        { true, true, true, true, false, Disposition.Ack, "already_sent", false },
-        { true, false, true, false, false, Disposition.Requeue, "not_urgent", false },
-        { true, false, true, true, false, null, "", false },
-        { true, false, true, true, true, Disposition.Requeue, "window_halted", false },
-        { true, false, false, false, true, Disposition.Requeue, "window_halted", false },
+        // valid, already sent, suppressed, look, urgent, halted → disposition (null: reserve and send), reason, token back
+        { true, false, null, false, false, false, null, "", false },
+        { true, false, null, false, true, false, null, "", false },
+        { false, false, null, false, false, false, Disposition.DeadLetter, "invalid_json", true },
+        { false, false, null, true, true, false, Disposition.DeadLetter, "invalid_json", false },
+        { true, true, null, false, false, false, Disposition.Ack, "already_sent", true },
+        { true, true, null, true, true, false, Disposition.Ack, "already_sent", false },
+        { true, true, "hard_bounce", false, false, false, Disposition.Ack, "already_sent", true },
+        { true, false, "hard_bounce", false, false, false, Disposition.DeadLetter, "suppressed", true },
+        { true, false, "spam", true, true, false, Disposition.DeadLetter, "suppressed", false },
+        { true, false, "spam", false, false, true, Disposition.DeadLetter, "suppressed", true },
+        { true, false, null, true, false, false, Disposition.Requeue, "not_urgent", false },
+        { true, false, null, true, true, false, null, "", false },
+        { true, false, null, true, true, true, Disposition.Requeue, "window_halted", false },
+        { true, false, null, false, false, true, Disposition.Requeue, "window_halted", false },
     };
 
     [Theory]
     [MemberData(nameof(TakeTable))]
-    public void MailFate_should_decide_a_taken_message_as_the_table_says(bool valid, bool alreadySent, bool look, bool urgent, bool halted,
-        Disposition? disposition, string reason, bool tokenBack)
+    public void MailFate_should_decide_a_taken_message_as_the_table_says(bool valid, bool alreadySent, string? suppressed, bool look, bool urgent,
+        bool halted, Disposition? disposition, string reason, bool tokenBack)
     {
         var parsed = valid
             ? MailRequestParser.Parse(Support.Mails.Body(1, DateTimeOffset.UtcNow.AddDays(2)), 150, DateTimeOffset.UtcNow)
             : ParseResult.Reject("invalid_json", "the body is not JSON");
-        var verdict = MailFate.OnTaken(parsed, alreadySent, look, urgent, halted);
+        var verdict = MailFate.OnTaken(parsed, alreadySent, suppressed, look, urgent, halted);
         Assert.Equal((disposition, reason, tokenBack), (verdict.Disposition, verdict.Reason, verdict.ReturnToken));
     }
 }

@@ -18,6 +18,11 @@ public sealed class BrevoStandIn(string? requiredApiKey, int credits) : BrevoCap
 {
     private readonly ConcurrentQueue<ScriptedAnswer> _script = new();
 
+    /// <summary>The webhook event reported for mail to an address (Brevo's camelCase names, as its webhook spells them); <c>delivered</c> for the rest.</summary>
+    public ConcurrentDictionary<string, string> Outcomes { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    protected override string EventFor(string email) => Outcomes.TryGetValue(email, out var outcome) ? outcome : base.EventFor(email);
+
     /// <summary>Starts a stand-in on 127.0.0.1 (<paramref name="port"/> 0 picks a free one).</summary>
     public static async Task<BrevoStandIn> StartAsync(int port = 0, string? requiredApiKey = null, int credits = 300)
     {

@@ -74,12 +74,54 @@ public class BrevoCaptureSink(string? outboxPath = null, string? requiredApiKey 
         _app = builder.Build();
         _app.MapPost("/v3/smtp/email", (Delegate)SendAsync);
         _app.MapGet("/v3/account", (Delegate)Account);
+        _app.MapGet("/v3/smtp/blockedContacts", (Delegate)BlockedContactsPage);
         await _app.StartAsync().ConfigureAwait(false);
         var address = _app.Services.GetService(typeof(IServer)) is IServer server
             ? server.Features.Get<IServerAddressesFeature>()!.Addresses.First()
             : throw new InvalidOperationException("no server");
         BaseUrl = new Uri(address.TrimEnd('/') + "/v3");
     }
+
+    /// <summary>
+    /// Where to post a delivery event for each accepted mail, as Brevo's transactional webhook does (null: nowhere). <c>run</c>
+    /// points it at the service's own <c>/webhooks/brevo</c> when <c>MAIL_WEBHOOK_TOKEN</c> is set, so a local run sees the
+    /// whole loop.
+    /// </summary>
+    public Uri? WebhookUrl { get; set; }
+
+    /// <summary>The bearer token the webhook posts carry.</summary>
+    public string? WebhookToken { get; set; }
+
+    /// <summary>The event Brevo would report for a mail to <paramref name="email"/>: <c>delivered</c>; a derived stand-in scripts others.</summary>
+    protected virtual string EventFor(string email) => "delivered";
+
+    private async Task NotifyAsync(JsonElement mail, string messageId)
+    {
+        foreach (var recipient in mail.GetProperty("to").EnumerateArray())
+        {
+            var email = recipient.GetProperty("email").GetString()!;
+            var payload = JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["event"] = EventFor(email),
+                ["email"] = email,
+                ["message-id"] = messageId,
+                ["ts_epoch"] = _clock.GetUtcNow().ToUnixTimeMilliseconds(),
+                ["template_id"] = mail.TryGetProperty("templateId", out var template) && template.TryGetInt32(out var id) ? id : null,
+            });
+            using var request = new HttpRequestMessage(HttpMethod.Post, WebhookUrl) { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", WebhookToken);
+            try
+            {
+                using var response = await Webhooks.SendAsync(request).ConfigureAwait(false);
+            }
+            catch (HttpRequestException)
+            {
+                // Brevo retries later; a local sink does not: the event is simply missed, as when the service is down.
+            }
+        }
+    }
+
+    private static readonly HttpClient Webhooks = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>
     /// Called with each <c>POST /smtp/email</c> before the normal answer: a non-null result is answered instead. None here;
@@ -161,7 +203,13 @@ public class BrevoCaptureSink(string? outboxPath = null, string? requiredApiKey 
         }
 
         await AcceptAsync(body, apiKey).ConfigureAwait(false);
-        return Results.Json(new { messageId = $"<{Guid.NewGuid():N}@smtp-relay.mailin.fr>" }, statusCode: 201);
+        var messageId = $"<{Guid.NewGuid():N}@smtp-relay.mailin.fr>";
+        if (!sandbox && WebhookUrl is not null)
+        {
+            _ = NotifyAsync(json, messageId);
+        }
+
+        return Results.Json(new { messageId }, statusCode: 201);
     }
 
     /// <summary>Records <paramref name="body"/> as accepted (charged, captured, appended to the outbox).</summary>
@@ -203,6 +251,39 @@ public class BrevoCaptureSink(string? outboxPath = null, string? requiredApiKey 
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>The contacts Brevo blocks, with Brevo's reason codes (<c>hardBounce</c>, <c>contactFlaggedAsSpam</c> …), served paged as Brevo does.</summary>
+    public ConcurrentQueue<(string Email, string Code)> Blocked { get; } = new();
+
+    /// <summary>How many pages of blocked contacts were asked for.</summary>
+    public int BlockedContactsRequests => Volatile.Read(ref _blockedRequests);
+
+    private int _blockedRequests;
+
+    private IResult BlockedContactsPage(HttpContext context)
+    {
+        Interlocked.Increment(ref _blockedRequests);
+        var apiKey = context.Request.Headers["api-key"].FirstOrDefault();
+        if (string.IsNullOrEmpty(apiKey) || (_requiredApiKey is not null && apiKey != _requiredApiKey))
+        {
+            return Error(401, "unauthorized", "Key not found");
+        }
+
+        var limit = int.TryParse(context.Request.Query["limit"], CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 100) : 50;
+        var offset = int.TryParse(context.Request.Query["offset"], CultureInfo.InvariantCulture, out var o) ? Math.Max(0, o) : 0;
+        var all = Blocked.ToList();
+        return Results.Json(new
+        {
+            contacts = all.Skip(offset).Take(limit).Select(c => new
+            {
+                email = c.Email,
+                senderEmail = "ops@aca.so",
+                reason = new { code = c.Code, message = "blocked" },
+                blockedAt = "2026-11-01T10:00:00.000Z",
+            }),
+            count = all.Count,
+        });
     }
 
     private IResult Account(HttpContext context)

@@ -15,7 +15,19 @@ public interface IBrevoClient
 
     /// <summary>The free plan's remaining credits for today (<c>GET /account</c>), or null when Brevo cannot say.</summary>
     Task<int?> GetRemainingCreditsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One page of Brevo's blocked transactional contacts (<c>GET /smtp/blockedContacts</c>, <see cref="BrevoClient.BlockedContactsPage"/>
+    /// a page from <paramref name="offset"/>). Throws when Brevo does not answer with them.
+    /// </summary>
+    Task<BlockedContacts> GetBlockedContactsAsync(int offset, CancellationToken cancellationToken);
 }
+
+/// <summary>An address Brevo blocks, with its reason in this service's spelling (<c>hard_bounce</c>, <c>spam</c>, <c>unsubscribed</c>, <c>blocked</c>).</summary>
+public sealed record BlockedContact(string Email, string Reason, DateTimeOffset? BlockedAt);
+
+/// <summary>A page of blocked contacts and how many there are in all.</summary>
+public sealed record BlockedContacts(IReadOnlyList<BlockedContact> Contacts, int Total);
 
 /// <summary>
 /// The typed HttpClient for Brevo's transactional API v3. It sends the <c>api-key</c> header and never puts the
@@ -84,6 +96,57 @@ public sealed class BrevoClient(HttpClient http, BrevoSettings settings) : IBrev
             return new PermanentFailure(status, code, message);
         }
     }
+
+    /// <summary>The page size of <see cref="GetBlockedContactsAsync"/> (Brevo's largest).</summary>
+    public const int BlockedContactsPage = 100;
+
+    /// <inheritdoc />
+    public async Task<BlockedContacts> GetBlockedContactsAsync(int offset, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get,
+            new Uri(_base, string.Create(CultureInfo.InvariantCulture, $"smtp/blockedContacts?limit={BlockedContactsPage}&offset={offset}")));
+        Authorize(request);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET /smtp/blockedContacts answered {(int)response.StatusCode}", null, response.StatusCode);
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var contacts = new List<BlockedContact>();
+        if (json.RootElement.TryGetProperty("contacts", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var contact in list.EnumerateArray())
+            {
+                if (!contact.TryGetProperty("email", out var email) || email.ValueKind != JsonValueKind.String)
+                {
+                    continue;
+                }
+
+                var code = contact.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.Object
+                           && reason.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "blocked";
+                DateTimeOffset? at = contact.TryGetProperty("blockedAt", out var blocked) && blocked.ValueKind == JsonValueKind.String
+                                     && DateTimeOffset.TryParse(blocked.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)
+                    ? when
+                    : null;
+                contacts.Add(new BlockedContact(email.GetString()!.Trim().ToLowerInvariant(), ReasonOf(code), at));
+            }
+        }
+
+        var total = json.RootElement.TryGetProperty("count", out var count) && count.TryGetInt32(out var n) ? n : contacts.Count;
+        return new BlockedContacts(contacts, total);
+    }
+
+    /// <summary>Brevo's blocking reason codes in this service's spelling.</summary>
+    private static string ReasonOf(string code) => code switch
+    {
+        "hardBounce" => "hard_bounce",
+        "contactFlaggedAsSpam" => "spam",
+        "adminBlocked" => "blocked",
+        _ when code.StartsWith("unsubscribed", StringComparison.Ordinal) => "unsubscribed",
+        _ => code,
+    };
 
     /// <inheritdoc />
     public async Task<int?> GetRemainingCreditsAsync(CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ namespace Acaso.Mail.Actors.Cli;
 
 /// <summary>
 /// The command line on System.CommandLine: every verb and option is declared once, in its verb's file, and help and
-/// parse errors come from those declarations. No verb but <c>run</c>, <c>publish</c> and <c>dead-letters</c> reads the
+/// parse errors come from those declarations. No verb but <c>run</c>, <c>publish</c>, <c>dead-letters</c>, <c>suppressions</c> and <c>history</c> reads the
 /// <c>MAIL_*</c> settings, so <c>help</c>, <c>preview</c> and <c>simulate</c> work whatever they say.
 /// </summary>
 public static class MailCommandLine
@@ -21,6 +21,8 @@ public static class MailCommandLine
             PublishCommand.Create(console),
             SimulateCommand.Create(console),
             DeadLettersCommand.Create(console),
+            SuppressionsCommand.Create(console),
+            SuppressionsCommand.CreateHistory(console),
         };
         var help = new Command("help", "Show this help (the same as --help).");
         help.SetAction(_ => root.Parse("--help").Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error }));

@@ -34,6 +34,13 @@ public static class RunCommand
             var outbox = Path.GetFullPath(Path.Combine(settings.StateDir, "outbox.jsonl"));
             sink = new BrevoCaptureSink(outbox, CaptureKey, settings.Budget.DailyLimit);
             await sink.ListenAsync().ConfigureAwait(false);
+            if (!settings.Delivery.Token.IsEmpty)
+            {
+                // As Brevo would: each accepted mail's delivery event goes to the service's own webhook.
+                sink.WebhookUrl = new Uri($"http://127.0.0.1:{settings.MetricsPort}{Delivery.BrevoWebhook.Path}");
+                sink.WebhookToken = settings.Delivery.Token.Reveal();
+            }
+
             settings = settings with { Brevo = settings.Brevo with { Url = sink.BaseUrl, ApiKey = new Secret(CaptureKey) } };
             log.LogWarning("SENDINBLUE_API_KEY is not set: mails go to a local capture sink at {SinkUrl}; each accepted request is appended to {Outbox}",
                 sink.BaseUrl, outbox);

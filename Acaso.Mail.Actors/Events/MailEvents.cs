@@ -44,6 +44,12 @@ public static class MailEvents
     /// <summary>The broker blocks (<paramref name="Reason"/>: a memory or disk alarm) or unblocks (null) the publishes of <paramref name="Source"/>'s connection.</summary>
     public sealed record BrokerBlocked(string Source, string? Reason);
 
+    /// <summary>Brevo's webhook reported a delivery event (<c>unknown</c> for a name not known here), of a mail of <paramref name="Template"/> if known.</summary>
+    public sealed record DeliveryReported(string Event, int? Template);
+
+    /// <summary>A mail to a suppressed address was dead-lettered before any token or Brevo call; <paramref name="Reason"/> is why the address is suppressed.</summary>
+    public sealed record Suppressed(string Reason);
+
     /// <summary>The inbox mover moved <paramref name="Count"/> mails from the producer's queue into the durable inbox.</summary>
     public sealed record MovedToInbox(int Count);
 

@@ -1,4 +1,6 @@
+using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Metrics;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
@@ -19,6 +21,7 @@ namespace Acaso.Mail.Actors.Hosting;
 /// <param name="SentLedger">Where accepted keys are kept (null: Brevo's 30-minute idempotency window only).</param>
 /// <param name="Metrics">The Prometheus series the Metrics actor keeps.</param>
 /// <param name="Health">What <c>/readyz</c> reports.</param>
+/// <param name="Delivery">The suppression list and history, and how they are kept (null: neither, as in most specs).</param>
 public sealed record MailActorsOptions(
     Props Keeper,
     BudgetSettings? Ticks,
@@ -29,7 +32,14 @@ public sealed record MailActorsOptions(
     IFailedWindowStore FailedWindows,
     ISentLedger? SentLedger,
     MailMetrics Metrics,
-    ServiceHealth Health);
+    ServiceHealth Health,
+    DeliveryOptions? Delivery = null);
+
+/// <summary>The Delivery role's part of <see cref="MailActorsOptions"/>.</summary>
+/// <param name="Store">Where the suppression list and the history live.</param>
+/// <param name="Settings">How delivery events are acted on.</param>
+/// <param name="Brevo">Brevo, for the blocklist import at start.</param>
+public sealed record DeliveryOptions(IDeliveryStore Store, DeliverySettings Settings, IBrevoClient? Brevo = null);
 
 /// <summary>The started actors, as the <c>ActorRegistry</c> holds them.</summary>
 public sealed record MailActors(IActorRef Keeper, IActorRef Senders, IActorRef Reader)
@@ -51,11 +61,18 @@ public sealed record MailActors(IActorRef Keeper, IActorRef Senders, IActorRef R
 /// <summary>The one wiring path of the actors: the service, the simulator, the bench and the specs all start them here.</summary>
 public static class MailActorsHostingExtensions
 {
-    /// <summary>Starts the Metrics actor, the budget keeper, the MailSender pool and the QueueReader, in that order.</summary>
-    public static AkkaConfigurationBuilder AddMailActors(this AkkaConfigurationBuilder builder, MailActorsOptions options) =>
-        builder
-            .AddMetricsActor(options.Metrics, options.Health)
+    /// <summary>Starts the Metrics actor, the Delivery actor (when asked), the budget keeper, the MailSender pool and the QueueReader, in that order.</summary>
+    public static AkkaConfigurationBuilder AddMailActors(this AkkaConfigurationBuilder builder, MailActorsOptions options)
+    {
+        builder.AddMetricsActor(options.Metrics, options.Health);
+        if (options.Delivery is { } delivery)
+        {
+            builder.AddDeliveryActor(delivery.Store, delivery.Settings, delivery.Brevo);
+        }
+
+        return builder
             .AddBudgetKeeperActor(options.Keeper, options.Ticks)
             .AddMailSendersActor(options.Brevo, options.Parallelism)
-            .AddQueueReaderActor(options.Queue, options.Reader, options.FailedWindows, options.SentLedger);
+            .AddQueueReaderActor(options.Queue, options.Reader, options.FailedWindows, options.SentLedger, options.Delivery?.Store);
+    }
 }

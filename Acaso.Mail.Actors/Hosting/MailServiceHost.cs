@@ -1,4 +1,5 @@
 using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Logging;
 using Acaso.Mail.Actors.Metrics;
 using Acaso.Mail.Actors.Queue;
@@ -34,6 +35,7 @@ public static class MailServiceHost
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var metrics = new MailMetrics(registry);
         var health = new ServiceHealth();
+        var deliveryStore = new SqliteDeliveryStore(settings.StateDir);
         var services = builder.Services;
         services.AddHttpClient("brevo", c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<IBrevoClient>(sp =>
@@ -46,7 +48,9 @@ public static class MailServiceHost
             var mode = DispatchMode.For(settings, brevo, logs);
             logs.CreateLogger("acaso-mail").LogInformation("Dispatching in {Mode}", mode.Description);
             akka.AddMailDefaults().AddMailActors(new MailActorsOptions(mode.Keeper, mode.Ticks, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
-                    mode.Queue, ReaderSettings.From(settings), new SqliteFailedWindowStore(settings.StateDir), mode.SentLedger, metrics, health))
+                    mode.Queue, ReaderSettings.From(settings), new SqliteFailedWindowStore(settings.StateDir), mode.SentLedger, metrics, health,
+                    new DeliveryOptions(deliveryStore, new DeliverySettings(settings.Delivery.SoftBounceLimit, HistoryDays: settings.Delivery.HistoryDays,
+                        SyncBrevoBlocklist: settings.Delivery.SyncBrevoBlocklist), brevo)))
                 .WithActors((system, registry) =>
                 {
                     if (settings.Queue.DurableInbox)
@@ -87,6 +91,12 @@ public static class MailServiceHost
         app.MapGet("/metrics", scrape);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => Results.Text(health.Describe(), statusCode: health.Ready ? 200 : 503));
+        if (!settings.Delivery.Token.IsEmpty)
+        {
+            var system = app.Services.GetRequiredService<ActorSystem>();
+            app.MapPost(BrevoWebhook.Path, (Delegate)((HttpContext context) =>
+                BrevoWebhook.HandleAsync(context, settings.Delivery.Token, ActorRegistry.For(system).Get<DeliveryActor>(), system.Scheduler.Now)));
+        }
         return app;
     }
 }

@@ -35,6 +35,11 @@ public sealed class MailMetrics
         BrokerConnected = factory.CreateGauge("mail_broker_connected",
             "1 while the reader's RabbitMQ connection answers its probe (a passive declare every 2 s, within the operation timeout).");
         BrokerBlocked = factory.CreateGauge("mail_broker_blocked", "1 while RabbitMQ blocks the service's publishes (a memory or disk alarm).");
+        DeliveryEvents = factory.CreateCounter("mail_delivery_events_total",
+            "Brevo's delivery events, by event (snake_case; unknown for names not known here) and template (from the message Brevo accepted, else the event's).",
+            "event", "template");
+        Suppressed = factory.CreateCounter("mail_suppressed_total",
+            "Mails dead-lettered as suppressed (their address is on the suppression list) before any token or Brevo call, by the address's reason.", "reason");
         MovedToInbox = factory.CreateCounter("mail_inbox_moved_total", "Mails moved from the producer's queue into the durable inbox.");
         UrgentSent = factory.CreateCounter("mail_urgent_sent_total",
             "Urgent mails sent (priority at or above MAIL_URGENT_PRIORITY), by whether the token was borrowed from the coming window.", "borrowed");
@@ -69,6 +74,8 @@ public sealed class MailMetrics
     public Gauge BrokerConnected { get; }
     public Gauge BrokerBlocked { get; }
     public Counter MovedToInbox { get; }
+    public Counter DeliveryEvents { get; }
+    public Counter Suppressed { get; }
     public Counter UrgentSent { get; }
     public Gauge TokensBorrowed { get; }
     public Counter UrgentFailures { get; }

@@ -32,6 +32,9 @@ public sealed class MetricsActor : ReceiveActor
             _metrics.BrokerBlocked.Set(_health.BrokerBlocked ? 1 : 0);
         });
         Receive<MailEvents.MovedToInbox>(moved => _metrics.MovedToInbox.Inc(moved.Count));
+        Receive<MailEvents.DeliveryReported>(e =>
+            _metrics.DeliveryEvents.WithLabels(e.Event, e.Template is { } t ? t.ToString(CultureInfo.InvariantCulture) : "unknown").Inc());
+        Receive<MailEvents.Suppressed>(e => _metrics.Suppressed.WithLabels(e.Reason).Inc());
         Receive<MailEvents.TokensGranted>(e => _metrics.TokensGranted.WithLabels(e.Kind).Inc(e.Tokens));
         Receive<MailEvents.BudgetChanged>(Handle);
         Receive<MailEvents.QueueHead>(head =>

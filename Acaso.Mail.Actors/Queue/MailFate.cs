@@ -77,10 +77,11 @@ public static class MailFate
     /// <summary>Decides about a message just taken.</summary>
     /// <param name="parsed">The contract's verdict on its body and priority.</param>
     /// <param name="alreadySent">A redelivery whose key Brevo already accepted (the sent ledger knows it).</param>
+    /// <param name="suppressed">Why its recipient is on the suppression list, or null when it is not.</param>
     /// <param name="look">Taken between windows, with no token, to look at the queue head.</param>
     /// <param name="urgent">At or above the urgent lane's threshold.</param>
     /// <param name="windowHalted">Brevo failed (or refused the account) in the current window.</param>
-    public static TakeVerdict OnTaken(ParseResult parsed, bool alreadySent, bool look, bool urgent, bool windowHalted)
+    public static TakeVerdict OnTaken(ParseResult parsed, bool alreadySent, string? suppressed, bool look, bool urgent, bool windowHalted)
     {
         if (parsed.Rejection is { } rejection)
         {
@@ -92,6 +93,12 @@ public static class MailFate
         {
             // Brevo accepted it, then the service died before the ack: it was mailed and charged already.
             return new TakeVerdict(Disposition.Ack, "already_sent", ReturnToken: !look);
+        }
+
+        if (suppressed is not null)
+        {
+            // No token, no Brevo call, no credit: a bounced or complaining address would only cost one and hurt the sender's name.
+            return new TakeVerdict(Disposition.DeadLetter, "suppressed", $"recipient.email is on the suppression list ({suppressed})", ReturnToken: !look);
         }
 
         if (look && !urgent)

@@ -1,6 +1,7 @@
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Sending;
 using Akka.Actor;
@@ -22,6 +23,8 @@ public sealed partial class QueueReaderActor
     private readonly IFailedWindowStore _failedWindows;
     // Keys Brevo accepted, so a redelivery after a crash is not sent again (daily mode in the service; else none).
     private readonly ISentLedger? _sentLedger;
+    // The suppression list to read before a token is reserved, and where each mail's history goes (none in some specs).
+    private readonly ReaderDelivery? _delivery;
     // When the service first saw each mail, for the queue-wait histogram (the producer sets no timestamp).
     private readonly Dictionary<Guid, DateTimeOffset> _firstSeen = [];
 
@@ -37,8 +40,14 @@ public sealed partial class QueueReaderActor
                 message.HasPriority ? "priority 0: the producer always sets 1..255" : "no priority property: the producer always sets 1..255");
         var request = parsed.Request;
         var alreadySent = request is not null && message.Redelivered && _sentLedger?.Contains(request.IdempotencyKey) == true;
+        var suppressed = request is null ? null : _delivery?.Store.Suppressed(request.RecipientEmail)?.Reason;
         var urgent = request is not null && request.Priority >= _settings.UrgentLane.Priority;
-        var verdict = MailFate.OnTaken(parsed, alreadySent, look, urgent, _window.Halted);
+        var verdict = MailFate.OnTaken(parsed, alreadySent, suppressed, look, urgent, _window.Halted);
+        if (request is not null)
+        {
+            Remember(request, "taken", ("priority", request.Priority), ("template", (int)request.Template));
+        }
+
         var mail = new InFlight(message, request, verdict.Disposition is null ? BrevoRequestRenderer.Render(request!, _settings.Render) : [],
             _window.Id, look);
         _inFlight[message.DeliveryTag] = mail;
@@ -50,6 +59,11 @@ public sealed partial class QueueReaderActor
                 return;
             case Disposition.DeadLetter:
                 _log.Warning("Dead-lettering a message of priority {Priority}: {Reason} ({Detail})", message.Priority, verdict.Reason, verdict.Detail);
+                if (suppressed is not null)
+                {
+                    events.Publish(new MailEvents.Suppressed(suppressed));
+                }
+
                 break;
             case Disposition.Ack:
                 _log.Info("A redelivered mail of priority {Priority} was already accepted by Brevo: acked, not sent again", message.Priority);
@@ -102,6 +116,8 @@ public sealed partial class QueueReaderActor
         if (verdict.Event == SendEvent.Sent)
         {
             _sentLedger?.Record(key);
+            var messageId = ((Sent)completed.Outcome).MessageId;
+            Remember(request, "sent", messageId, ("message_id", messageId), ("window", mail.Window), ("attempts", completed.Attempts), ("template", (int)request.Template));
         }
 
         switch (verdict.FailedWindows)
@@ -184,6 +200,7 @@ public sealed partial class QueueReaderActor
             if (mail.Request is { } dead)
             {
                 _firstSeen.Remove(dead.IdempotencyKey);
+                Remember(dead, "dead_lettered", ("reason", settled.Reason));
             }
         }
 
@@ -216,6 +233,15 @@ public sealed partial class QueueReaderActor
 
         _settledWaiters.Clear();
     }
+
+    /// <summary>Tells the Delivery actor a line of the mail's history (no-op without one).</summary>
+    private void Remember(MailRequest request, string kind, params (string Name, object? Value)[] fields) =>
+        Remember(request, kind, null, fields);
+
+    private void Remember(MailRequest request, string kind, string? messageId, params (string Name, object? Value)[] fields) =>
+        _delivery?.Recorder.Tell(new DeliveryProtocol.Record(
+            new HistoryEntry(Context.System.Scheduler.Now, request.RecipientEmail, kind, fields.ToDictionary(f => f.Name, f => f.Value)),
+            messageId, (int)request.Template));
 
     private void ReplyDrainedWhenSettled()
     {

@@ -1,5 +1,6 @@
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Sending;
 using Akka.Actor;
@@ -40,8 +41,9 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
 
     /// <summary>Creates the reader; <paramref name="queueFactory"/> is called once per incarnation.</summary>
     public QueueReaderActor(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings,
-        IFailedWindowStore failedWindows, ISentLedger? sentLedger = null)
+        IFailedWindowStore failedWindows, ISentLedger? sentLedger = null, ReaderDelivery? delivery = null)
     {
+        _delivery = delivery;
         _queueFactory = queueFactory;
         _failedWindows = failedWindows;
         _sentLedger = sentLedger;
@@ -62,9 +64,9 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// a <paramref name="sentLedger"/> only Brevo's idempotency key stops a repeat after a crash.
     /// </summary>
     public static Props Props(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings,
-        IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null) =>
+        IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null, ReaderDelivery? delivery = null) =>
         Akka.Actor.Props.Create(() => new QueueReaderActor(queueFactory, budgetKeeper, senders, settings,
-            failedWindows ?? new InMemoryFailedWindowStore(), sentLedger));
+            failedWindows ?? new InMemoryFailedWindowStore(), sentLedger, delivery));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -273,13 +275,18 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
 /// <summary>Registers the QueueReader.</summary>
 public static class QueueReaderActorHostingExtensions
 {
-    /// <summary>Starts the reader over the budget keeper and the MailSenders already registered.</summary>
+    /// <summary>
+    /// Starts the reader over the budget keeper and the MailSenders already registered; with <paramref name="deliveryStore"/>,
+    /// it reads the suppression list there and tells the Delivery actor (registered before it) each mail's history.
+    /// </summary>
     public static AkkaConfigurationBuilder AddQueueReaderActor(this AkkaConfigurationBuilder builder,
-        Func<IMailQueue> queueFactory, ReaderSettings settings, IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null) =>
+        Func<IMailQueue> queueFactory, ReaderSettings settings, IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null,
+        IDeliveryStore? deliveryStore = null) =>
         builder.WithActors((system, registry) =>
         {
+            var delivery = deliveryStore is null ? null : new ReaderDelivery(deliveryStore, registry.Get<DeliveryActor>());
             var reader = system.ActorOf(QueueReaderActor.Props(queueFactory, registry.Get<BudgetKeeper>(),
-                registry.Get<MailSendersActor>(), settings, failedWindows, sentLedger), "queue-reader");
+                registry.Get<MailSendersActor>(), settings, failedWindows, sentLedger, delivery), "queue-reader");
             registry.Register<QueueReaderActor>(reader);
         });
 }

@@ -3,6 +3,9 @@ using Acaso.Mail.Actors.Settings;
 
 namespace Acaso.Mail.Actors.Queue;
 
+/// <summary>The reader's link to the Delivery role: the suppression list it reads, and the actor it tells each mail's history.</summary>
+public sealed record ReaderDelivery(Delivery.IDeliveryStore Store, Akka.Actor.IActorRef Recorder);
+
 /// <summary>What the reader needs to know to serve the queue.</summary>
 /// <param name="Contract">Parser limits and expiry grace.</param>
 /// <param name="Render">The zone dates are shown in, and sandbox mode.</param>

@@ -77,6 +77,13 @@ public sealed record UrgentSettings(int Priority, TimeSpan PollInterval)
     public static UrgentSettings Off { get; } = new(256, TimeSpan.FromSeconds(3));
 }
 
+/// <summary>Brevo's delivery events and what the service does with them.</summary>
+/// <param name="Token">The bearer token Brevo's webhook must carry (<c>MAIL_WEBHOOK_TOKEN</c>); empty: no webhook endpoint.</param>
+/// <param name="SoftBounceLimit">Soft bounces in a row within 7 days that suppress an address (<c>MAIL_SOFT_BOUNCE_LIMIT</c>).</param>
+/// <param name="SyncBrevoBlocklist">Import Brevo's blocked contacts at start (<c>MAIL_SYNC_BREVO_BLOCKLIST</c>).</param>
+/// <param name="HistoryDays">How long a mail's history is kept (<c>MAIL_HISTORY_DAYS</c>).</param>
+public sealed record WebhookSettings(Secret Token, int SoftBounceLimit, bool SyncBrevoBlocklist, int HistoryDays);
+
 /// <summary>All of the service's settings, validated. <c>JsonLogs</c>: <c>MAIL_LOG_FORMAT=json</c>, one JSON object a log line.</summary>
 public sealed record MailSettings(
     QueueSettings Queue,
@@ -87,8 +94,12 @@ public sealed record MailSettings(
     int SendParallelism,
     int MetricsPort,
     string StateDir,
-    bool JsonLogs = false)
+    bool JsonLogs = false,
+    WebhookSettings? Webhook = null)
 {
+    /// <summary>Brevo's delivery events: the webhook, the suppression list, the history.</summary>
+    public WebhookSettings Delivery => Webhook ?? new WebhookSettings(new Secret(""), 5, false, 30);
+
     /// <summary>How requests are rendered under these settings.</summary>
     public RenderOptions Render => new(Budget.Zone, Brevo.Sandbox);
 }

@@ -43,6 +43,10 @@ public static class SettingsLoader
         ["MAIL_METRICS_PORT"] = "metrics-port",
         ["MAIL_STATE_DIR"] = "state-dir",
         ["MAIL_LOG_FORMAT"] = "log-format",
+        ["MAIL_WEBHOOK_TOKEN"] = "delivery.webhook-token",
+        ["MAIL_SOFT_BOUNCE_LIMIT"] = "delivery.soft-bounce-limit",
+        ["MAIL_SYNC_BREVO_BLOCKLIST"] = "delivery.sync-brevo-blocklist",
+        ["MAIL_HISTORY_DAYS"] = "delivery.history-days",
     };
 
     /// <summary>The embedded HOCON file <paramref name="name"/> (for example <c>akka.hocon</c>).</summary>
@@ -128,7 +132,9 @@ public static class SettingsLoader
                 Int("sending.parallelism", 1, 1024),
                 Int("metrics-port", 0, 65535),
                 NonEmpty("state-dir"),
-                OneOf("log-format", "text", "json") == "json");
+                OneOf("log-format", "text", "json") == "json",
+                new WebhookSettings(new Secret(config.GetString("delivery.webhook-token") ?? ""), Int("delivery.soft-bounce-limit", 1, 1000),
+                    Bool("delivery.sync-brevo-blocklist"), Int("delivery.history-days", 1, 3650)));
         }
 
         private string Name(string path) => origins.TryGetValue(path, out var variable)

@@ -48,4 +48,8 @@ public sealed class SimulatedBrevo(int credits) : IBrevoClient
 
     /// <inheritdoc />
     public Task<int?> GetRemainingCreditsAsync(CancellationToken cancellationToken) => Task.FromResult<int?>(Credits);
+
+    /// <inheritdoc />
+    public Task<BlockedContacts> GetBlockedContactsAsync(int offset, CancellationToken cancellationToken) =>
+        Task.FromResult(new BlockedContacts([], 0));
 }

@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Text.Json;
+using Acaso.Mail.Actors.Storage;
+
+namespace Acaso.Mail.Actors.Delivery;
+
+/// <summary>An address the service no longer sends to, and why.</summary>
+/// <param name="Email">The address, lower-cased.</param>
+/// <param name="Reason">The event that put it there (<c>hard_bounce</c>, <c>spam</c>, <c>soft_bounce</c> …) or an operator's reason.</param>
+/// <param name="At">When.</param>
+/// <param name="Source">Where from: <c>webhook</c>, <c>operator</c>, <c>brevo_blocklist</c>.</param>
+public sealed record Suppression(string Email, string Reason, DateTimeOffset At, string Source);
+
+/// <summary>One line of a mail's history: <c>taken</c>, <c>sent</c>, <c>dead_lettered</c>, or a delivery event's name.</summary>
+public sealed record HistoryEntry(DateTimeOffset At, string Email, string Kind, IReadOnlyDictionary<string, object?> Fields);
+
+/// <summary>
+/// What Brevo's delivery events leave behind: the suppression list, each mail's history, the events already seen (so a
+/// retried webhook is recorded once), the soft-bounce streaks, and the template of each message Brevo accepted.
+/// </summary>
+public interface IDeliveryStore
+{
+    /// <summary>The suppression of <paramref name="email"/>, or null when mail to it may go.</summary>
+    Suppression? Suppressed(string email);
+
+    /// <summary>Puts (or keeps) an address on the list.</summary>
+    void Suppress(Suppression suppression);
+
+    /// <summary>Takes an address off the list; false when it was not on it.</summary>
+    bool Unsuppress(string email);
+
+    /// <summary>The whole list, oldest first.</summary>
+    IReadOnlyList<Suppression> Suppressions();
+
+    /// <summary>Remembers an event; false when the same event of the same message at the same instant was seen already.</summary>
+    bool FirstTime(DeliveryEvent delivery);
+
+    /// <summary>Counts a soft bounce into the address's streak (begun afresh when older than <paramref name="window"/>); returns the streak.</summary>
+    int CountSoftBounce(string email, DateTimeOffset at, TimeSpan window);
+
+    /// <summary>Ends the address's soft-bounce streak (a delivery came through).</summary>
+    void EndStreak(string email);
+
+    /// <summary>Remembers the template of a message Brevo accepted.</summary>
+    void RememberMessage(string messageId, int template, DateTimeOffset at);
+
+    /// <summary>The template of a message Brevo accepted, if it was recorded.</summary>
+    int? TemplateOf(string messageId);
+
+    /// <summary>Appends a line to a mail's history.</summary>
+    void Record(HistoryEntry entry);
+
+    /// <summary>An address's history, oldest first.</summary>
+    IReadOnlyList<HistoryEntry> History(string email);
+
+    /// <summary>Forgets history, events and messages older than <paramref name="before"/>; returns the history lines removed.</summary>
+    int Purge(DateTimeOffset before);
+}
+
+/// <summary>The store in one SQLite file under <c>MAIL_STATE_DIR</c> (<c>delivery.db</c>).</summary>
+public sealed class SqliteDeliveryStore : IDeliveryStore
+{
+    private readonly SqliteStateFile _file;
+
+    /// <summary>Opens (creating when missing) <c>delivery.db</c> in <paramref name="stateDir"/>.</summary>
+    public SqliteDeliveryStore(string stateDir)
+    {
+        _file = new SqliteStateFile(stateDir, "delivery.db", "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+        _file.Execute("""
+            CREATE TABLE IF NOT EXISTS suppressions (email TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL, source TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS events_seen (message_id TEXT NOT NULL, event TEXT NOT NULL, ts INTEGER NOT NULL, email TEXT NOT NULL,
+                at TEXT NOT NULL, PRIMARY KEY (message_id, event, ts, email));
+            CREATE TABLE IF NOT EXISTS soft_streaks (email TEXT PRIMARY KEY, count INTEGER NOT NULL, first_at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS messages (message_id TEXT PRIMARY KEY, template INTEGER NOT NULL, at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+                fields TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS history_by_email ON history (email, at);
+            """);
+    }
+
+    /// <inheritdoc />
+    public Suppression? Suppressed(string email)
+    {
+        using var connection = _file.Open();
+        using var command = SqliteStateFile.Command(connection, "SELECT email, reason, at, source FROM suppressions WHERE email = $email",
+            ("$email", Key(email)));
+        using var row = command.ExecuteReader();
+        return row.Read() ? new Suppression(row.GetString(0), row.GetString(1), Instant(row.GetString(2)), row.GetString(3)) : null;
+    }
+
+    /// <inheritdoc />
+    public void Suppress(Suppression suppression) =>
+        _file.Execute("INSERT INTO suppressions (email, reason, at, source) VALUES ($email, $reason, $at, $source) ON CONFLICT(email) DO NOTHING",
+            ("$email", Key(suppression.Email)), ("$reason", suppression.Reason), ("$at", SqliteStateFile.Stamp(suppression.At)), ("$source", suppression.Source));
+
+    /// <inheritdoc />
+    public bool Unsuppress(string email)
+    {
+        using var connection = _file.Open();
+        using var command = SqliteStateFile.Command(connection, "DELETE FROM suppressions WHERE email = $email", ("$email", Key(email)));
+        var removed = command.ExecuteNonQuery() > 0;
+        using var streak = SqliteStateFile.Command(connection, "DELETE FROM soft_streaks WHERE email = $email", ("$email", Key(email)));
+        streak.ExecuteNonQuery();
+        return removed;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Suppression> Suppressions()
+    {
+        using var connection = _file.Open();
+        using var command = SqliteStateFile.Command(connection, "SELECT email, reason, at, source FROM suppressions ORDER BY at, email");
+        using var row = command.ExecuteReader();
+        var list = new List<Suppression>();
+        while (row.Read())
+        {
+            list.Add(new Suppression(row.GetString(0), row.GetString(1), Instant(row.GetString(2)), row.GetString(3)));
+        }
+
+        return list;
+    }
+
+    /// <inheritdoc />
+    public bool FirstTime(DeliveryEvent delivery)
+    {
+        using var connection = _file.Open();
+        using var command = SqliteStateFile.Command(connection,
+            "INSERT INTO events_seen (message_id, event, ts, email, at) VALUES ($id, $event, $ts, $email, $at) ON CONFLICT DO NOTHING",
+            ("$id", delivery.MessageId ?? ""), ("$event", delivery.Event), ("$ts", delivery.TsEpoch), ("$email", delivery.Email),
+            ("$at", SqliteStateFile.Stamp(delivery.At)));
+        return command.ExecuteNonQuery() > 0;
+    }
+
+    /// <inheritdoc />
+    public int CountSoftBounce(string email, DateTimeOffset at, TimeSpan window) =>
+        Convert.ToInt32(_file.Scalar(
+            "INSERT INTO soft_streaks (email, count, first_at) VALUES ($email, 1, $at) ON CONFLICT(email) DO UPDATE SET " +
+            "count = CASE WHEN first_at < $cutoff THEN 1 ELSE count + 1 END, first_at = CASE WHEN first_at < $cutoff THEN $at ELSE first_at END " +
+            "RETURNING count",
+            ("$email", Key(email)), ("$at", SqliteStateFile.Stamp(at)), ("$cutoff", SqliteStateFile.Stamp(at - window))), CultureInfo.InvariantCulture);
+
+    /// <inheritdoc />
+    public void EndStreak(string email) => _file.Execute("DELETE FROM soft_streaks WHERE email = $email", ("$email", Key(email)));
+
+    /// <inheritdoc />
+    public void RememberMessage(string messageId, int template, DateTimeOffset at) =>
+        _file.Execute("INSERT INTO messages (message_id, template, at) VALUES ($id, $template, $at) ON CONFLICT DO NOTHING",
+            ("$id", messageId), ("$template", template), ("$at", SqliteStateFile.Stamp(at)));
+
+    /// <inheritdoc />
+    public int? TemplateOf(string messageId) =>
+        _file.Scalar("SELECT template FROM messages WHERE message_id = $id", ("$id", messageId)) is long template ? (int)template : null;
+
+    /// <inheritdoc />
+    public void Record(HistoryEntry entry) =>
+        _file.Execute("INSERT INTO history (email, at, kind, fields) VALUES ($email, $at, $kind, $fields)",
+            ("$email", Key(entry.Email)), ("$at", SqliteStateFile.Stamp(entry.At)), ("$kind", entry.Kind), ("$fields", JsonSerializer.Serialize(entry.Fields)));
+
+    /// <inheritdoc />
+    public IReadOnlyList<HistoryEntry> History(string email)
+    {
+        using var connection = _file.Open();
+        using var command = SqliteStateFile.Command(connection, "SELECT at, kind, fields FROM history WHERE email = $email ORDER BY at, id",
+            ("$email", Key(email)));
+        using var row = command.ExecuteReader();
+        var list = new List<HistoryEntry>();
+        while (row.Read())
+        {
+            var fields = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(row.GetString(2))!
+                .ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
+            list.Add(new HistoryEntry(Instant(row.GetString(0)), Key(email), row.GetString(1), fields));
+        }
+
+        return list;
+    }
+
+    /// <inheritdoc />
+    public int Purge(DateTimeOffset before)
+    {
+        var cutoff = ("$cutoff", (object)SqliteStateFile.Stamp(before));
+        using var connection = _file.Open();
+        using var history = SqliteStateFile.Command(connection, "DELETE FROM history WHERE at < $cutoff", cutoff);
+        var removed = history.ExecuteNonQuery();
+        foreach (var table in new[] { "events_seen", "messages" })
+        {
+            using var command = SqliteStateFile.Command(connection, $"DELETE FROM {table} WHERE at < $cutoff", cutoff);
+            command.ExecuteNonQuery();
+        }
+
+        return removed;
+    }
+
+    private static string Key(string email) => email.Trim().ToLowerInvariant();
+
+    private static DateTimeOffset Instant(string stamp) => DateTimeOffset.Parse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+}

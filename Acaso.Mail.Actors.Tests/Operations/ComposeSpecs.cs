@@ -109,7 +109,7 @@ public sealed class ComposeSpecs
     public void The_grafana_dashboard_should_show_what_operators_watch()
     {
         var dashboard = File.ReadAllText(Repository.PathOf("grafana/dashboards/acaso-mail.json"));
-        foreach (var series in new[] { "mails_sent_total", "mails_fails_total", "mail_tokens_left_today", "mail_queue_depth", "mail_queue_head_priority", "mail_dead_letters_total", "mail_send_latency_seconds_bucket" })
+        foreach (var series in new[] { "mails_sent_total", "mails_fails_total", "mail_tokens_left_today", "mail_queue_depth", "mail_queue_head_priority", "mail_dead_letters_total", "mail_send_latency_seconds_bucket", "mail_delivery_events_total", "mail_suppressed_total" })
         {
             Assert.Contains(series, dashboard, StringComparison.Ordinal);
         }

@@ -43,6 +43,22 @@ public sealed class SimulateSpecs
     }
 
     [Fact]
+    public async Task The_suppression_list_should_spend_one_credit_per_bouncing_address_and_give_the_rest_to_mail_that_arrives()
+    {
+        var with = await DaySimulator.RunAsync(new SimulationOptions(BounceRate: 0.05, Seed: 2));
+        var without = await DaySimulator.RunAsync(new SimulationOptions(BounceRate: 0.05, Seed: 2, Suppression: false));
+
+        Assert.True(without.Bounced > with.Bounced, $"the list saved nothing: {without.Bounced} bounces without it, {with.Bounced} with it");
+        Assert.True(with.Suppressed > 0);
+        Assert.Equal(0, without.Suppressed);
+        // The day spends its 300 credits either way; with the list, fewer of them go to addresses that bounce.
+        Assert.Equal(300, with.CreditsUsed);
+        Assert.Equal(300, without.CreditsUsed);
+        Assert.Equal(with.Sent, without.Sent);
+        Assert.Equal(with.Suppressed, with.DeadLettered);
+    }
+
+    [Fact]
     public async Task A_day_with_everything_at_midnight_should_send_12_an_hour_and_flush_the_rest()
     {
         var summary = await DaySimulator.RunAsync(new SimulationOptions(Mails: 400, Arrivals: Arrivals.AllAtMidnight, Policy: Policy.Seed));

@@ -95,8 +95,12 @@ public class BrevoCaptureSink(string? outboxPath = null, string? requiredApiKey 
     /// <summary>The event Brevo would report for a mail to <paramref name="email"/>: <c>delivered</c>; a derived stand-in scripts others.</summary>
     protected virtual string EventFor(string email) => "delivered";
 
+    /// <summary>How long after accepting a mail its delivery event is posted (a real hop to the recipient's server takes a while).</summary>
+    public TimeSpan DeliveryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     private async Task NotifyAsync(JsonElement mail, string messageId)
     {
+        await Task.Delay(DeliveryDelay).ConfigureAwait(false);
         foreach (var recipient in mail.GetProperty("to").EnumerateArray())
         {
             var email = recipient.GetProperty("email").GetString()!;

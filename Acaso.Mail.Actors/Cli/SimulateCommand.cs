@@ -28,7 +28,24 @@ public static class SimulateCommand
             Description = "current (windows and the urgent lane) or seed (the old consumer: windows only).",
             DefaultValueFactory = _ => "current",
         }.AcceptOnlyFromAmong("seed", "current");
-        foreach (var choice in new[] { arrivals, policy })
+        var bounceRate = new Option<double>("--bounce-rate")
+        {
+            Description = "The share of addresses that bounce hard (0 to 1). Above 0, addresses repeat (a pool of a quarter as many as mails) and the suppression list is at work.",
+            DefaultValueFactory = _ => 0,
+        };
+        bounceRate.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && double.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out var rate) && rate is < 0 or > 1)
+            {
+                result.AddError("--bounce-rate takes a share from 0 to 1, such as 0.05");
+            }
+        });
+        var suppression = new Option<string>("--suppression")
+        {
+            Description = "on: bounced addresses go on the suppression list; off: they do not (to see what the list saves).",
+            DefaultValueFactory = _ => "on",
+        }.AcceptOnlyFromAmong("on", "off");
+        foreach (var choice in new[] { arrivals, policy, suppression })
         {
             choice.Validators.Add(result =>
             {
@@ -44,11 +61,12 @@ public static class SimulateCommand
         var chart = new Option<FileInfo?>("--chart") { Description = "Also draw the day as an SVG chart into this file." };
         var command = new Command("simulate", "Run a whole day of the real actors in virtual time and print what it sent, window by window.")
         {
-            mails, dailyLimit, perHour, arrivals, policy, seed, urgentPriority, json, chart,
+            mails, dailyLimit, perHour, arrivals, policy, seed, urgentPriority, bounceRate, suppression, json, chart,
         };
         command.SetAction(result => RunAsync(console, new SimulationOptions(result.GetValue(mails), result.GetValue(dailyLimit), result.GetValue(perHour),
             result.GetValue(arrivals) switch { "uniform" => Arrivals.Uniform, "all-at-midnight" => Arrivals.AllAtMidnight, _ => Arrivals.MorningPeak },
-            result.GetValue(policy) == "seed" ? Policy.Seed : Policy.Current, result.GetValue(seed), result.GetValue(urgentPriority)),
+            result.GetValue(policy) == "seed" ? Policy.Seed : Policy.Current, result.GetValue(seed), result.GetValue(urgentPriority),
+            result.GetValue(bounceRate), result.GetValue(suppression) == "on"),
             result.GetValue(json), result.GetValue(chart)?.FullName));
         return command;
     }
@@ -76,6 +94,8 @@ public static class SimulateCommand
                 urgent_sent = summary.UrgentSent,
                 urgent_sent_on_time = summary.UrgentSentOnTime,
                 urgent_mean_wait_s = summary.UrgentMeanWaitSeconds,
+                bounced = summary.Bounced,
+                suppressed = summary.Suppressed,
                 windows = summary.Windows.Select(w => new
                 {
                     hour = w.Hour, kind = w.Kind, granted = w.Granted, sent = w.Sent, max_priority = w.MaxPriority, min_priority = w.MinPriority,
@@ -100,6 +120,12 @@ public static class SimulateCommand
             $"sent {summary.Sent}, left in queue {summary.LeftInQueue}, dead-lettered {summary.DeadLettered}, credits used {summary.CreditsUsed}");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"urgent (priority >= {options.UrgentPriority}): {summary.Urgent} published, {summary.UrgentSent} sent, {summary.UrgentSentOnTime} before their mentoring, mean wait {summary.UrgentMeanWaitSeconds} s");
+        if (options.BounceRate > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"bounces ({options.BounceRate:P0} of addresses): {summary.Bounced} mails bounced (a credit each), {summary.Suppressed} stopped by the suppression list ({(options.Suppression ? "on" : "off")})");
+        }
+
         text.AppendLine(CultureInfo.InvariantCulture, $"({summary.RealSeconds} s of real time)");
         await stdout.WriteAsync(text.ToString()).ConfigureAwait(false);
         return ExitCodes.Ok;

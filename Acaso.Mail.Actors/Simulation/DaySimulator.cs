@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Hosting;
 using Acaso.Mail.Actors.Metrics;
@@ -8,6 +9,7 @@ using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;
 using Akka.Actor;
+using Akka.Hosting;
 using Akka.TestKit;
 
 namespace Acaso.Mail.Actors.Simulation;
@@ -43,16 +45,25 @@ public enum Policy
 /// <param name="Policy">Which policy dispatches it.</param>
 /// <param name="Seed">The random seed: the same seed gives the same day.</param>
 /// <param name="UrgentPriority">The urgent threshold (the lane's, and the summary's meaning of urgent).</param>
+/// <param name="BounceRate">
+/// The share of addresses that bounce hard. Above 0, mail goes to a pool of a quarter as many addresses as mails (a
+/// mentor or a mentee gets several mails), Brevo reports a hard bounce for each mail to a bouncing address, and the
+/// suppression list is at work unless <paramref name="Suppression"/> is off.
+/// </param>
+/// <param name="Suppression">Whether bounced addresses go on the suppression list (off: to see what the list saves).</param>
 public sealed record SimulationOptions(int Mails = 400, int DailyLimit = 300, int PerHour = 12, Arrivals Arrivals = Arrivals.MorningPeak,
-    Policy Policy = Policy.Current, int Seed = 1, int UrgentPriority = 199);
+    Policy Policy = Policy.Current, int Seed = 1, int UrgentPriority = 199, double BounceRate = 0, bool Suppression = true);
 
 /// <summary>One window of the simulated day.</summary>
 public sealed record WindowSummary(int Hour, string Kind, int Granted, int Sent, int? MaxPriority, int? MinPriority, int LeftToday);
 
 /// <summary>What the simulated day came to.</summary>
+/// <remarks><c>Bounced</c>: mails Brevo accepted and reported as hard bounces (each spent a credit); <c>Suppressed</c>: mails the
+/// suppression list stopped before any token or Brevo call.</remarks>
 public sealed record SimulationSummary(
     int Published, int Sent, int LeftInQueue, int DeadLettered, int CreditsUsed, int Urgent, int UrgentSent, int UrgentSentOnTime,
-    double UrgentMeanWaitSeconds, IReadOnlyList<WindowSummary> Windows, IReadOnlyList<SimulatedSend> Sends, double RealSeconds);
+    double UrgentMeanWaitSeconds, IReadOnlyList<WindowSummary> Windows, IReadOnlyList<SimulatedSend> Sends, double RealSeconds,
+    int Bounced = 0, int Suppressed = 0);
 
 /// <summary>One mail sent in the simulation: when (virtual seconds after midnight) and at which priority.</summary>
 public sealed record SimulatedSend(double At, byte Priority, double WaitSeconds, bool Urgent, bool OnTime);
@@ -81,10 +92,13 @@ public static class DaySimulator
         var budget = defaults.Budget with { DailyLimit = options.DailyLimit, PerHour = options.PerHour };
         var queue = new InMemoryMailQueue();
         var metrics = new MailMetrics(Prometheus.Metrics.NewCustomRegistry());
+        // Bounces need the Delivery role: its store in a scratch directory, gone with the simulation.
+        using var scratch = options.BounceRate > 0 ? new ScratchDirectory() : null;
+        var delivery = scratch is null ? null : new DeliveryOptions(new SqliteDeliveryStore(scratch.Path), new DeliverySettings());
         await using var host = await MailActorsHost.StartAsync(new MailActorsOptions(
                 BudgetKeeperActor.Props(budget, brevo), Ticks: null, new BrevoResilience(brevo, brevoSettings), Parallelism: 8, () => queue,
                 new ReaderSettings(defaults.Contract, new RenderOptions(zone), Poll, defaults.Queue.MaxFailedWindows, urgent),
-                new InMemoryFailedWindowStore(), SentLedger: null, metrics, new ServiceHealth()),
+                new InMemoryFailedWindowStore(), SentLedger: null, metrics, new ServiceHealth(), delivery),
             hocon: """akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """,
             logLevel: Akka.Event.LogLevel.ErrorLevel).ConfigureAwait(false);
         var (keeper, _, reader) = host.Actors;
@@ -96,7 +110,25 @@ public static class DaySimulator
             host.System.ActorOf(Props.Create(() => new ForwardActor<MailEvents.TokensGranted>(windowsOpened.Writer))), typeof(MailEvents.TokensGranted));
 
         var random = new Random(options.Seed);
-        var mails = Enumerable.Range(0, options.Mails).Select(i => MakeMail(random, i, midnight, options.Arrivals, zone)).OrderBy(m => m.At).ToList();
+        var recipients = Recipients(options);
+        var mails = Enumerable.Range(0, options.Mails).Select(i => MakeMail(random, i, midnight, options.Arrivals, zone, recipients.Address(i)))
+            .OrderBy(m => m.At).ToList();
+        var bounced = 0;
+        if (delivery is not null)
+        {
+            var recorder = ActorRegistry.For(host.System).Get<DeliveryActor>();
+            brevo.Accepted = (email, messageId) =>
+            {
+                if (recipients.Bounces(email))
+                {
+                    Interlocked.Increment(ref bounced);
+                    if (options.Suppression)
+                    {
+                        recorder.Tell(new DeliveryProtocol.Received([new DeliveryEvent("hard_bounce", email, messageId, scheduler.Now, null, "simulated", 0)]));
+                    }
+                }
+            };
+        }
         var byIndex = mails.ToDictionary(m => m.Index);
         var sends = new List<SimulatedSend>();
         var windows = new List<WindowSummary>();
@@ -109,15 +141,23 @@ public static class DaySimulator
 
         void Collect(TimeSpan at)
         {
-            foreach (var recipient in brevo.Recipients.Skip(sends.Count).ToList())
+            foreach (var mentor in brevo.Mentors.Skip(sends.Count).ToList())
             {
-                var mail = byIndex[IndexOf(recipient)];
+                var mail = byIndex[IndexOf(mentor)];
                 var isUrgent = mail.Priority >= options.UrgentPriority;
                 sends.Add(new SimulatedSend(at.TotalSeconds, mail.Priority, (at - mail.At).TotalSeconds, isUrgent, midnight + at <= mail.Mentoring));
             }
         }
 
-        Task SettleAsync() => reader.Ask<QueueProtocol.Settled>(QueueProtocol.WhenSettled.Instance);
+        async Task SettleAsync()
+        {
+            await reader.Ask<QueueProtocol.Settled>(QueueProtocol.WhenSettled.Instance).ConfigureAwait(false);
+            if (delivery is not null)
+            {
+                // The bounces reported meanwhile are on the list before the next take.
+                await ActorRegistry.For(host.System).Get<DeliveryActor>().Ask<DeliveryProtocol.Done>(DeliveryProtocol.Flush.Instance).ConfigureAwait(false);
+            }
+        }
 
         // Between events the reader polls every three seconds: step through them while a poll could take mail (the
         // window has tokens left, or urgent mail waits at the head), and jump over the rest.
@@ -175,12 +215,34 @@ public static class DaySimulator
         return new SimulationSummary(options.Mails, sends.Count, queue.Count, queue.DeadLetters.Count, options.DailyLimit - brevo.Credits,
             urgentMails, urgentSends.Count, urgentSends.Count(s => s.OnTime),
             urgentSends.Count == 0 ? 0 : Math.Round(urgentSends.Average(s => s.WaitSeconds), 1),
-            windows, sends, Math.Round(clock.Elapsed.TotalSeconds, 2));
+            windows, sends, Math.Round(clock.Elapsed.TotalSeconds, 2), bounced, queue.DeadLetters.Count(d => d.Reason == "suppressed"));
     }
 
     private sealed record SimMail(int Index, TimeSpan At, DateTimeOffset Mentoring, byte Priority, byte[] Body);
 
-    private static SimMail MakeMail(Random random, int index, DateTimeOffset midnight, Arrivals arrivals, TimeZoneInfo zone)
+    /// <summary>Who gets mail: one address a mail, or (with a bounce rate) a pool of a quarter as many, some of which bounce.</summary>
+    private sealed record RecipientPool(int Size, IReadOnlySet<string> Bouncing)
+    {
+        public string Address(int index) => Size == 0 ? $"sim-{index}@example.org" : $"sim-{index % Size}@example.org";
+
+        public bool Bounces(string email) => Bouncing.Contains(email);
+    }
+
+    private static RecipientPool Recipients(SimulationOptions options)
+    {
+        if (options.BounceRate <= 0)
+        {
+            return new RecipientPool(0, new HashSet<string>());
+        }
+
+        // A random of its own, so the day's arrivals and priorities stay those of the same seed without bounces.
+        var size = Math.Max(1, options.Mails / 4);
+        var random = new Random(options.Seed + 7919);
+        return new RecipientPool(size, Enumerable.Range(0, size).Where(_ => random.NextDouble() < options.BounceRate)
+            .Select(i => $"sim-{i}@example.org").ToHashSet());
+    }
+
+    private static SimMail MakeMail(Random random, int index, DateTimeOffset midnight, Arrivals arrivals, TimeZoneInfo zone, string recipient)
     {
         var at = arrivals switch
         {
@@ -193,12 +255,23 @@ public static class DaySimulator
         var mentoring = published.AddDays(random.Next(0, 11)).AddMinutes(random.Next(30, 24 * 60));
         var template = Enum.GetValues<MailTemplate>()[random.Next(5)];
         var mail = new MentoringMail(template, "Mentor " + index, "Mentee " + index, null, null, TimeZoneInfo.ConvertTime(mentoring, zone),
-            "Mentee " + index, $"sim-{index}@example.org");
+            "Mentee " + index, recipient);
         return new SimMail(index, at, mentoring, MentoringPriority.For(mentoring, published), mail.ToBody());
     }
 
-    private static int IndexOf(string email) =>
-        int.Parse(email["sim-".Length..email.IndexOf('@', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+    private static int IndexOf(string mentor) => int.Parse(mentor["Mentor ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A directory of its own under the temp folder, deleted with everything in it.</summary>
+    private sealed class ScratchDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("acaso-simulation-").FullName;
+
+        public void Dispose()
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(Path, recursive: true);
+        }
+    }
 
     private static DateTimeOffset NextMidnight(DateTimeOffset now, TimeZoneInfo zone)
     {

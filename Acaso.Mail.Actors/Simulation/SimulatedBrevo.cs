@@ -11,6 +11,7 @@ public sealed class SimulatedBrevo(int credits) : IBrevoClient
 {
     private readonly Lock _gate = new();
     private readonly List<string> _recipients = [];
+    private readonly List<string> _mentors = [];
     private readonly HashSet<string> _keys = [];
     private int _credits = credits;
 
@@ -19,6 +20,12 @@ public sealed class SimulatedBrevo(int credits) : IBrevoClient
 
     /// <summary>The recipient address of each accepted mail, in order.</summary>
     public IReadOnlyList<string> Recipients { get { lock (_gate) { return [.. _recipients]; } } }
+
+    /// <summary>The <c>MENTOR_NAME</c> param of each accepted mail, in order (the simulator names each mail's mentor after the mail).</summary>
+    public IReadOnlyList<string> Mentors { get { lock (_gate) { return [.. _mentors]; } } }
+
+    /// <summary>Called with the recipient and message id of each accepted mail: the simulator's webhook.</summary>
+    public Action<string, string>? Accepted { get; set; }
 
     /// <inheritdoc />
     public Task<SendOutcome> SendAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
@@ -41,8 +48,12 @@ public sealed class SimulatedBrevo(int credits) : IBrevoClient
             }
 
             _credits--;
-            _recipients.Add(root.GetProperty("to")[0].GetProperty("email").GetString()!);
-            return Task.FromResult<SendOutcome>(new Sent($"<sim-{_recipients.Count}@smtp-relay.mailin.fr>"));
+            var email = root.GetProperty("to")[0].GetProperty("email").GetString()!;
+            _recipients.Add(email);
+            _mentors.Add(root.GetProperty("params").GetProperty("MENTOR_NAME").GetString()!);
+            var messageId = $"<sim-{_recipients.Count}@smtp-relay.mailin.fr>";
+            Accepted?.Invoke(email, messageId);
+            return Task.FromResult<SendOutcome>(new Sent(messageId));
         }
     }
 

@@ -49,6 +49,12 @@ public static class DeliveryProtocol
 public sealed class DeliveryActor : ReceiveActor, IWithTimers
 {
     private const string PurgeTimer = "purge";
+    private const string WriteTimer = "write";
+    // History lines are written in one transaction a batch: at a thousand mails a second, a write each would cost the service.
+    private const int MaxBuffered = 500;
+    private static readonly TimeSpan WriteDelay = TimeSpan.FromMilliseconds(100);
+
+    private readonly List<(HistoryEntry Entry, string? MessageId, int? Template)> _buffered = [];
 
     private readonly IDeliveryStore _store;
     private readonly DeliverySettings _settings;
@@ -63,6 +69,8 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         _brevo = brevo;
         Receive<DeliveryProtocol.Received>(received =>
         {
+            // What the reader recorded first (a message's template above all) is written before the events that follow it.
+            WriteBuffered();
             foreach (var delivery in received.Events)
             {
                 Handle(delivery);
@@ -70,14 +78,22 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         });
         Receive<DeliveryProtocol.Record>(record =>
         {
-            if (record is { MessageId: { } id, Template: { } template })
+            _buffered.Add((record.Entry, record.MessageId, record.Template));
+            if (_buffered.Count >= MaxBuffered)
             {
-                _store.RememberMessage(id, template, record.Entry.At);
+                WriteBuffered();
             }
-
-            _store.Record(record.Entry);
+            else if (_buffered.Count == 1)
+            {
+                Timers.StartSingleTimer(WriteTimer, WriteTick.Instance, WriteDelay);
+            }
         });
-        Receive<DeliveryProtocol.Flush>(_ => Sender.Tell(DeliveryProtocol.Done.Instance));
+        Receive<WriteTick>(_ => WriteBuffered());
+        Receive<DeliveryProtocol.Flush>(_ =>
+        {
+            WriteBuffered();
+            Sender.Tell(DeliveryProtocol.Done.Instance);
+        });
         Receive<PurgeTick>(_ => Purge());
         Receive<Imported>(imported => _log.Info("Imported {Count} of Brevo's blocked contacts into the suppression list", imported.Count));
         Receive<Status.Failure>(failure => _log.Warning("Brevo's blocked contacts could not be imported: {Reason}", failure.Cause.Message));
@@ -99,6 +115,21 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
         {
             ImportBlocklistAsync(_brevo, _store, Context.System.Scheduler.Now).PipeTo(Self, success: count => new Imported(count));
         }
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop() => WriteBuffered();
+
+    private void WriteBuffered()
+    {
+        if (_buffered.Count == 0)
+        {
+            return;
+        }
+
+        _store.RecordAll([.. _buffered]);
+        _buffered.Clear();
+        Timers.Cancel(WriteTimer);
     }
 
     private void Handle(DeliveryEvent delivery)
@@ -161,6 +192,11 @@ public sealed class DeliveryActor : ReceiveActor, IWithTimers
                 return imported;
             }
         }
+    }
+
+    private sealed record WriteTick
+    {
+        public static readonly WriteTick Instance = new();
     }
 
     private sealed record PurgeTick

@@ -50,6 +50,9 @@ public interface IDeliveryStore
     /// <summary>Appends a line to a mail's history.</summary>
     void Record(HistoryEntry entry);
 
+    /// <summary>Appends lines to histories, and remembers the templates of the messages among them, all at once.</summary>
+    void RecordAll(IReadOnlyList<(HistoryEntry Entry, string? MessageId, int? Template)> lines);
+
     /// <summary>An address's history, oldest first.</summary>
     IReadOnlyList<HistoryEntry> History(string email);
 
@@ -65,7 +68,9 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
     /// <summary>Opens (creating when missing) <c>delivery.db</c> in <paramref name="stateDir"/>.</summary>
     public SqliteDeliveryStore(string stateDir)
     {
-        _file = new SqliteStateFile(stateDir, "delivery.db", "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+        _file = new SqliteStateFile(stateDir, "delivery.db", "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+        // WAL is a property of the file: set once, it lets the reader look the list up while the Delivery actor writes.
+        _file.Execute("PRAGMA journal_mode = WAL");
         _file.Execute("""
             CREATE TABLE IF NOT EXISTS suppressions (email TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL, source TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS events_seen (message_id TEXT NOT NULL, event TEXT NOT NULL, ts INTEGER NOT NULL, email TEXT NOT NULL,
@@ -154,6 +159,31 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
     public void Record(HistoryEntry entry) =>
         _file.Execute("INSERT INTO history (email, at, kind, fields) VALUES ($email, $at, $kind, $fields)",
             ("$email", Key(entry.Email)), ("$at", SqliteStateFile.Stamp(entry.At)), ("$kind", entry.Kind), ("$fields", JsonSerializer.Serialize(entry.Fields)));
+
+    /// <inheritdoc />
+    public void RecordAll(IReadOnlyList<(HistoryEntry Entry, string? MessageId, int? Template)> lines)
+    {
+        using var connection = _file.Open();
+        using var transaction = connection.BeginTransaction();
+        foreach (var (entry, messageId, template) in lines)
+        {
+            if (messageId is not null && template is { } id)
+            {
+                using var message = SqliteStateFile.Command(connection,
+                    "INSERT INTO messages (message_id, template, at) VALUES ($id, $template, $at) ON CONFLICT DO NOTHING",
+                    ("$id", messageId), ("$template", id), ("$at", SqliteStateFile.Stamp(entry.At)));
+                message.Transaction = transaction;
+                message.ExecuteNonQuery();
+            }
+
+            using var history = SqliteStateFile.Command(connection, "INSERT INTO history (email, at, kind, fields) VALUES ($email, $at, $kind, $fields)",
+                ("$email", Key(entry.Email)), ("$at", SqliteStateFile.Stamp(entry.At)), ("$kind", entry.Kind), ("$fields", JsonSerializer.Serialize(entry.Fields)));
+            history.Transaction = transaction;
+            history.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<HistoryEntry> History(string email)

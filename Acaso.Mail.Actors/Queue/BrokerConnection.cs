@@ -17,7 +17,11 @@ public sealed class BrokerUnavailableException(string message, Exception? inner 
 /// nothing is asked. There is no automatic recovery: a delivery tag of a dropped connection is never acked on a new one
 /// (<see cref="Incarnation"/> tells them apart), and the broker requeues what the dropped connection held.
 /// </summary>
-public sealed class BrokerConnection(QueueSettings settings, string clientName, ILogger logger) : IAsyncDisposable
+/// <param name="settings">The broker, its heartbeat and the operation timeout.</param>
+/// <param name="clientName">The name the broker shows for the connection.</param>
+/// <param name="logger">The log.</param>
+/// <param name="consumerConcurrency">How many deliveries a consumer on the plain channel handles at once (1: one at a time, in order).</param>
+public sealed class BrokerConnection(QueueSettings settings, string clientName, ILogger logger, ushort consumerConcurrency = 1) : IAsyncDisposable
 {
     private IConnection? _connection;
     private IChannel? _channel;
@@ -71,7 +75,8 @@ public sealed class BrokerConnection(QueueSettings settings, string clientName, 
             _connection = await Factory(settings, clientName).CreateConnectionAsync(token).ConfigureAwait(false);
             _connection.ConnectionBlockedAsync += OnBlockedAsync;
             _connection.ConnectionUnblockedAsync += OnUnblockedAsync;
-            _channel = await _connection.CreateChannelAsync(cancellationToken: token).ConfigureAwait(false);
+            _channel = await _connection.CreateChannelAsync(
+                new CreateChannelOptions(false, false, consumerDispatchConcurrency: consumerConcurrency), token).ConfigureAwait(false);
             _publisher = await _connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), token).ConfigureAwait(false);
             await declare(_channel, _publisher, token).ConfigureAwait(false);

@@ -21,9 +21,13 @@ public sealed class InboxMover(QueueSettings settings, ILogger logger) : IAsyncD
     public const string MovedAgainHeader = "x-acaso-moved-again";
 
     // The producer's queue is drained far faster than any window takes: a modest prefetch keeps the confirms flowing.
-    private const ushort Prefetch = 64;
+    private const ushort Prefetch = 128;
 
-    private readonly BrokerConnection _broker = new(settings, "acaso-mail-inbox-mover", logger);
+    // Copies in flight at once: each waits for its own confirm, so several overlap the broker's disk writes. The order of
+    // the copies does not matter: the inbox is a priority queue and sorts them again.
+    private const ushort Concurrency = 32;
+
+    private readonly BrokerConnection _broker = new(settings, "acaso-mail-inbox-mover", logger, Concurrency);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _moved;
     private volatile string? _failure;

@@ -172,11 +172,16 @@ public abstract class RabbitMailQueue : IMailQueue
                 return;
             }
 
-            await _broker.RunAsync(async token =>
+            try
             {
-                await settle(channel, held.Result.DeliveryTag, token).ConfigureAwait(false);
-                return true;
-            }, CancellationToken.None).ConfigureAwait(false);
+                // An ack or a nack waits for no answer (the socket's write timeout bounds it): no timer a message on the hot path.
+                await settle(channel, held.Result.DeliveryTag, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException)
+            {
+                await _broker.DropAsync().ConfigureAwait(false);
+                throw new BrokerUnavailableException($"RabbitMQ is unreachable: {e.GetBaseException().Message}", e);
+            }
         }
         finally
         {

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-rabbitmq.sh
+scripts/clean-test-queues.sh
 # promtool checks the alert rules and a real Prometheus scrapes the service (Debian's prometheus package).
 if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
   echo "test.sh: installing prometheus from apt" >&2

@@ -48,7 +48,8 @@ public sealed class TestPipeline : IAsyncDisposable
     /// <summary>Starts metrics, keeper, senders and reader; returns once they serve.</summary>
     public static async Task<TestPipeline> StartAsync(Func<IMailQueue> queue, BrevoSettings brevo, BudgetSettings budget,
         HttpClient http, TimeSpan? pollInterval = null, ParserOptions? contract = null, int maxFailedWindows = 24, IBudgetStore? store = null,
-        UrgentSettings? urgent = null, IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null, DateTimeOffset? clockAt = null)
+        UrgentSettings? urgent = null, IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null, DateTimeOffset? clockAt = null,
+        IActorRef? sharedKeeper = null)
     {
         var client = new BrevoClient(http, brevo);
         var metrics = new MailMetrics(Prometheus.Metrics.NewCustomRegistry());
@@ -56,7 +57,7 @@ public sealed class TestPipeline : IAsyncDisposable
         var options = new MailActorsOptions(keeper, Ticks: null, new BrevoResilience(client, brevo), Parallelism: 4, queue,
             new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200),
                 maxFailedWindows, urgent),
-            failedWindows ?? new InMemoryFailedWindowStore(), sentLedger, metrics, new ServiceHealth());
+            failedWindows ?? new InMemoryFailedWindowStore(), sentLedger, metrics, new ServiceHealth(), SharedKeeper: sharedKeeper);
         var host = await MailActorsHost.StartAsync(options,
             hocon: clockAt is null ? null : """akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """,
             before: clockAt is not { } at ? null : akka => akka.WithActors((system, _) => VirtualDay.MoveTo(system, at)));

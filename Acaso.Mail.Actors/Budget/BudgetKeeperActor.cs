@@ -24,7 +24,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
     private readonly IBrevoClient _brevo;
     private readonly IBudgetStore _store;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private IActorRef _reader = ActorRefs.Nobody;
+    private readonly ReaderSubscriptions _readers = new();
     private DateOnly _day;
     private int _spent;
     private int _inFlight;
@@ -69,6 +69,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
     private void Ready()
     {
         Receive<Subscribe>(Handle);
+        Receive<Terminated>(terminated => _readers.Remove(terminated.ActorRef));
         Receive<HourlyTick>(_ => Handle());
         Receive<EndOfDayTick>(_ => HandleEndOfDay());
         Receive<CreditsRead>(Handle);
@@ -134,10 +135,10 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
 
     private void Handle(Subscribe subscribe)
     {
-        _reader = subscribe.Reader;
+        _readers.Add(subscribe.Reader, Context);
         if (_windowGranted - _windowUsed > 0)
         {
-            _reader.Tell(new WindowOpened(_window, _windowGranted - _windowUsed, WindowKind.Hourly, _day));
+            subscribe.Reader.Tell(new WindowOpened(_window, _windowGranted - _windowUsed, WindowKind.Hourly, _day));
         }
     }
 
@@ -253,7 +254,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
         _windowUsed = 0;
         _log.Info("Window {Window} ({Kind}) opens with {Tokens} tokens; {Spent} spent today, {InFlight} in flight, limit {Limit}",
             _window, kind, _windowGranted, _spent, _inFlight, _settings.DailyLimit);
-        _reader.Tell(new WindowOpened(_window, _windowGranted, kind, _day));
+        _readers.Tell(new WindowOpened(_window, _windowGranted, kind, _day));
         Context.System.EventStream.Publish(new MailEvents.TokensGranted(kind == WindowKind.Hourly ? "hourly" : "end_of_day", _windowGranted));
         Publish();
     }

@@ -19,7 +19,7 @@ public static class BudgetProtocol
         public static readonly EndOfDayTick Instance = new();
     }
 
-    /// <summary>The reader that is told of every window.</summary>
+    /// <summary>A reader to tell of every window (several may subscribe: one a node in a cluster).</summary>
     public sealed record Subscribe(IActorRef Reader);
 
     /// <summary>Which tick opened a window.</summary>
@@ -33,8 +33,10 @@ public static class BudgetProtocol
     public sealed record WindowOpened(long Window, int Tokens, WindowKind Kind, DateOnly Day);
 
     /// <summary>
-    /// The reader asks for one token of <paramref name="Window"/> for the delivery <paramref name="Tag"/>, before it sends.
-    /// <paramref name="Urgent"/>: an urgent mail, which may borrow from the coming hourly window when this one is spent.
+    /// The reader asks for one token of <paramref name="Window"/>: before a take (a lease: the take happens only with the
+    /// token granted, so no reader takes mail it holds no token for), or for an urgent mail it looked at between windows
+    /// (<paramref name="Urgent"/>: it may borrow from the coming hourly window when this one is spent).
+    /// <paramref name="Tag"/> is echoed back.
     /// </summary>
     public sealed record Reserve(long Window, ulong Tag, bool Urgent = false);
 

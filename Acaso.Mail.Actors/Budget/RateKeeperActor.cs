@@ -16,7 +16,7 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
     private const string RateTimer = "rate";
 
     private readonly BudgetSettings _settings;
-    private IActorRef _reader = ActorRefs.Nobody;
+    private readonly ReaderSubscriptions _readers = new();
     private long _window;
     private int _granted;
     private int _used;
@@ -29,12 +29,13 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
         _settings = settings;
         Receive<Subscribe>(subscribe =>
         {
-            _reader = subscribe.Reader;
+            _readers.Add(subscribe.Reader, Context);
             if (_granted > _used)
             {
-                _reader.Tell(new WindowOpened(_window, _granted - _used, WindowKind.Hourly, Today()));
+                subscribe.Reader.Tell(new WindowOpened(_window, _granted - _used, WindowKind.Hourly, Today()));
             }
         });
+        Receive<Terminated>(terminated => _readers.Remove(terminated.ActorRef));
         Receive<RateTick>(_ => OpenWindow());
         Receive<Reserve>(Handle);
         Receive<Settle>(Handle);
@@ -65,7 +66,7 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
         _window++;
         _granted = _settings.RatePerSecond;
         _used = 0;
-        _reader.Tell(new WindowOpened(_window, _granted, WindowKind.Hourly, Today()));
+        _readers.Tell(new WindowOpened(_window, _granted, WindowKind.Hourly, Today()));
         Context.System.EventStream.Publish(new Events.MailEvents.TokensGranted("rate", _granted));
     }
 

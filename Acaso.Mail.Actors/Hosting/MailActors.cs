@@ -22,6 +22,7 @@ namespace Acaso.Mail.Actors.Hosting;
 /// <param name="Metrics">The Prometheus series the Metrics actor keeps.</param>
 /// <param name="Health">What <c>/readyz</c> reports.</param>
 /// <param name="Delivery">The suppression list and history, and how they are kept (null: neither, as in most specs).</param>
+/// <param name="SharedKeeper">A keeper that runs elsewhere (another node's, in a cluster) to use instead of starting <paramref name="Keeper"/>.</param>
 public sealed record MailActorsOptions(
     Props Keeper,
     BudgetSettings? Ticks,
@@ -33,7 +34,8 @@ public sealed record MailActorsOptions(
     ISentLedger? SentLedger,
     MailMetrics Metrics,
     ServiceHealth Health,
-    DeliveryOptions? Delivery = null);
+    DeliveryOptions? Delivery = null,
+    IActorRef? SharedKeeper = null);
 
 /// <summary>The Delivery role's part of <see cref="MailActorsOptions"/>.</summary>
 /// <param name="Store">Where the suppression list and the history live.</param>
@@ -70,8 +72,16 @@ public static class MailActorsHostingExtensions
             builder.AddDeliveryActor(delivery.Store, delivery.Settings, delivery.Brevo);
         }
 
+        if (options.SharedKeeper is { } shared)
+        {
+            builder.WithActors((_, registry) => registry.Register<BudgetKeeper>(shared));
+        }
+        else
+        {
+            builder.AddBudgetKeeperActor(options.Keeper, options.Ticks);
+        }
+
         return builder
-            .AddBudgetKeeperActor(options.Keeper, options.Ticks)
             .AddMailSendersActor(options.Brevo, options.Parallelism)
             .AddQueueReaderActor(options.Queue, options.Reader, options.FailedWindows, options.SentLedger, options.Delivery?.Store);
     }

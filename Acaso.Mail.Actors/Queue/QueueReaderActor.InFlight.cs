@@ -28,7 +28,8 @@ public sealed partial class QueueReaderActor
     // When the service first saw each mail, for the queue-wait histogram (the producer sets no timestamp).
     private readonly Dictionary<Guid, DateTimeOffset> _firstSeen = [];
 
-    private void Handle(QueueMessage message, bool look)
+    /// <summary>A mail just taken: <paramref name="lease"/> is the token its take held (none for a look between windows).</summary>
+    private void Handle(QueueMessage message, bool look, Lease? lease)
     {
         SetConnected(true, null);
         var events = Context.System.EventStream;
@@ -49,11 +50,23 @@ public sealed partial class QueueReaderActor
         }
 
         var mail = new InFlight(message, request, verdict.Disposition is null ? BrevoRequestRenderer.Render(request!, _settings.Render) : [],
-            _window.Id, look);
+            lease?.Window ?? _window.Id, look, lease?.Borrowed ?? false);
         _inFlight[message.DeliveryTag] = mail;
+        if (verdict.Disposition is not null && lease is not null)
+        {
+            // Settled without a send: the lease goes back uncharged (the reader gets its token back when the verdict says so).
+            _budgetKeeper.Tell(new BudgetProtocol.Settle(lease.Window, Charged: false, lease.Borrowed));
+        }
+
         switch (verdict.Disposition)
         {
+            case null when lease is not null:
+                // Taken on a leased token: it is the mail's; send.
+                _firstSeen.TryAdd(request!.IdempotencyKey, Context.System.Scheduler.Now);
+                _senders.Tell(new SendingProtocol.SendMail(message.DeliveryTag, mail.Body));
+                return;
             case null:
+                // Looked at between windows: an urgent mail asks the keeper for a token (it may borrow one).
                 _firstSeen.TryAdd(request!.IdempotencyKey, Context.System.Scheduler.Now);
                 _budgetKeeper.Tell(new BudgetProtocol.Reserve(_window.Id, message.DeliveryTag, urgent));
                 return;
@@ -76,7 +89,7 @@ public sealed partial class QueueReaderActor
 
     private void Handle(BudgetProtocol.Reserved reserved)
     {
-        if (!_inFlight.TryGetValue(reserved.Tag, out var mail))
+        if (reserved.Tag >= LeaseTags || !_inFlight.TryGetValue(reserved.Tag, out var mail))
         {
             // Nothing to send under this token: give it back uncharged.
             _budgetKeeper.Tell(new BudgetProtocol.Settle(reserved.Window, Charged: false, reserved.Borrowed));

@@ -105,13 +105,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
                 Become(AskingUrgent);
             }
         });
-        Receive<Drain>(_ =>
-        {
-            Timers.Cancel(PollTimer);
-            _window = _window with { Tokens = 0 };
-            Become(Draining);
-            Self.Forward(Drain.Instance);
-        });
+        Receive<Drain>(_ => StartDraining());
         Receive<WhenSettled>(_ =>
         {
             _settledWaiters.Add(Sender);
@@ -121,19 +115,19 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Common(busy: false);
     }
 
-    /// <summary>One take on one of the window's tokens is under way; a drain waits for it.</summary>
+    /// <summary>One take on a token leased from the keeper is under way.</summary>
     private void Taking()
     {
         Receive<QueuePull.Taken>(taken =>
         {
-            Handle(taken.Message, look: false);
+            Handle(taken.Message, look: false, TakeLease());
             TakeOrIdle();
         });
         Receive<QueuePull.Empty>(_ => NothingTaken(null));
         Receive<QueuePull.Failed>(failed => NothingTaken(failed.Cause));
-        // A new window cannot wait for the take: in unlimited mode the reader may never run out of tokens. The mail
-        // under way will reserve from the new window, so it counts as one of the new window's tokens.
-        Receive<BudgetProtocol.WindowOpened>(opened => _window = new ReaderWindow(opened.Window, Math.Max(0, opened.Tokens - 1)));
+        // A new window cannot wait for the take (in unlimited mode the reader may never run out of tokens); the take's
+        // lease belongs to the window that granted it.
+        Receive<BudgetProtocol.WindowOpened>(opened => _window = new ReaderWindow(opened.Window, opened.Tokens));
         WaitForTheTake();
     }
 
@@ -164,7 +158,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     {
         Receive<QueuePull.Taken>(taken =>
         {
-            Handle(taken.Message, look: true);
+            Handle(taken.Message, look: true, lease: null);
             TakeOrIdle();
         });
         Receive<QueuePull.Empty>(_ =>
@@ -180,9 +174,19 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         WaitForTheTake();
     }
 
-    /// <summary>Shutdown: nothing more is taken; <see cref="Drained"/> goes out once every mail in flight is settled.</summary>
+    /// <summary>
+    /// Shutdown: nothing more is taken; <see cref="Drained"/> goes out once every mail in flight is settled. A take or a
+    /// lease still under way when the drain began ends here: a mail taken is handled as any other, a lease unused goes back.
+    /// </summary>
     private void Draining()
     {
+        Receive<QueuePull.Taken>(taken => Handle(taken.Message, look: _lease is null, TakeLease()));
+        Receive<QueuePull.Empty>(_ => ReturnLease());
+        Receive<QueuePull.Failed>(_ => ReturnLease());
+        Receive<BudgetProtocol.Reserved>(IsLeaseAnswer, reserved =>
+            _budgetKeeper.Tell(new BudgetProtocol.Settle(reserved.Window, Charged: false, reserved.Borrowed)));
+        Receive<BudgetProtocol.ReservationDenied>(IsLeaseAnswer, _ => { });
+        Receive<BudgetProtocol.UrgentCapacity>(_ => { });
         Receive<Drain>(_ =>
         {
             _drainWaiters.Add(Sender);
@@ -204,7 +208,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     private void WaitForTheTake()
     {
         Receive<BudgetProtocol.WindowOpened>(_ => Stash.Stash());
-        Receive<Drain>(_ => Stash.Stash());
+        Receive<Drain>(_ => StartDraining());
         Receive<WhenSettled>(_ => _settledWaiters.Add(Sender));
         Receive<TakeNext>(_ => { });
         Receive<UrgentTick>(_ => { });
@@ -225,50 +229,6 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
             Busy: busy || _inFlight.Count > 0)));
         Receive<StreamCompleted>(_ => throw new InvalidOperationException("the queue stream completed; it never should"));
         Receive<StreamFailed>(failed => throw new InvalidOperationException("the queue stream failed", failed.Cause));
-    }
-
-    private void OpenWindow(BudgetProtocol.WindowOpened opened)
-    {
-        // The previous window's unused tokens lapse: the keeper has already stopped counting them.
-        _window = new ReaderWindow(opened.Window, opened.Tokens);
-        Timers.Cancel(PollTimer);
-        TakeOrIdle();
-    }
-
-    /// <summary>The only place a take on a token starts: with a free token, take; otherwise wait in <see cref="Idle"/>.</summary>
-    private void TakeOrIdle()
-    {
-        Stash.UnstashAll();
-        if (_window.Tokens > 0)
-        {
-            _window = _window with { Tokens = _window.Tokens - 1 };
-            _demand.Request(1);
-            Become(Taking);
-        }
-        else
-        {
-            Become(Idle);
-            ReplyWhenQuiet();
-        }
-    }
-
-    private void NothingTaken(Exception? failure)
-    {
-        if (failure is null)
-        {
-            Context.System.EventStream.Publish(new MailEvents.QueueHead(null, 0));
-        }
-        else
-        {
-            SetConnected(false, failure.Message);
-        }
-
-        // The take's token comes back; the queue is asked again after the poll interval.
-        _window = _window with { Tokens = _window.Tokens + 1 };
-        Timers.StartSingleTimer(PollTimer, TakeNext.Instance, _settings.PollInterval);
-        Stash.UnstashAll();
-        Become(Idle);
-        ReplyWhenQuiet();
     }
 }
 

@@ -85,6 +85,8 @@ public sealed class Harness : IAsyncDisposable
         await using var channel = await connection.CreateChannelAsync();
         await channel.QueueDeleteAsync(queue.Name, false, false);
         await channel.QueueDeleteAsync(queue.DeadLetterQueue, false, false);
+        // The durable inbox (a 255-level priority queue on disk): left behind, each one slows the broker's next boot.
+        await channel.QueueDeleteAsync(queue.Inbox, false, false);
     }
 
     /// <summary>Messages a second between the first and the last request of a drain that Brevo accepted.</summary>

@@ -1,0 +1,127 @@
+using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Events;
+using Akka.Actor;
+using static Acaso.Mail.Actors.Queue.QueueProtocol;
+
+namespace Acaso.Mail.Actors.Queue;
+
+/// <summary>
+/// The reader's tokens: a window's count (from <see cref="BudgetProtocol.WindowOpened"/>) is a hint, and each take first
+/// leases one token from the keeper (a <see cref="BudgetProtocol.Reserve"/> before the take). So several readers sharing
+/// one keeper (a node each, in a cluster) spend a window's tokens exactly once, each on the head of the queue at the
+/// moment of its take: the window's most urgent mail, whichever reader takes it.
+/// </summary>
+public sealed partial class QueueReaderActor
+{
+    // Lease tags live above every delivery tag, so the keeper's answers to a lease and to a mail's reservation never meet.
+    private const ulong LeaseTags = 1UL << 63;
+    private ulong _leases;
+    // The token the take under way holds: granted by the keeper before the take (none for a look between windows).
+    private Lease? _lease;
+
+    /// <summary>The only place a take on a token starts: with a token left in the window, lease it; otherwise wait in <see cref="Idle"/>.</summary>
+    private void TakeOrIdle()
+    {
+        Stash.UnstashAll();
+        if (_window.Tokens > 0)
+        {
+            _window = _window with { Tokens = _window.Tokens - 1 };
+            _budgetKeeper.Tell(new BudgetProtocol.Reserve(_window.Id, LeaseTags + ++_leases));
+            Become(Leasing);
+        }
+        else
+        {
+            Become(Idle);
+            ReplyWhenQuiet();
+        }
+    }
+
+    /// <summary>A lease for the next take is asked of the keeper.</summary>
+    private void Leasing()
+    {
+        Receive<BudgetProtocol.Reserved>(IsLeaseAnswer, reserved =>
+        {
+            _lease = new Lease(reserved.Window, reserved.Borrowed);
+            _demand.Request(1);
+            Become(Taking);
+        });
+        Receive<BudgetProtocol.ReservationDenied>(IsLeaseAnswer, denied =>
+        {
+            // The window is spent (another reader leased its last tokens), has lapsed, or the day is spent: wait for the next.
+            if (denied.Window == _window.Id)
+            {
+                _window = _window with { Tokens = 0 };
+            }
+
+            TakeOrIdle();
+        });
+        // A lease asked of the old window is refused as lapsed; the new window's tokens are leased after it.
+        Receive<BudgetProtocol.WindowOpened>(opened => _window = new ReaderWindow(opened.Window, opened.Tokens));
+        WaitForTheTake();
+    }
+
+    private bool IsLeaseAnswer(BudgetProtocol.Reserved reserved) => reserved.Tag == LeaseTags + _leases;
+
+    private bool IsLeaseAnswer(BudgetProtocol.ReservationDenied denied) => denied.Tag == LeaseTags + _leases;
+
+    private void OpenWindow(BudgetProtocol.WindowOpened opened)
+    {
+        // The previous window's unused tokens lapse: the keeper has already stopped counting them.
+        _window = new ReaderWindow(opened.Window, opened.Tokens);
+        Timers.Cancel(PollTimer);
+        TakeOrIdle();
+    }
+
+    private void NothingTaken(Exception? failure)
+    {
+        if (failure is null)
+        {
+            Context.System.EventStream.Publish(new MailEvents.QueueHead(null, 0));
+        }
+        else
+        {
+            SetConnected(false, failure.Message);
+        }
+
+        // The lease goes back to the keeper and the token to the window; the queue is asked again after the poll interval.
+        ReturnLease();
+        Timers.StartSingleTimer(PollTimer, TakeNext.Instance, _settings.PollInterval);
+        Stash.UnstashAll();
+        Become(Idle);
+        ReplyWhenQuiet();
+    }
+
+    /// <summary>The lease the take under way held, now the mail's (or null after a look).</summary>
+    private Lease? TakeLease()
+    {
+        var lease = _lease;
+        _lease = null;
+        return lease;
+    }
+
+    /// <summary>Gives an unused lease back to the keeper, and its token to the window when the window is still open.</summary>
+    private void ReturnLease()
+    {
+        if (TakeLease() is not { } lease)
+        {
+            return;
+        }
+
+        _budgetKeeper.Tell(new BudgetProtocol.Settle(lease.Window, Charged: false, lease.Borrowed));
+        if (lease.Window == _window.Id)
+        {
+            _window = _window with { Tokens = _window.Tokens + 1 };
+        }
+    }
+
+    private void StartDraining()
+    {
+        Timers.Cancel(PollTimer);
+        _window = _window with { Tokens = 0 };
+        Become(Draining);
+        Self.Forward(Drain.Instance);
+    }
+
+    /// <summary>A token the keeper granted for one take: of <paramref name="Window"/>, <paramref name="Borrowed"/> from the coming one.</summary>
+    private sealed record Lease(long Window, bool Borrowed);
+}

@@ -15,11 +15,12 @@ namespace Acaso.Mail.Actors.Queue;
 /// <summary>
 /// Owns the queue connection and the Akka.Streams graph that takes from it, materialised in <see cref="PreStart"/>
 /// so the stream dies with the actor. Its take loop is a set of behaviours: <see cref="Idle"/> (no take under way),
-/// <see cref="Taking"/> (one take on a window's token), <see cref="AskingUrgent"/> and <see cref="Looking"/>
-/// (between windows: may an urgent mail borrow a token, and a take with none to see the head), and
-/// <see cref="Draining"/> (shutdown). It requests one take per free token, so there are never more unacknowledged
-/// messages than tokens and RabbitMQ's priority order holds at every take. What becomes of each mail is decided by
-/// <see cref="MailFate"/>; the in-flight bookkeeping that carries it out is in <c>QueueReaderActor.InFlight.cs</c>.
+/// <see cref="Leasing"/> (a token for the next take is asked of the keeper), <see cref="Taking"/> (one take on a
+/// leased token), <see cref="AskingUrgent"/> and <see cref="Looking"/> (between windows: may an urgent mail borrow a
+/// token, and a take with none to see the head), and <see cref="Draining"/> (shutdown). It takes only on a leased
+/// token, so there are never more unacknowledged messages than tokens, RabbitMQ's priority order holds at every take,
+/// and readers sharing a keeper spend a window once (<c>QueueReaderActor.Leasing.cs</c>). What becomes of each mail is
+/// decided by <see cref="MailFate"/>; the in-flight bookkeeping that carries it out is in <c>QueueReaderActor.InFlight.cs</c>.
 /// </summary>
 public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithStash
 {

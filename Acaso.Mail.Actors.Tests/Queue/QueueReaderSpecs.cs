@@ -15,21 +15,9 @@ namespace Acaso.Mail.Actors.Tests.Queue;
 /// </summary>
 public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
 {
-    private readonly Dictionary<int, byte> _priorityOf = [];
-    private readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
-
     private Task<TestPipeline> Start(int perHour = 12, int retries = 3) =>
         Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
             TestPipeline.BrevoAt(Brevo.BaseUrl, retries: retries), TestPipeline.Budget(300, perHour), Http));
-
-    private async Task PublishAsync(int index, byte priority)
-    {
-        _priorityOf[index] = priority;
-        await Publisher.PublishAsync(Mails.Body(index, _now.AddDays(3)), priority);
-    }
-
-    private void AwaitDelivered(int count) =>
-        AwaitCondition(() => Brevo.Delivered.Count >= count, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
 
     [Fact]
     public async Task QueueReader_should_send_exactly_the_12_most_urgent_of_200_and_then_later_urgent_mail_first()
@@ -46,8 +34,8 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         AwaitSettled(pipeline);
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
 
-        var first = Brevo.Delivered.Select(m => _priorityOf[Mails.IndexOf(m)]).OrderByDescending(p => p).ToList();
-        Assert.Equal(_priorityOf.Values.OrderByDescending(p => p).Take(12), first);
+        var first = Brevo.Delivered.Select(m => PriorityOf[Mails.IndexOf(m)]).OrderByDescending(p => p).ToList();
+        Assert.Equal(PriorityOf.Values.OrderByDescending(p => p).Take(12), first);
         Assert.Equal(188u, await RabbitBroker.ReadyAsync(TestQueue.Name));
 
         for (var i = 200; i < 205; i++)
@@ -61,8 +49,8 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         var second = Brevo.Delivered.Skip(12).Select(Mails.IndexOf).ToList();
         Assert.Equal(12, second.Count);
         Assert.Equal([200, 201, 202, 203, 204], second.Take(5).Order());
-        Assert.Equal(_priorityOf.Where(kv => kv.Key < 200).Select(kv => kv.Value).OrderByDescending(p => p).Skip(12).Take(7),
-            second.Skip(5).Select(i => _priorityOf[i]).OrderByDescending(p => p));
+        Assert.Equal(PriorityOf.Where(kv => kv.Key < 200).Select(kv => kv.Value).OrderByDescending(p => p).Skip(12).Take(7),
+            second.Skip(5).Select(i => PriorityOf[i]).OrderByDescending(p => p));
     }
 
     [Fact]
@@ -181,7 +169,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
     public async Task A_message_without_a_priority_should_be_dead_lettered_as_invalid_priority()
     {
         // No priority sorts last (as 0), after every mail the producer sent.
-        await Publisher.PublishAsync(Mails.Body(7, _now.AddDays(2)), priority: null);
+        await Publisher.PublishAsync(Mails.Body(7, SpecStart.AddDays(2)), priority: null);
         await PublishAsync(1, 10);
         var pipeline = await Start(perHour: 2);
         pipeline.Keeper.Tell(HourlyTick.Instance);
@@ -253,7 +241,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         var stateDir = state.Path;
         var ledger = new SqliteSentLedger(stateDir);
         Guid KeyOf(int index, byte priority) =>
-            Acaso.Mail.Actors.Contract.MailRequestParser.Parse(Mails.Body(index, _now.AddDays(3)), priority, _now).Request!.IdempotencyKey;
+            Acaso.Mail.Actors.Contract.MailRequestParser.Parse(Mails.Body(index, SpecStart.AddDays(3)), priority, SpecStart).Request!.IdempotencyKey;
 
         // Mail 1 was accepted by Brevo, then the service died before its ack; mail 2 was taken but never sent.
         await PublishAsync(1, 100);

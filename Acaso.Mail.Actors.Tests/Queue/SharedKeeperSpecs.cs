@@ -12,18 +12,9 @@ namespace Acaso.Mail.Actors.Tests.Queue;
 /// </summary>
 public sealed class SharedKeeperSpecs() : BrokerSpecs("shared")
 {
-    private readonly Dictionary<int, byte> _priorityOf = [];
-    private readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
-
     private Task<TestPipeline> StartAsync(IActorRef? keeper = null) =>
         Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
             TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(300, 12), Http, sharedKeeper: keeper));
-
-    private async Task PublishAsync(int index, byte priority)
-    {
-        _priorityOf[index] = priority;
-        await Publisher.PublishAsync(Mails.Body(index, _now.AddDays(3)), priority);
-    }
 
     private async Task SettleAsync(params TestPipeline[] nodes)
     {
@@ -46,13 +37,13 @@ public sealed class SharedKeeperSpecs() : BrokerSpecs("shared")
         var second = await StartAsync(first.Keeper);
         var third = await StartAsync(first.Keeper);
         first.Keeper.Tell(HourlyTick.Instance);
-        AwaitCondition(() => Brevo.Delivered.Count >= 12, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitDelivered(12);
         await SettleAsync(first, second, third);
         ExpectNoMsg(TimeSpan.FromMilliseconds(500));
 
         // Twelve, not thirty-six, and the twelve most urgent, whichever reader took each.
-        Assert.Equal(_priorityOf.Values.OrderByDescending(p => p).Take(12),
-            Brevo.Delivered.Select(m => _priorityOf[Mails.IndexOf(m)]).OrderByDescending(p => p));
+        Assert.Equal(PriorityOf.Values.OrderByDescending(p => p).Take(12),
+            Brevo.Delivered.Select(m => PriorityOf[Mails.IndexOf(m)]).OrderByDescending(p => p));
         Assert.Equal(188u, await RabbitBroker.ReadyAsync(TestQueue.Name));
         var sentPerNode = new[] { first, second, third }.Select(n => n.Sample("mails_sent_total")).ToList();
         Assert.Equal(12, sentPerNode.Sum());
@@ -65,14 +56,14 @@ public sealed class SharedKeeperSpecs() : BrokerSpecs("shared")
         }
 
         first.Keeper.Tell(HourlyTick.Instance);
-        AwaitCondition(() => Brevo.Delivered.Count >= 24, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitDelivered(24);
         await SettleAsync(first, second, third);
         ExpectNoMsg(TimeSpan.FromMilliseconds(500));
         var window = Brevo.Delivered.Skip(12).Select(Mails.IndexOf).ToList();
         Assert.Equal(12, window.Count);
         Assert.Superset(new HashSet<int> { 200, 201, 202, 203, 204 }, window.ToHashSet());
-        Assert.Equal(_priorityOf.Where(kv => kv.Key < 200).Select(kv => kv.Value).OrderByDescending(p => p).Skip(12).Take(7),
-            window.Where(i => i < 200).Select(i => _priorityOf[i]).OrderByDescending(p => p));
+        Assert.Equal(PriorityOf.Where(kv => kv.Key < 200).Select(kv => kv.Value).OrderByDescending(p => p).Skip(12).Take(7),
+            window.Where(i => i < 200).Select(i => PriorityOf[i]).OrderByDescending(p => p));
         Assert.Equal(24, (await first.Keeper.Ask<BudgetStatus>(GetStatus.Instance)).Spent);
     }
 }

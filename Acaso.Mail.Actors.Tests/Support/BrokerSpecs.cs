@@ -16,6 +16,23 @@ public abstract class BrokerSpecs(string queuePrefix, Config? config = null, int
 
     protected MailPublisher Publisher { get; private set; } = null!;
 
+    /// <summary>The priority each mail was published at, by index.</summary>
+    protected Dictionary<int, byte> PriorityOf { get; } = [];
+
+    /// <summary>When the spec began: mentorings are set from it.</summary>
+    protected DateTimeOffset SpecStart { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Publishes mail <paramref name="index"/> (a mentoring three days ahead) at <paramref name="priority"/>, and remembers the priority.</summary>
+    protected async Task PublishAsync(int index, byte priority)
+    {
+        PriorityOf[index] = priority;
+        await Publisher.PublishAsync(Mails.Body(index, SpecStart.AddDays(3)), priority);
+    }
+
+    /// <summary>Waits until Brevo has accepted <paramref name="count"/> mails.</summary>
+    protected void AwaitDelivered(int count) =>
+        AwaitCondition(() => Brevo.Delivered.Count >= count, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();

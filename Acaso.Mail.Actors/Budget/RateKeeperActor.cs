@@ -1,3 +1,4 @@
+using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Settings;
 using Akka.Actor;
 using Akka.Event;
@@ -67,7 +68,7 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
         _granted = _settings.RatePerSecond;
         _used = 0;
         _readers.Tell(new WindowOpened(_window, _granted, WindowKind.Hourly, Today()));
-        Context.System.EventStream.Publish(new Events.MailEvents.TokensGranted("rate", _granted));
+        Context.System.EventStream.Publish(new MailEvents.TokensGranted("rate", _granted));
     }
 
     private void Handle(Reserve reserve)

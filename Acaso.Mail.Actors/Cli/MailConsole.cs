@@ -52,4 +52,18 @@ public static class CliOptions
         });
         return option;
     }
+
+    /// <summary>An option that takes one of <paramref name="values"/> (listed in the help); any other value is refused naming it.</summary>
+    public static Option<string> Choice(string name, string description, string defaultValue, params string[] values)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue }.AcceptOnlyFromAmong(values);
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && !values.Contains(result.Tokens[0].Value))
+            {
+                result.AddError($"{name} does not take '{result.Tokens[0].Value}'");
+            }
+        });
+        return option;
+    }
 }

@@ -18,16 +18,10 @@ public static class SimulateCommand
         var perHour = CliOptions.WholeNumber("--per-hour", "Tokens per hourly window.", defaults.PerHour);
         var seed = CliOptions.WholeNumber("--seed", "The random seed: the same seed gives the same day.", defaults.Seed, min: int.MinValue);
         var urgentPriority = CliOptions.WholeNumber("--urgent-priority", "The urgent lane's threshold (256: no mail is urgent).", defaults.UrgentPriority);
-        var arrivals = new Option<string>("--arrivals")
-        {
-            Description = "When mail arrives: morning-peak (60% between 07:00 and 11:00), uniform or all-at-midnight.",
-            DefaultValueFactory = _ => "morning-peak",
-        }.AcceptOnlyFromAmong("uniform", "morning-peak", "all-at-midnight");
-        var policy = new Option<string>("--policy")
-        {
-            Description = "current (windows and the urgent lane) or seed (the old consumer: windows only).",
-            DefaultValueFactory = _ => "current",
-        }.AcceptOnlyFromAmong("seed", "current");
+        var arrivals = CliOptions.Choice("--arrivals", "When mail arrives: morning-peak (60% between 07:00 and 11:00), uniform or all-at-midnight.",
+            "morning-peak", "uniform", "morning-peak", "all-at-midnight");
+        var policy = CliOptions.Choice("--policy", "current (windows and the urgent lane) or seed (the old consumer: windows only).",
+            "current", "seed", "current");
         var bounceRate = new Option<double>("--bounce-rate")
         {
             Description = "The share of addresses that bounce hard (0 to 1). Above 0, addresses repeat (a pool of a quarter as many as mails) and the suppression list is at work.",
@@ -40,22 +34,8 @@ public static class SimulateCommand
                 result.AddError("--bounce-rate takes a share from 0 to 1, such as 0.05");
             }
         });
-        var suppression = new Option<string>("--suppression")
-        {
-            Description = "on: bounced addresses go on the suppression list; off: they do not (to see what the list saves).",
-            DefaultValueFactory = _ => "on",
-        }.AcceptOnlyFromAmong("on", "off");
-        foreach (var choice in new[] { arrivals, policy, suppression })
-        {
-            choice.Validators.Add(result =>
-            {
-                if (result.Tokens.Count == 1 && !choice.CompletionSources.SelectMany(c => c(System.CommandLine.Completions.CompletionContext.Empty))
-                        .Any(c => c.Label == result.Tokens[0].Value))
-                {
-                    result.AddError($"{choice.Name} does not take '{result.Tokens[0].Value}'");
-                }
-            });
-        }
+        var suppression = CliOptions.Choice("--suppression",
+            "on: bounced addresses go on the suppression list; off: they do not (to see what the list saves).", "on", "on", "off");
 
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object." };
         var chart = new Option<FileInfo?>("--chart") { Description = "Also draw the day as an SVG chart into this file." };

@@ -41,9 +41,6 @@ public interface IDeliveryStore
     /// <summary>Ends the address's soft-bounce streak (a delivery came through).</summary>
     void EndStreak(string email);
 
-    /// <summary>Remembers the template of a message Brevo accepted.</summary>
-    void RememberMessage(string messageId, int template, DateTimeOffset at);
-
     /// <summary>The template of a message Brevo accepted, if it was recorded.</summary>
     int? TemplateOf(string messageId);
 
@@ -147,18 +144,11 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
     public void EndStreak(string email) => _file.Execute("DELETE FROM soft_streaks WHERE email = $email", ("$email", Key(email)));
 
     /// <inheritdoc />
-    public void RememberMessage(string messageId, int template, DateTimeOffset at) =>
-        _file.Execute("INSERT INTO messages (message_id, template, at) VALUES ($id, $template, $at) ON CONFLICT DO NOTHING",
-            ("$id", messageId), ("$template", template), ("$at", SqliteStateFile.Stamp(at)));
-
-    /// <inheritdoc />
     public int? TemplateOf(string messageId) =>
         _file.Scalar("SELECT template FROM messages WHERE message_id = $id", ("$id", messageId)) is long template ? (int)template : null;
 
     /// <inheritdoc />
-    public void Record(HistoryEntry entry) =>
-        _file.Execute("INSERT INTO history (email, at, kind, fields) VALUES ($email, $at, $kind, $fields)",
-            ("$email", Key(entry.Email)), ("$at", SqliteStateFile.Stamp(entry.At)), ("$kind", entry.Kind), ("$fields", JsonSerializer.Serialize(entry.Fields)));
+    public void Record(HistoryEntry entry) => RecordAll([(entry, null, null)]);
 
     /// <inheritdoc />
     public void RecordAll(IReadOnlyList<(HistoryEntry Entry, string? MessageId, int? Template)> lines)

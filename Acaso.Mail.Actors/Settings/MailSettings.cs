@@ -84,7 +84,10 @@ public sealed record UrgentSettings(int Priority, TimeSpan PollInterval)
 /// <param name="HistoryDays">How long a mail's history is kept (<c>MAIL_HISTORY_DAYS</c>).</param>
 public sealed record WebhookSettings(Secret Token, int SoftBounceLimit, bool SyncBrevoBlocklist, int HistoryDays);
 
-/// <summary>All of the service's settings, validated. <c>JsonLogs</c>: <c>MAIL_LOG_FORMAT=json</c>, one JSON object a log line.</summary>
+/// <summary>
+/// All of the service's settings, validated. <c>JsonLogs</c>: <c>MAIL_LOG_FORMAT=json</c>, one JSON object a log line;
+/// <c>Delivery</c>: Brevo's delivery events (the webhook, the suppression list, the history).
+/// </summary>
 public sealed record MailSettings(
     QueueSettings Queue,
     BrevoSettings Brevo,
@@ -94,12 +97,9 @@ public sealed record MailSettings(
     int SendParallelism,
     int MetricsPort,
     string StateDir,
-    bool JsonLogs = false,
-    WebhookSettings? Webhook = null)
+    bool JsonLogs,
+    WebhookSettings Delivery)
 {
-    /// <summary>Brevo's delivery events: the webhook, the suppression list, the history.</summary>
-    public WebhookSettings Delivery => Webhook ?? new WebhookSettings(new Secret(""), 5, false, 30);
-
     /// <summary>How requests are rendered under these settings.</summary>
     public RenderOptions Render => new(Budget.Zone, Brevo.Sandbox);
 }

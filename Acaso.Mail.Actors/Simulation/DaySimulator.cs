@@ -114,9 +114,9 @@ public static class DaySimulator
         var mails = Enumerable.Range(0, options.Mails).Select(i => MakeMail(random, i, midnight, options.Arrivals, zone, recipients.Address(i)))
             .OrderBy(m => m.At).ToList();
         var bounced = 0;
-        if (delivery is not null)
+        var recorder = delivery is null ? null : ActorRegistry.For(host.System).Get<DeliveryActor>();
+        if (recorder is not null)
         {
-            var recorder = ActorRegistry.For(host.System).Get<DeliveryActor>();
             brevo.Accepted = (email, messageId) =>
             {
                 if (recipients.Bounces(email))
@@ -152,10 +152,10 @@ public static class DaySimulator
         async Task SettleAsync()
         {
             await reader.Ask<QueueProtocol.Settled>(QueueProtocol.WhenSettled.Instance).ConfigureAwait(false);
-            if (delivery is not null)
+            if (recorder is not null)
             {
                 // The bounces reported meanwhile are on the list before the next take.
-                await ActorRegistry.For(host.System).Get<DeliveryActor>().Ask<DeliveryProtocol.Done>(DeliveryProtocol.Flush.Instance).ConfigureAwait(false);
+                await recorder.Ask<DeliveryProtocol.Done>(DeliveryProtocol.Flush.Instance).ConfigureAwait(false);
             }
         }
 

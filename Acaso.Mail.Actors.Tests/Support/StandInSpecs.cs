@@ -7,8 +7,13 @@ namespace Acaso.Mail.Actors.Tests.Support;
 /// A TestKit spec that talks to the Brevo stand-in on loopback: the stand-in (expecting <see cref="ApiKey"/>) and an
 /// HttpClient, started before each spec and stopped after it.
 /// </summary>
-public abstract class StandInSpecs(Config config, int credits = 300) : Akka.TestKit.Xunit2.TestKit(config), IAsyncLifetime
+public abstract class StandInSpecs(Config config, int credits = 300) : Akka.TestKit.Xunit2.TestKit(config.WithFallback(InMemoryPersistence)), IAsyncLifetime
 {
+    /// <summary>The keeper journals to memory here, as in the service's embedded defaults (<c>hocon/akka.hocon</c>).</summary>
+    private static readonly Config InMemoryPersistence = ConfigurationFactory.ParseString(
+        "akka.persistence.journal.plugin = \"akka.persistence.journal.inmem\"\n" +
+        "akka.persistence.snapshot-store.plugin = \"akka.persistence.snapshot-store.inmem\"");
+
     /// <summary>The key <see cref="TestPipeline.BrevoAt"/> sends by default.</summary>
     protected const string ApiKey = "xkeysib-test";
 

@@ -6,6 +6,7 @@ using Acaso.Mail.Actors.Metrics;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Storage;
 using Akka.Actor;
 using Akka.Hosting;
 
@@ -49,18 +50,35 @@ public sealed class TestPipeline : IAsyncDisposable
     public static async Task<TestPipeline> StartAsync(Func<IMailQueue> queue, BrevoSettings brevo, BudgetSettings budget,
         HttpClient http, TimeSpan? pollInterval = null, ParserOptions? contract = null, int maxFailedWindows = 24, IBudgetStore? store = null,
         UrgentSettings? urgent = null, IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null, DateTimeOffset? clockAt = null,
-        IActorRef? sharedKeeper = null)
+        IActorRef? sharedKeeper = null, ClusterSettings? cluster = null, MailDatabase? database = null)
     {
         var client = new BrevoClient(http, brevo);
         var metrics = new MailMetrics(Prometheus.Metrics.NewCustomRegistry());
         var keeper = budget.Unlimited ? RateKeeperActor.Props(budget) : BudgetKeeperActor.Props(budget, client, store);
-        var options = new MailActorsOptions(keeper, Ticks: null, new BrevoResilience(client, brevo), Parallelism: 4, queue,
+        var options = new MailActorsOptions(keeper, new BrevoResilience(client, brevo), Parallelism: 4, queue,
             new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200),
                 maxFailedWindows, urgent),
-            failedWindows ?? new InMemoryFailedWindowStore(), sentLedger, metrics, new ServiceHealth(), SharedKeeper: sharedKeeper);
+            failedWindows ?? new InMemoryFailedWindowStore(), sentLedger, metrics, new ServiceHealth(), SharedKeeper: sharedKeeper,
+            ClusterKeeper: cluster is { Enabled: true });
         var host = await MailActorsHost.StartAsync(options,
             hocon: clockAt is null ? null : """akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """,
-            before: clockAt is not { } at ? null : akka => akka.WithActors((system, _) => VirtualDay.MoveTo(system, at)));
+            before: akka =>
+            {
+                if (database is not null)
+                {
+                    akka.AddHocon(database.PersistenceConfig(), HoconAddMode.Prepend);
+                }
+
+                if (cluster is not null)
+                {
+                    akka.AddMailCluster(cluster);
+                }
+
+                if (clockAt is { } at)
+                {
+                    akka.WithActors((system, _) => VirtualDay.MoveTo(system, at));
+                }
+            });
         return new TestPipeline(host, metrics);
     }
 

@@ -4,27 +4,38 @@ using Acaso.Mail.Actors.Settings;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Event;
+using Akka.Persistence;
 using static Acaso.Mail.Actors.Budget.BudgetProtocol;
 
 namespace Acaso.Mail.Actors.Budget;
 
 /// <summary>
-/// Daily mode's budget (the free plan) and its only authority. Ticks open windows of tokens; the reader reserves a token
-/// before each send and settles it after. It never lets the day spend past its limit: charged tokens and tokens in
-/// flight both count. Today's charged count is written to an <see cref="IBudgetStore"/> at every charge and read
-/// back at start, then cross-checked with Brevo's remaining credits, so a restart cannot spend the day twice. A new
-/// day (midnight in the configured zone, read from the actor system's scheduler clock) resets the count.
+/// Daily mode's budget (the free plan) and its only authority: in a cluster, a singleton. Ticks open windows of
+/// tokens; a reader leases a token before each take and settles it after. It never lets the day spend past its
+/// limit: charged tokens and tokens in flight both count. Every change is persisted (Akka.Persistence, the whole
+/// <see cref="BudgetKeeperState"/> as the event), so a restart or a hand-over to another node resumes the same day,
+/// window and loans. On its very first start (an empty journal) it imports the day's count from the
+/// <see cref="IBudgetStore"/> the service used before (<c>budget.db</c>). At start it cross-checks with Brevo's
+/// remaining credits. A new day (midnight in the configured zone, read from the scheduler's clock) resets the count.
 /// </summary>
-public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
+public sealed class BudgetKeeperActor : ReceivePersistentActor
 {
+    /// <summary>The keeper's persistence id: one budget per service, whichever node holds it.</summary>
+    public const string Id = "budget-keeper";
+
     /// <summary>How long Brevo's account may take to answer before the keeper goes on with its own count.</summary>
     private static readonly TimeSpan AccountTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>A snapshot every so many persisted changes keeps recovery short; older events are deleted.</summary>
+    private const int SnapshotEvery = 100;
+
     private readonly BudgetSettings _settings;
     private readonly IBrevoClient _brevo;
-    private readonly IBudgetStore _store;
+    private readonly IBudgetStore _legacy;
+    private readonly BudgetSettings? _ticks;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ReaderSubscriptions _readers = new();
+    private bool _recovered;
     private DateOnly _day;
     private int _spent;
     private int _inFlight;
@@ -35,20 +46,35 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
     // Tokens of the current window that went to pay back earlier borrowing: until the window closes, urgent mail
     // is still that far ahead of the hourly schedule.
     private int _windowRepaid;
+    private int _orphaned;
+    private long _orphanWindow;
 
     /// <summary>Creates the keeper; <paramref name="brevo"/> answers the end-of-day credit question.</summary>
-    public BudgetKeeperActor(BudgetSettings settings, IBrevoClient brevo, IBudgetStore store)
+    /// <param name="settings">The budget.</param>
+    /// <param name="brevo">Brevo's account, for its remaining credits.</param>
+    /// <param name="legacy">The count of a service that ran before the journal existed (imported once).</param>
+    /// <param name="ticks">When given, a Quartz scheduler child tells this keeper its ticks: they fire only beside it.</param>
+    public BudgetKeeperActor(BudgetSettings settings, IBrevoClient brevo, IBudgetStore legacy, BudgetSettings? ticks = null)
     {
         _settings = settings;
         _brevo = brevo;
-        _store = store;
+        _legacy = legacy;
+        _ticks = ticks;
         _day = Today();
-        _spent = store.LoadSpent(_day);
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is BudgetKeeperState state)
+            {
+                Apply(state);
+            }
+        });
+        Recover<BudgetKeeperState>(Apply);
+        Recover<RecoveryCompleted>(_ => Recovered());
         Starting();
     }
 
     /// <inheritdoc />
-    public IStash Stash { get; set; } = null!;
+    public override string PersistenceId => Id;
 
     /// <summary>
     /// Until Brevo's credits are read at start, nothing is granted: a send under way would race the cross-check.
@@ -56,40 +82,84 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
     /// </summary>
     private void Starting()
     {
-        Receive<CreditsAtStart>(read =>
+        Command<CreditsAtStart>(read =>
         {
             Handle(read);
             Become(Ready);
             Stash.UnstashAll();
         });
-        Receive<GetStatus>(_ => Sender.Tell(Status() with { Started = false }));
-        ReceiveAny(_ => Stash.Stash());
+        Command<GetStatus>(_ => Sender.Tell(Status() with { Started = false }));
+        CommandAny(_ => Stash.Stash());
     }
 
     private void Ready()
     {
-        Receive<Subscribe>(Handle);
-        Receive<Terminated>(terminated => _readers.Remove(terminated.ActorRef));
-        Receive<HourlyTick>(_ => Handle());
-        Receive<EndOfDayTick>(_ => HandleEndOfDay());
-        Receive<CreditsRead>(Handle);
-        Receive<Reserve>(Handle);
-        Receive<Settle>(Handle);
-        Receive<GetStatus>(_ => Sender.Tell(Status()));
-        Receive<WhenStarted>(_ => Sender.Tell(KeeperStarted.Instance));
-        Receive<CanSendUrgent>(_ => Sender.Tell(new UrgentCapacity(_window, UrgentTokens())));
+        Command<Subscribe>(Handle);
+        Command<Terminated>(terminated => _readers.Remove(terminated.ActorRef));
+        Command<HourlyTick>(_ => Handle());
+        Command<EndOfDayTick>(_ => HandleEndOfDay());
+        Command<CreditsRead>(Handle);
+        Command<Reserve>(Handle);
+        Command<Settle>(Handle);
+        Command<GetStatus>(_ => Sender.Tell(Status()));
+        Command<WhenStarted>(_ => Sender.Tell(KeeperStarted.Instance));
+        Command<CanSendUrgent>(_ => Sender.Tell(new UrgentCapacity(_window, UrgentTokens())));
+        Command<SaveSnapshotSuccess>(saved => DeleteMessages(saved.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(failed => _log.Warning(failed.Cause, "The keeper's snapshot was not saved; recovery replays its events"));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(failed => _log.Warning(failed.Cause, "The keeper's old events were not deleted"));
     }
 
-    /// <summary>Props for the keeper.</summary>
-    public static Props Props(BudgetSettings settings, IBrevoClient brevo, IBudgetStore? store = null) =>
-        Akka.Actor.Props.Create(() => new BudgetKeeperActor(settings, brevo, store ?? new InMemoryBudgetStore()));
+    /// <summary>Props for the keeper (an in-memory legacy store: nothing to import).</summary>
+    public static Props Props(BudgetSettings settings, IBrevoClient brevo, IBudgetStore? legacy = null, BudgetSettings? ticks = null) =>
+        Akka.Actor.Props.Create(() => new BudgetKeeperActor(settings, brevo, legacy ?? new InMemoryBudgetStore(), ticks));
 
-    /// <inheritdoc />
-    protected override void PreStart()
+    private void Apply(BudgetKeeperState state)
     {
-        if (_spent > 0)
+        _recovered = true;
+        (_day, _spent, _inFlight, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, _orphaned, _orphanWindow) = state;
+    }
+
+    private BudgetKeeperState State() =>
+        new(_day, _spent, _inFlight, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, _orphaned, _orphanWindow);
+
+    /// <summary>Journals the state, then runs <paramref name="then"/> (a reply: nothing is promised before it is stored).</summary>
+    private void Save(Action? then = null)
+    {
+        Persist(State(), _ =>
         {
-            _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", _spent, _day);
+            then?.Invoke();
+            Publish();
+            if (LastSequenceNr % SnapshotEvery == 0)
+            {
+                SaveSnapshot(State());
+            }
+        });
+    }
+
+    private void Recovered()
+    {
+        if (!_recovered)
+        {
+            // The journal is empty: the first start of this version. The service before it counted in budget.db.
+            _spent = _legacy.LoadSpent(_day);
+            if (_spent > 0)
+            {
+                _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", _spent, _day);
+            }
+        }
+        else if (_inFlight > _orphaned)
+        {
+            // Another incarnation (perhaps on a node that died) had tokens out: until their sends settle or their window
+            // closes, they count against the day, so a hand-over never overspends it.
+            _orphaned = _inFlight;
+            _orphanWindow = _window;
+            _log.Info("Taking over the budget: window {Window}, {Spent} spent today, {InFlight} tokens in flight elsewhere", _window, _spent, _inFlight);
+        }
+
+        if (_ticks is not null)
+        {
+            Context.ActorOf(TickSchedulerActor.Props(_ticks, Self), "tick-scheduler");
         }
 
         ReadCredits((day, credits) => new CreditsAtStart(day, credits));
@@ -120,23 +190,22 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
     private void Handle(CreditsAtStart read)
     {
         RollDay();
-        if (read.Day != _day || read.Credits is not { } credits || credits >= _settings.DailyLimit - _spent)
+        if (read.Day == _day && read.Credits is { } credits && credits < _settings.DailyLimit - _spent)
         {
-            return;
+            // Brevo has charged more today than this service remembers (a lost database, another sender): Brevo wins.
+            var charged = _settings.DailyLimit - credits;
+            _log.Info("Brevo reports {Credits} credits left: counting {Charged} charged today instead of {Spent}", credits, charged, _spent);
+            _spent = charged;
         }
 
-        // Brevo has charged more today than this service remembers (a lost state dir, another sender): Brevo wins.
-        var charged = _settings.DailyLimit - credits;
-        _log.Info("Brevo reports {Credits} credits left: counting {Charged} charged today instead of {Spent}", credits, charged, _spent);
-        _spent = charged;
-        _store.SaveSpent(_day, _spent);
-        Publish();
+        // Journaled even when nothing changed: an import from budget.db happens once.
+        Save();
     }
 
     private void Handle(Subscribe subscribe)
     {
-        _readers.Add(subscribe.Reader, Context);
-        if (_windowGranted - _windowUsed > 0)
+        // Readers subscribe again now and then (a new keeper after a hand-over knows none): tell only a new one.
+        if (_readers.Add(subscribe.Reader, Context) && _windowGranted - _windowUsed > 0)
         {
             subscribe.Reader.Tell(new WindowOpened(_window, _windowGranted - _windowUsed, WindowKind.Hourly, _day));
         }
@@ -149,6 +218,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
         var owed = Math.Min(_borrowed, _settings.PerHour);
         _borrowed -= owed;
         _windowRepaid = owed;
+        WriteOffOrphans();
         OpenWindow(Math.Min(_settings.PerHour - owed, LeftToday), WindowKind.Hourly);
     }
 
@@ -177,6 +247,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
         }
 
         _windowRepaid = 0;
+        WriteOffOrphans();
         OpenWindow(read.Credits is { } credits ? Math.Min(credits, left) : left, WindowKind.EndOfDay);
     }
 
@@ -206,8 +277,8 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
         }
 
         _inFlight++;
-        Sender.Tell(new Reserved(_window, reserve.Tag, borrow));
-        Publish();
+        var reader = Sender;
+        Save(() => reader.Tell(new Reserved(_window, reserve.Tag, borrow)));
     }
 
     private int UrgentTokens()
@@ -227,11 +298,15 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
     {
         RollDay();
         _inFlight = Math.Max(0, _inFlight - 1);
+        if (_orphaned > 0 && settle.Window <= _orphanWindow)
+        {
+            // A token another incarnation lent has come home.
+            _orphaned--;
+        }
+
         if (settle.Charged)
         {
             _spent++;
-            // The daily count is what a restart must not forget.
-            _store.SaveSpent(_day, _spent);
         }
         else if (settle.Borrowed)
         {
@@ -244,7 +319,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
             _windowUsed = Math.Max(0, _windowUsed - 1);
         }
 
-        Publish();
+        Save();
     }
 
     private void OpenWindow(int tokens, WindowKind kind)
@@ -254,9 +329,30 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
         _windowUsed = 0;
         _log.Info("Window {Window} ({Kind}) opens with {Tokens} tokens; {Spent} spent today, {InFlight} in flight, limit {Limit}",
             _window, kind, _windowGranted, _spent, _inFlight, _settings.DailyLimit);
-        _readers.Tell(new WindowOpened(_window, _windowGranted, kind, _day));
-        Context.System.EventStream.Publish(new MailEvents.TokensGranted(kind == WindowKind.Hourly ? "hourly" : "end_of_day", _windowGranted));
-        Publish();
+        var opened = new WindowOpened(_window, _windowGranted, kind, _day);
+        Save(() =>
+        {
+            _readers.Tell(opened);
+            Context.System.EventStream.Publish(new MailEvents.TokensGranted(kind == WindowKind.Hourly ? "hourly" : "end_of_day", opened.Tokens));
+        });
+    }
+
+    /// <summary>
+    /// Tokens another incarnation lent that never settled: called as their window closes, it counts them as spent (the
+    /// send may have reached Brevo before its node died; the shared ledger stops a second send of the same mail).
+    /// </summary>
+    private void WriteOffOrphans()
+    {
+        if (_orphaned == 0)
+        {
+            return;
+        }
+
+        var unsettled = Math.Min(_orphaned, _inFlight);
+        _log.Warning("{Unsettled} tokens lent before the take-over never settled: counted as spent", unsettled);
+        _spent += unsettled;
+        _inFlight -= unsettled;
+        _orphaned = 0;
     }
 
     private void RollDay()
@@ -269,7 +365,7 @@ public sealed class BudgetKeeperActor : ReceiveActor, IWithStash
 
         _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", today, _spent, _day);
         _day = today;
-        _spent = _store.LoadSpent(today);
+        _spent = 0;
         // Borrowed mail was charged to the day that borrowed it: the new day owes nothing.
         _borrowed = 0;
         _windowRepaid = 0;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
 
 namespace Acaso.Mail.Actors.Budget;
@@ -14,23 +15,20 @@ public sealed class BudgetKeeper
     }
 }
 
-/// <summary>Registers the budget keeper (and, when asked, the Quartz tick scheduler that drives it).</summary>
+/// <summary>Registers the budget keeper: an actor of this process, or the cluster's singleton reached through its proxy.</summary>
 public static class BudgetKeeperHostingExtensions
 {
+    /// <summary>The keeper's actor name (and its singleton's).</summary>
+    public const string Name = "budget-keeper";
+
     /// <summary>
     /// Starts the keeper from <paramref name="keeper"/> (a <see cref="BudgetKeeperActor"/> or a <see cref="RateKeeperActor"/>)
-    /// as <c>budget-keeper</c> and registers it under <see cref="BudgetKeeper"/>; with <paramref name="ticks"/>, Quartz tells it
-    /// the hourly and end-of-day ticks of those settings.
+    /// as <c>budget-keeper</c> and registers it under <see cref="BudgetKeeper"/>. With <paramref name="singleton"/>, the
+    /// keeper is the cluster's singleton (on its oldest node; handed over when that node leaves or is downed) and what
+    /// is registered is this node's proxy to it, which buffers messages while the singleton moves.
     /// </summary>
-    public static AkkaConfigurationBuilder AddBudgetKeeperActor(this AkkaConfigurationBuilder builder, Props keeper,
-        Settings.BudgetSettings? ticks = null) =>
-        builder.WithActors((system, registry) =>
-        {
-            var actor = system.ActorOf(keeper, "budget-keeper");
-            registry.Register<BudgetKeeper>(actor);
-            if (ticks is not null)
-            {
-                registry.Register<TickSchedulerActor>(system.ActorOf(TickSchedulerActor.Props(ticks, actor), "tick-scheduler"));
-            }
-        });
+    public static AkkaConfigurationBuilder AddBudgetKeeperActor(this AkkaConfigurationBuilder builder, Props keeper, bool singleton = false) =>
+        singleton
+            ? builder.WithSingleton<BudgetKeeper>(Name, keeper, new ClusterSingletonOptions { BufferSize = 10_000 }, createProxyToo: true)
+            : builder.WithActors((system, registry) => registry.Register<BudgetKeeper>(system.ActorOf(keeper, Name)));
 }

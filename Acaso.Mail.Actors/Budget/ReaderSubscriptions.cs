@@ -11,13 +11,16 @@ internal sealed class ReaderSubscriptions
 {
     private readonly HashSet<IActorRef> _readers = [];
 
-    /// <summary>Adds <paramref name="reader"/> and watches it, so a stopped reader leaves the set.</summary>
-    public void Add(IActorRef reader, IActorContext context)
+    /// <summary>Adds <paramref name="reader"/> and watches it, so a stopped reader leaves the set; false when it was there already.</summary>
+    public bool Add(IActorRef reader, IActorContext context)
     {
-        if (_readers.Add(reader))
+        if (!_readers.Add(reader))
         {
-            context.Watch(reader);
+            return false;
         }
+
+        context.Watch(reader);
+        return true;
     }
 
     /// <summary>Removes a reader that stopped.</summary>

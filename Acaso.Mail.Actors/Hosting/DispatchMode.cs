@@ -2,6 +2,7 @@ using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Storage;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
 
@@ -15,22 +16,22 @@ namespace Acaso.Mail.Actors.Hosting;
 /// <param name="Keeper">The keeper's props.</param>
 /// <param name="Queue">Makes the reader's queue.</param>
 /// <param name="SentLedger">Where accepted keys are kept, if anywhere.</param>
-/// <param name="Ticks">The schedule Quartz tells the keeper (daily mode's windows; none in unlimited mode, which paces itself).</param>
 /// <param name="Description">What the service logs of its budget at start.</param>
-public sealed record DispatchMode(Props Keeper, Func<IMailQueue> Queue, ISentLedger? SentLedger, BudgetSettings? Ticks, string Description)
+public sealed record DispatchMode(Props Keeper, Func<IMailQueue> Queue, ISentLedger? SentLedger, string Description)
 {
     /// <summary>The mode <paramref name="settings"/> ask for.</summary>
-    public static DispatchMode For(MailSettings settings, IBrevoClient brevo, ILoggerFactory logs)
+    public static DispatchMode For(MailSettings settings, IBrevoClient brevo, ILoggerFactory logs, MailDatabase database)
     {
         var budget = settings.Budget;
         return budget.Unlimited
             // A redelivered mail is taken again within seconds here, well inside Brevo's 30-minute memory of its key:
             // a ledger write per mail would cost throughput for nothing.
             ? new DispatchMode(RateKeeperActor.Props(budget),
-                () => new RabbitConsumerQueue(settings.Queue, logs.CreateLogger<RabbitConsumerQueue>(), settings.SendParallelism), null, null,
+                () => new RabbitConsumerQueue(settings.Queue, logs.CreateLogger<RabbitConsumerQueue>(), settings.SendParallelism), null,
                 $"unlimited mode: at most {budget.RatePerSecond} mails a second, {settings.SendParallelism} at once")
-            : new DispatchMode(BudgetKeeperActor.Props(budget, brevo, new SqliteBudgetStore(settings.StateDir)),
-                () => new RabbitPullQueue(settings.Queue, logs.CreateLogger<RabbitPullQueue>()), new SqliteSentLedger(settings.StateDir), budget,
+            // Quartz's ticks run beside the keeper (its child), so in a cluster they fire on the singleton's node only.
+            : new DispatchMode(BudgetKeeperActor.Props(budget, brevo, new SqliteBudgetStore(settings.StateDir), ticks: budget),
+                () => new RabbitPullQueue(settings.Queue, logs.CreateLogger<RabbitPullQueue>()), database.Postgres is { } shared ? new PostgresSentLedger(shared) : new SqliteSentLedger(settings.StateDir),
                 $"daily mode: {budget.PerHour} mails an hour ({budget.HourlyCron}), {budget.DailyLimit} a day, zone {budget.Zone.Id}");
     }
 }

@@ -12,7 +12,6 @@ namespace Acaso.Mail.Actors.Hosting;
 
 /// <summary>Everything the actors need, built once: by <see cref="DispatchMode"/> in the service, by hand in the simulator, the bench and the specs.</summary>
 /// <param name="Keeper">The budget keeper's props: daily (<see cref="BudgetKeeperActor"/>) or unlimited (<see cref="RateKeeperActor"/>).</param>
-/// <param name="Ticks">Quartz tells the keeper the ticks of these settings; null: whoever holds the keeper sends them (simulator, specs).</param>
 /// <param name="Brevo">The resilient Brevo pipeline the MailSenders share.</param>
 /// <param name="Parallelism">MailSender actors in the pool.</param>
 /// <param name="Queue">Makes the reader's queue, once per reader incarnation.</param>
@@ -22,10 +21,10 @@ namespace Acaso.Mail.Actors.Hosting;
 /// <param name="Metrics">The Prometheus series the Metrics actor keeps.</param>
 /// <param name="Health">What <c>/readyz</c> reports.</param>
 /// <param name="Delivery">The suppression list and history, and how they are kept (null: neither, as in most specs).</param>
-/// <param name="SharedKeeper">A keeper that runs elsewhere (another node's, in a cluster) to use instead of starting <paramref name="Keeper"/>.</param>
+/// <param name="SharedKeeper">A keeper that runs elsewhere (another actor system's) to use instead of starting <paramref name="Keeper"/>.</param>
+/// <param name="ClusterKeeper">The keeper is the cluster's singleton (the actor system must be clustered): every node registers its proxy.</param>
 public sealed record MailActorsOptions(
     Props Keeper,
-    BudgetSettings? Ticks,
     BrevoResilience Brevo,
     int Parallelism,
     Func<IMailQueue> Queue,
@@ -35,7 +34,8 @@ public sealed record MailActorsOptions(
     MailMetrics Metrics,
     ServiceHealth Health,
     DeliveryOptions? Delivery = null,
-    IActorRef? SharedKeeper = null);
+    IActorRef? SharedKeeper = null,
+    bool ClusterKeeper = false);
 
 /// <summary>The Delivery role's part of <see cref="MailActorsOptions"/>.</summary>
 /// <param name="Store">Where the suppression list and the history live.</param>
@@ -78,7 +78,7 @@ public static class MailActorsHostingExtensions
         }
         else
         {
-            builder.AddBudgetKeeperActor(options.Keeper, options.Ticks);
+            builder.AddBudgetKeeperActor(options.Keeper, options.ClusterKeeper);
         }
 
         return builder

@@ -41,7 +41,7 @@ public sealed class MailActorsHost : IAsyncDisposable
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         logging?.Invoke(builder.Logging);
-        builder.Services.AddAkka("acaso-mail", (akka, _) =>
+        builder.Services.AddAkka(MailClusterHostingExtensions.SystemName, (akka, _) =>
         {
             if (hocon is not null)
             {
@@ -62,7 +62,15 @@ public sealed class MailActorsHost : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // A spec may stop a node (a cluster member leaving) before its own clean-up stops it again.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _host.StopAsync().ConfigureAwait(false);
         _host.Dispose();
     }
+
+    private int _disposed;
 }

@@ -5,6 +5,7 @@ using Acaso.Mail.Actors.Metrics;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Storage;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -36,21 +37,29 @@ public static class MailServiceHost
         var metrics = new MailMetrics(registry);
         var health = new ServiceHealth();
         var deliveryStore = new SqliteDeliveryStore(settings.StateDir);
+        var database = MailDatabase.For(settings.Database.Postgres, settings.StateDir);
         var services = builder.Services;
         services.AddHttpClient("brevo", c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<IBrevoClient>(sp =>
             new BrevoClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("brevo"), settings.Brevo));
 
-        services.AddAkka("acaso-mail", (akka, sp) =>
+        services.AddAkka(MailClusterHostingExtensions.SystemName, (akka, sp) =>
         {
             var brevo = sp.GetRequiredService<IBrevoClient>();
             var logs = sp.GetRequiredService<ILoggerFactory>();
-            var mode = DispatchMode.For(settings, brevo, logs);
-            logs.CreateLogger("acaso-mail").LogInformation("Dispatching in {Mode}", mode.Description);
-            akka.AddMailDefaults().AddMailActors(new MailActorsOptions(mode.Keeper, mode.Ticks, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
-                    mode.Queue, ReaderSettings.From(settings), new SqliteFailedWindowStore(settings.StateDir), mode.SentLedger, metrics, health,
+            var mode = DispatchMode.For(settings, brevo, logs, database);
+            var log = logs.CreateLogger("acaso-mail");
+            log.LogInformation("Dispatching in {Mode}; state in {Database}", mode.Description, settings.Database.Describe(settings.StateDir));
+            IFailedWindowStore failedWindows = database.Postgres is { } shared
+                ? new PostgresFailedWindowStore(shared)
+                : new SqliteFailedWindowStore(settings.StateDir);
+            akka.AddHocon(database.PersistenceConfig(), HoconAddMode.Prepend)
+                .AddMailCluster(settings.Cluster)
+                .AddMailDefaults()
+                .AddMailActors(new MailActorsOptions(mode.Keeper, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
+                    mode.Queue, ReaderSettings.From(settings), failedWindows, mode.SentLedger, metrics, health,
                     new DeliveryOptions(deliveryStore, new DeliverySettings(settings.Delivery.SoftBounceLimit, HistoryDays: settings.Delivery.HistoryDays,
-                        SyncBrevoBlocklist: settings.Delivery.SyncBrevoBlocklist), brevo)))
+                        SyncBrevoBlocklist: settings.Delivery.SyncBrevoBlocklist), brevo), ClusterKeeper: settings.Cluster.Enabled))
                 .WithActors((system, registry) =>
                 {
                     if (settings.Queue.DurableInbox)

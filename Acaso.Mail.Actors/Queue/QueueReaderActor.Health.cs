@@ -1,3 +1,4 @@
+using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Events;
 using Akka.Actor;
 using Akka.Event;
@@ -8,7 +9,8 @@ namespace Acaso.Mail.Actors.Queue;
 /// The reader's view of the broker: a probe (a passive declare of the queue it reads, within the operation timeout)
 /// every <see cref="ProbeInterval"/> after the last one ended, so a silent partition is seen within seconds even
 /// between windows, and a probe after the network heals connects again. What it finds, and whether the broker
-/// blocks publishers, goes to the event stream for <c>/readyz</c> and the metrics.
+/// blocks publishers, goes to the event stream for <c>/readyz</c> and the metrics. Each probe also subscribes to the
+/// budget keeper again.
 /// </summary>
 public sealed partial class QueueReaderActor
 {
@@ -30,6 +32,9 @@ public sealed partial class QueueReaderActor
             Context.System.EventStream.Publish(new MailEvents.BrokerBlocked("reader", _blocked));
         }
 
+        // Subscribing again is idempotent for the keeper; after a hand-over (the keeper moved to another node and
+        // knows no readers) it is how this reader hears of the next window.
+        _budgetKeeper.Tell(new BudgetProtocol.Subscribe(Self));
         Timers.StartSingleTimer(HealthTimer, HealthTick.Instance, ProbeInterval);
     }
 

@@ -102,4 +102,35 @@ public sealed record MailSettings(
 {
     /// <summary>How requests are rendered under these settings.</summary>
     public RenderOptions Render => new(Budget.Zone, Brevo.Sandbox);
+
+    /// <summary>Where the shared state lives (<c>MAIL_DATABASE_URL</c>).</summary>
+    public DatabaseSettings Database { get; init; } = new(null);
+
+    /// <summary>Whether and how the node joins a cluster (<c>MAIL_CLUSTER_*</c>).</summary>
+    public ClusterSettings Cluster { get; init; } = ClusterSettings.Alone;
+}
+
+/// <summary>Where the budget keeper's journal, the sent ledger and the failed-window counts live.</summary>
+/// <param name="Postgres">A <c>postgresql://</c> URL (<c>MAIL_DATABASE_URL</c>); null: SQLite files under the state dir.</param>
+public sealed record DatabaseSettings(Uri? Postgres)
+{
+    /// <summary>The URL with its password masked, for logs.</summary>
+    public string Describe(string stateDir) => Postgres is null
+        ? $"SQLite under {stateDir}"
+        : Postgres.UserInfo.Length == 0 ? Postgres.ToString()
+        : Postgres.ToString().Replace(Postgres.UserInfo, Postgres.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal);
+}
+
+/// <summary>Akka.Cluster: which seeds to join, where this node listens, and the split-brain resolver's stable-after.</summary>
+/// <param name="Seeds">host:port of the seed nodes (<c>MAIL_CLUSTER_SEEDS</c>); none: the node runs alone.</param>
+/// <param name="Hostname">The address other nodes reach this one at (<c>MAIL_CLUSTER_HOSTNAME</c>).</param>
+/// <param name="Port">Akka.Remote's port (<c>MAIL_CLUSTER_PORT</c>).</param>
+/// <param name="StableAfter">Keep-majority's stable-after (<c>MAIL_CLUSTER_STABLE_AFTER</c>).</param>
+public sealed record ClusterSettings(IReadOnlyList<string> Seeds, string Hostname, int Port, TimeSpan StableAfter)
+{
+    /// <summary>One node, no cluster.</summary>
+    public static readonly ClusterSettings Alone = new([], "localhost", 4053, TimeSpan.FromSeconds(20));
+
+    /// <summary>True when the node joins a cluster.</summary>
+    public bool Enabled => Seeds.Count > 0;
 }

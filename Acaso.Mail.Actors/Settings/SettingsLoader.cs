@@ -47,6 +47,11 @@ public static class SettingsLoader
         ["MAIL_SOFT_BOUNCE_LIMIT"] = "delivery.soft-bounce-limit",
         ["MAIL_SYNC_BREVO_BLOCKLIST"] = "delivery.sync-brevo-blocklist",
         ["MAIL_HISTORY_DAYS"] = "delivery.history-days",
+        ["MAIL_DATABASE_URL"] = "database.url",
+        ["MAIL_CLUSTER_SEEDS"] = "cluster.seeds",
+        ["MAIL_CLUSTER_HOSTNAME"] = "cluster.hostname",
+        ["MAIL_CLUSTER_PORT"] = "cluster.port",
+        ["MAIL_CLUSTER_STABLE_AFTER"] = "cluster.stable-after",
     };
 
     /// <summary>The embedded HOCON file <paramref name="name"/> (for example <c>akka.hocon</c>).</summary>
@@ -128,13 +133,56 @@ public static class SettingsLoader
                 Int("contract.max-body-bytes", 256, 16 * 1024 * 1024),
                 Int("contract.max-depth", 4, 256),
                 Duration("contract.expiry-grace", TimeSpan.Zero, TimeSpan.FromDays(3650)));
+            var database = Database("database.url");
+            var cluster = new ClusterSettings(Seeds("cluster.seeds"), NonEmpty("cluster.hostname"), Int("cluster.port", 1, 65535),
+                Duration("cluster.stable-after", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)));
+            if (cluster.Enabled && database.Postgres is null)
+            {
+                throw new SettingsException(
+                    $"{Name("cluster.seeds")} is set but {Name("database.url")} is not: the nodes of a cluster share one budget, sent ledger and " +
+                    "failed-window counts, which a SQLite file on one node cannot hold. Set it to postgresql://user:password@host:5432/db");
+            }
+
             return new MailSettings(queue, brevo, budget, urgent, contract,
                 Int("sending.parallelism", 1, 1024),
                 Int("metrics-port", 0, 65535),
                 NonEmpty("state-dir"),
                 OneOf("log-format", "text", "json") == "json",
                 new WebhookSettings(new Secret(config.GetString("delivery.webhook-token") ?? ""), Int("delivery.soft-bounce-limit", 1, 1000),
-                    Bool("delivery.sync-brevo-blocklist"), Int("delivery.history-days", 1, 3650)));
+                    Bool("delivery.sync-brevo-blocklist"), Int("delivery.history-days", 1, 3650)))
+            {
+                Database = database,
+                Cluster = cluster,
+            };
+        }
+
+        private DatabaseSettings Database(string path)
+        {
+            var text = Raw(path).Trim();
+            if (text.Length == 0)
+            {
+                return new DatabaseSettings(null);
+            }
+
+            return Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "postgresql" or "postgres" && uri.AbsolutePath.Length > 1
+                ? new DatabaseSettings(uri)
+                : throw new SettingsException($"{Name(path)} is not valid: it accepts nothing (SQLite under the state dir) or a " +
+                    "postgresql://user:password@host:5432/database URL");
+        }
+
+        private IReadOnlyList<string> Seeds(string path)
+        {
+            var seeds = Raw(path).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var seed in seeds)
+            {
+                var colon = seed.LastIndexOf(':');
+                if (colon <= 0 || !int.TryParse(seed[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+                {
+                    throw Bad(path, "a comma-separated list of host:port, such as mail-1:4053,mail-2:4053, or nothing (one node)");
+                }
+            }
+
+            return seeds;
         }
 
         private string Name(string path) => origins.TryGetValue(path, out var variable)

@@ -96,7 +96,7 @@ public static class DaySimulator
         using var scratch = options.BounceRate > 0 ? new ScratchDirectory() : null;
         var delivery = scratch is null ? null : new DeliveryOptions(new SqliteDeliveryStore(scratch.Path), new DeliverySettings());
         await using var host = await MailActorsHost.StartAsync(new MailActorsOptions(
-                BudgetKeeperActor.Props(budget, brevo), Ticks: null, new BrevoResilience(brevo, brevoSettings), Parallelism: 8, () => queue,
+                BudgetKeeperActor.Props(budget, brevo), new BrevoResilience(brevo, brevoSettings), Parallelism: 8, () => queue,
                 new ReaderSettings(defaults.Contract, new RenderOptions(zone), Poll, defaults.Queue.MaxFailedWindows, urgent),
                 new InMemoryFailedWindowStore(), SentLedger: null, metrics, new ServiceHealth(), delivery),
             hocon: """akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """,

@@ -253,7 +253,7 @@ public sealed class Harness : IAsyncDisposable
             TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         var client = new BrevoClient(http, brevoSettings);
         var budget = SettingsLoader.Defaults.Budget with { DailyLimit = 1_000_000, PerHour = perWindow };
-        await using var host = await MailActorsHost.StartAsync(new MailActorsOptions(BudgetKeeperActor.Props(budget, client), Ticks: null,
+        await using var host = await MailActorsHost.StartAsync(new MailActorsOptions(BudgetKeeperActor.Props(budget, client),
             new BrevoResilience(client, brevoSettings), Parallelism: 8, () => new RabbitPullQueue(queue, NullLogger<RabbitPullQueue>.Instance),
             new ReaderSettings(ParserOptions.Default, new RenderOptions(Zone), TimeSpan.FromMilliseconds(100)), new InMemoryFailedWindowStore(),
             SentLedger: null, new MailMetrics(Prometheus.Metrics.NewCustomRegistry()), new ServiceHealth()), logLevel: Akka.Event.LogLevel.WarningLevel);

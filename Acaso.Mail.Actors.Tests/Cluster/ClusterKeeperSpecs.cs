@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Sockets;
+using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Storage;
+using Acaso.Mail.Actors.Tests.Support;
+using Akka.Actor;
+using Microsoft.Extensions.Logging.Abstractions;
+using static Acaso.Mail.Actors.Budget.BudgetProtocol;
+
+namespace Acaso.Mail.Actors.Tests.Cluster;
+
+/// <summary>
+/// Three nodes in one test process (three actor systems joined by Akka.Cluster on loopback ports), each with its own
+/// reader and MailSenders on one real queue, sharing one PostgreSQL database: the budget keeper is the cluster's
+/// singleton, reached through each node's proxy, and its journal lets another node take it over.
+/// </summary>
+public sealed class ClusterKeeperSpecs() : BrokerSpecs("cluster")
+{
+    private const int PerWindow = 5;
+
+    private TestDatabase _database = null!;
+    private MailDatabase _shared = null!;
+    private int _seedPort;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _database = await TestDatabase.CreateAsync("cluster");
+        _shared = MailDatabase.For(_database.Url, Path.GetTempPath());
+        _seedPort = FreePort();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _shared.Postgres!.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A node; the first one started is the seed (and the oldest, so the keeper's first home).</summary>
+    private Task<TestPipeline> NodeAsync(bool seed = false) =>
+        Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(300, PerWindow), Http,
+            sentLedger: new PostgresSentLedger(_shared.Postgres!), failedWindows: new PostgresFailedWindowStore(_shared.Postgres!),
+            cluster: new ClusterSettings([$"127.0.0.1:{_seedPort}"], "127.0.0.1", seed ? _seedPort : FreePort(), TimeSpan.FromSeconds(5)),
+            database: _shared));
+
+    private static async Task SettleAsync(params TestPipeline[] nodes)
+    {
+        foreach (var node in nodes)
+        {
+            await node.SettledAsync();
+        }
+    }
+
+    private async Task<(TestPipeline First, TestPipeline Second, TestPipeline Third)> ClusterAsync()
+    {
+        var first = await NodeAsync(seed: true);
+        var second = await NodeAsync();
+        var third = await NodeAsync();
+        return (first, second, third);
+    }
+
+    [Fact]
+    public async Task Three_nodes_should_send_one_windows_tokens_once_on_the_most_urgent_mail()
+    {
+        var random = new Random(7);
+        for (var i = 0; i < 60; i++)
+        {
+            await PublishAsync(i, (byte)random.Next(1, 201));
+        }
+
+        var (first, second, third) = await ClusterAsync();
+        // The tick reaches the singleton through whichever node's proxy: here the youngest node's.
+        third.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(PerWindow);
+        await SettleAsync(first, second, third);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+
+        // Five, not fifteen, and the five most urgent, whichever node took each.
+        Assert.Equal(PriorityOf.Values.OrderByDescending(p => p).Take(PerWindow),
+            Brevo.Delivered.Select(m => PriorityOf[Mails.IndexOf(m)]).OrderByDescending(p => p));
+        Assert.Equal((uint)(60 - PerWindow), await RabbitBroker.ReadyAsync(TestQueue.Name));
+        Assert.Equal(PerWindow, new[] { first, second, third }.Sum(n => n.Sample("mails_sent_total")));
+        // Every node's proxy reaches the same keeper.
+        foreach (var node in new[] { first, second, third })
+        {
+            var status = await node.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(10));
+            Assert.Equal((PerWindow, 0, 1L), (status.Spent, status.InFlight, status.Window));
+        }
+    }
+
+    [Fact]
+    public async Task A_hand_over_with_tokens_in_flight_should_neither_lose_mail_nor_send_twice_nor_overspend()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            await PublishAsync(i, (byte)(100 + i));
+        }
+
+        var (first, second, third) = await ClusterAsync();
+        // Slow sends: when the keeper's node leaves, its tokens are still out.
+        Brevo.Latency = TimeSpan.FromSeconds(2);
+        second.Keeper.Tell(HourlyTick.Instance);
+        AwaitCondition(() => first.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(5)).Result.InFlight > 0,
+            TimeSpan.FromSeconds(20));
+        var before = await first.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(5));
+
+        // The oldest node (the keeper's) leaves: the singleton moves to the next oldest and recovers from the journal.
+        await first.DisposeAsync();
+        var after = await second.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(60));
+        Assert.Equal(before.Window, after.Window);
+        Assert.True(after.Spent + after.InFlight >= before.Spent + before.InFlight - 0,
+            $"the day's count went back: {before} before the hand-over, {after} after");
+
+        Brevo.Latency = TimeSpan.Zero;
+        await SettleAsync(second, third);
+        for (var window = 0; window < 8 && Brevo.Delivered.Count < 30; window++)
+        {
+            third.Keeper.Tell(HourlyTick.Instance);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            await SettleAsync(second, third);
+        }
+
+        var status = await third.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(10));
+        var keys = Brevo.Delivered.Select(m => m.IdempotencyKey).ToList();
+        // Nothing sent twice (Brevo would refuse a second request with one key; none was even accepted twice),
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        // nothing lost (every mail reached Brevo or waits in the queue),
+        Assert.Equal(30u, (uint)Brevo.Delivered.Count + await RabbitBroker.ReadyAsync(TestQueue.Name));
+        // and the day counted at least everything Brevo charged: it can never overspend.
+        Assert.True(status.Spent >= Brevo.Delivered.Count, $"{status.Spent} counted, {Brevo.Delivered.Count} charged");
+        Assert.True(status.Spent <= Brevo.Delivered.Count + PerWindow, $"{status.Spent} counted, {Brevo.Delivered.Count} charged");
+    }
+}

@@ -1,0 +1,51 @@
+using Npgsql;
+
+namespace Acaso.Mail.Actors.Tests.Support;
+
+/// <summary>
+/// A PostgreSQL database of its own for one spec, on the local server <c>scripts/ensure-postgres.sh</c> starts (role
+/// <c>acaso</c>), dropped after the spec. <c>MAIL_TEST_POSTGRES</c> may name another server.
+/// </summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    private static readonly Uri Server = new(Environment.GetEnvironmentVariable("MAIL_TEST_POSTGRES") ?? "postgresql://acaso:acaso@localhost:5432/postgres");
+
+    private TestDatabase(string name) => Url = new Uri(Server, "/" + name);
+
+    /// <summary>The database's <c>postgresql://</c> URL, as <c>MAIL_DATABASE_URL</c> takes it.</summary>
+    public Uri Url { get; }
+
+    private string Name => Url.AbsolutePath.TrimStart('/');
+
+    /// <summary>Creates a database named after <paramref name="prefix"/> and a fresh id.</summary>
+    public static async Task<TestDatabase> CreateAsync(string prefix)
+    {
+        var database = new TestDatabase($"{prefix}_{Guid.NewGuid():N}");
+        await AdminAsync($"CREATE DATABASE \"{database.Name}\"");
+        return database;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await AdminAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+    }
+
+    private static async Task AdminAsync(string sql)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(Acaso.Mail.Actors.Storage.MailDatabase.NpgsqlConnectionString(Server));
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException)
+        {
+            throw new InvalidOperationException(
+                $"PostgreSQL is not reachable as {Server.Host}:{Server.Port} (role acaso): {e.Message}. The cluster specs need a real server: run " +
+                "scripts/test.sh, or scripts/ensure-postgres.sh before `dotnet test` (it installs postgresql from apt, starts it and creates the role).", e);
+        }
+    }
+}

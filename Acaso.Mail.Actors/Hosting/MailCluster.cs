@@ -1,0 +1,39 @@
+using System.Globalization;
+using Acaso.Mail.Actors.Settings;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+
+namespace Acaso.Mail.Actors.Hosting;
+
+/// <summary>
+/// Akka.Cluster for the service's nodes: remoting on <c>MAIL_CLUSTER_PORT</c>, the seeds of <c>MAIL_CLUSTER_SEEDS</c>,
+/// and the split-brain resolver's keep-majority strategy after <c>MAIL_CLUSTER_STABLE_AFTER</c>. Every node's actor
+/// system is named <see cref="SystemName"/>, so their addresses match the seeds.
+/// </summary>
+public static class MailClusterHostingExtensions
+{
+    /// <summary>The actor system's name on every node.</summary>
+    public const string SystemName = "acaso-mail";
+
+    /// <summary>Joins the cluster <paramref name="cluster"/> describes (nothing when it names no seeds).</summary>
+    public static AkkaConfigurationBuilder AddMailCluster(this AkkaConfigurationBuilder builder, ClusterSettings cluster)
+    {
+        if (!cluster.Enabled)
+        {
+            return builder;
+        }
+
+        var stableAfter = ((long)cluster.StableAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        return builder
+            .WithRemoting(new RemoteOptions { HostName = "0.0.0.0", PublicHostName = cluster.Hostname, Port = cluster.Port })
+            .WithClustering(new ClusterOptions
+            {
+                SeedNodes = cluster.Seeds.Select(seed => $"akka.tcp://{SystemName}@{seed}").ToArray(),
+                SplitBrainResolver = new KeepMajorityOption(),
+            })
+            // Down-removal follows stable-after; a downed node's singleton moves once it is removed.
+            .AddHocon($"akka.cluster.split-brain-resolver.stable-after = {stableAfter}ms", HoconAddMode.Prepend);
+    }
+}

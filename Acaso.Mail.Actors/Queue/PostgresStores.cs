@@ -1,0 +1,69 @@
+using System.Globalization;
+using Acaso.Mail.Actors.Storage;
+using Npgsql;
+
+namespace Acaso.Mail.Actors.Queue;
+
+/// <summary>
+/// The sent ledger in the cluster's shared PostgreSQL database: a mail one node sent and could not ack (its node died)
+/// is redelivered to another node, which finds its key here and acks it without a second send.
+/// </summary>
+public sealed class PostgresSentLedger : ISentLedger
+{
+    private readonly PostgresState _db;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates the <c>sent_ledger</c> table when missing and drops keys past <see cref="SqliteSentLedger.Retention"/>.</summary>
+    public PostgresSentLedger(NpgsqlDataSource source, TimeProvider? clock = null)
+    {
+        _db = new PostgresState(source);
+        _clock = clock ?? TimeProvider.System;
+        _db.EnsureSchema("CREATE TABLE IF NOT EXISTS sent_ledger (key uuid PRIMARY KEY, at timestamptz NOT NULL)");
+        _db.Execute("DELETE FROM sent_ledger WHERE at < @cutoff", ("cutoff", Cutoff));
+    }
+
+    /// <inheritdoc />
+    public bool Contains(Guid key) =>
+        _db.Scalar("SELECT 1 FROM sent_ledger WHERE key = @key AND at >= @cutoff", ("key", key), ("cutoff", Cutoff)) is not null;
+
+    /// <inheritdoc />
+    public void Record(Guid key) =>
+        _db.Execute("INSERT INTO sent_ledger (key, at) VALUES (@key, @at) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+            ("key", key), ("at", _clock.GetUtcNow()));
+
+    private DateTimeOffset Cutoff => _clock.GetUtcNow() - SqliteSentLedger.Retention;
+}
+
+/// <summary>
+/// The failed-window counts in the cluster's shared PostgreSQL database, so a mail Brevo keeps failing on is counted
+/// the same whichever node takes it next. Unlike the SQLite store it keeps no local list of keys: another node may
+/// have counted a key this one never saw.
+/// </summary>
+public sealed class PostgresFailedWindowStore : IFailedWindowStore
+{
+    private readonly PostgresState _db;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates the <c>failed_windows</c> table when missing and drops counts past <see cref="SqliteFailedWindowStore.Retention"/>.</summary>
+    public PostgresFailedWindowStore(NpgsqlDataSource source, TimeProvider? clock = null)
+    {
+        _db = new PostgresState(source);
+        _clock = clock ?? TimeProvider.System;
+        _db.EnsureSchema("CREATE TABLE IF NOT EXISTS failed_windows (key uuid PRIMARY KEY, failed integer NOT NULL, updated timestamptz NOT NULL)");
+        _db.Execute("DELETE FROM failed_windows WHERE updated < @cutoff", ("cutoff", _clock.GetUtcNow() - SqliteFailedWindowStore.Retention));
+    }
+
+    /// <inheritdoc />
+    public int Count(Guid key) =>
+        _db.Scalar("SELECT failed FROM failed_windows WHERE key = @key", ("key", key)) is { } failed ? Convert.ToInt32(failed, CultureInfo.InvariantCulture) : 0;
+
+    /// <inheritdoc />
+    public int Increment(Guid key) =>
+        Convert.ToInt32(_db.Scalar(
+            "INSERT INTO failed_windows (key, failed, updated) VALUES (@key, 1, @now) " +
+            "ON CONFLICT (key) DO UPDATE SET failed = failed_windows.failed + 1, updated = excluded.updated RETURNING failed",
+            ("key", key), ("now", _clock.GetUtcNow())), CultureInfo.InvariantCulture);
+
+    /// <inheritdoc />
+    public void Forget(Guid key) => _db.Execute("DELETE FROM failed_windows WHERE key = @key", ("key", key));
+}

@@ -1,0 +1,55 @@
+using Npgsql;
+
+namespace Acaso.Mail.Actors.Storage;
+
+/// <summary>
+/// The shared stores' access to PostgreSQL: one pooled data source, one statement a call. Each store creates its
+/// own table when missing, as the SQLite stores do with their files.
+/// </summary>
+internal sealed class PostgresState(NpgsqlDataSource source)
+{
+    /// <summary>
+    /// Creates tables when missing. Nodes starting together may race on <c>CREATE TABLE IF NOT EXISTS</c> (PostgreSQL
+    /// then reports a duplicate type or relation): the loser finds the table made and goes on.
+    /// </summary>
+    public void EnsureSchema(string sql)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Execute(sql);
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable && attempt < 3)
+            {
+            }
+        }
+    }
+
+    /// <summary>Runs one statement (or several, separated by semicolons) with the given parameters.</summary>
+    public int Execute(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs a query and returns its first column of the first row, or null.</summary>
+    public object? Scalar(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        var value = command.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
+    private NpgsqlCommand Command(string sql, (string Name, object Value)[] parameters)
+    {
+        var command = source.CreateCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+}

@@ -16,6 +16,7 @@ RUN mkdir -p /data && chown "$APP_UID" /data
 VOLUME /data
 # The image's built-in non-root user.
 USER $APP_UID
-EXPOSE 5000
+# 5000: metrics and health; 4053: Akka.Remote, for the other nodes of a cluster.
+EXPOSE 5000 4053
 ENTRYPOINT ["dotnet", "Acaso.Mail.Actors.dll"]
 CMD ["run"]

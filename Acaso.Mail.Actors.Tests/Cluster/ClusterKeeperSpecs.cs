@@ -101,29 +101,51 @@ public sealed class ClusterKeeperSpecs() : BrokerSpecs("cluster")
     [Fact]
     public async Task A_hand_over_with_tokens_in_flight_should_neither_lose_mail_nor_send_twice_nor_overspend()
     {
-        for (var i = 0; i < 30; i++)
+        // The oldest node (the keeper's) leaves the cluster: the singleton moves to the next oldest at once.
+        await HandOverAsync(first => first.DisposeAsync().AsTask());
+    }
+
+    [Fact]
+    public async Task A_crash_of_the_keepers_node_should_neither_lose_mail_nor_send_twice_nor_overspend()
+    {
+        // The keeper's node stops without leaving: the others see it unreachable, keep-majority downs it after
+        // stable-after (5 s here), and only then does the singleton move.
+        await HandOverAsync(async first =>
+        {
+            ((ExtendedActorSystem)first.System).Abort();
+            await first.DisposeAsync();
+        });
+    }
+
+    /// <summary>
+    /// Slow sends under way on three nodes when <paramref name="loseKeeperNode"/> takes the keeper's node away; then
+    /// windows until every mail is sent. Each mail reaches Brevo once, none is lost, and the day counts at least
+    /// what Brevo charged.
+    /// </summary>
+    private async Task HandOverAsync(Func<TestPipeline, Task> loseKeeperNode)
+    {
+        const int mails = 30;
+        for (var i = 0; i < mails; i++)
         {
             await PublishAsync(i, (byte)(100 + i));
         }
 
         var (first, second, third) = await ClusterAsync();
-        // Slow sends: when the keeper's node leaves, its tokens are still out.
         Brevo.Latency = TimeSpan.FromSeconds(2);
         second.Keeper.Tell(HourlyTick.Instance);
         AwaitCondition(() => first.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(5)).Result.InFlight > 0,
             TimeSpan.FromSeconds(20));
         var before = await first.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(5));
 
-        // The oldest node (the keeper's) leaves: the singleton moves to the next oldest and recovers from the journal.
-        await first.DisposeAsync();
+        await loseKeeperNode(first);
+        // The next keeper recovers the day and the window from the journal: nothing lent is forgotten.
         var after = await second.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(60));
         Assert.Equal(before.Window, after.Window);
-        Assert.True(after.Spent + after.InFlight >= before.Spent + before.InFlight - 0,
+        Assert.True(after.Spent + after.InFlight >= before.Spent + before.InFlight,
             $"the day's count went back: {before} before the hand-over, {after} after");
 
         Brevo.Latency = TimeSpan.Zero;
-        await SettleAsync(second, third);
-        for (var window = 0; window < 8 && Brevo.Delivered.Count < 30; window++)
+        for (var window = 0; window < 12 && Brevo.Delivered.Count < mails; window++)
         {
             third.Keeper.Tell(HourlyTick.Instance);
             await Task.Delay(TimeSpan.FromSeconds(1));
@@ -132,12 +154,12 @@ public sealed class ClusterKeeperSpecs() : BrokerSpecs("cluster")
 
         var status = await third.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(10));
         var keys = Brevo.Delivered.Select(m => m.IdempotencyKey).ToList();
-        // Nothing sent twice (Brevo would refuse a second request with one key; none was even accepted twice),
+        // Nothing accepted twice,
         Assert.Equal(keys.Count, keys.Distinct().Count());
-        // nothing lost (every mail reached Brevo or waits in the queue),
-        Assert.Equal(30u, (uint)Brevo.Delivered.Count + await RabbitBroker.ReadyAsync(TestQueue.Name));
-        // and the day counted at least everything Brevo charged: it can never overspend.
-        Assert.True(status.Spent >= Brevo.Delivered.Count, $"{status.Spent} counted, {Brevo.Delivered.Count} charged");
-        Assert.True(status.Spent <= Brevo.Delivered.Count + PerWindow, $"{status.Spent} counted, {Brevo.Delivered.Count} charged");
+        // nothing lost: every mail reached Brevo,
+        Assert.Equal(mails, Brevo.Delivered.Count);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
+        // and the day counted at least everything Brevo charged (it can never overspend), and at most a window more.
+        Assert.InRange(status.Spent, mails, mails + PerWindow);
     }
 }

@@ -28,6 +28,56 @@ public sealed class ComposeSpecs
         Assert.Equal(".", ((YamlScalarNode)Service("acaso-mail")[new YamlScalarNode("build")]).Value);
     }
 
+    /// <summary>A mapping with its YAML merge key (<c>&lt;&lt;: *anchor</c>) applied, as compose applies it.</summary>
+    private static Dictionary<string, YamlNode> Merged(YamlMappingNode mapping)
+    {
+        var merged = new Dictionary<string, YamlNode>();
+        if (mapping.Children.TryGetValue(new YamlScalarNode("<<"), out var inherited))
+        {
+            foreach (var (key, value) in Merged((YamlMappingNode)inherited))
+            {
+                merged[key] = value;
+            }
+        }
+
+        foreach (var (key, value) in mapping.Children)
+        {
+            if (((YamlScalarNode)key).Value is { } name && name != "<<")
+            {
+                merged[name] = value;
+            }
+        }
+
+        return merged;
+    }
+
+    private static Dictionary<string, string?> EnvironmentOf(string service) =>
+        Merged((YamlMappingNode)Merged(Service(service))["environment"]).ToDictionary(kv => kv.Key, kv => ((YamlScalarNode)kv.Value).Value);
+
+    [Fact]
+    public void Compose_should_run_three_nodes_of_one_cluster_on_a_shared_PostgreSQL()
+    {
+        string[] nodes = ["acaso-mail", "acaso-mail-2", "acaso-mail-3"];
+        var settings = nodes.Select(node =>
+        {
+            Assert.Equal(".", ((YamlScalarNode)Merged(Service(node))["build"]).Value);
+            var environment = EnvironmentOf(node);
+            environment["SENDINBLUE_API_KEY"] = "";
+            return SettingsLoader.Load(name => environment.GetValueOrDefault(name));
+        }).ToList();
+
+        // One list of seeds, naming every node at the address it announces; one shared database.
+        Assert.Single(settings.Select(s => string.Join(",", s.Cluster.Seeds)).Distinct());
+        Assert.Equal(nodes, settings.Select(s => s.Cluster.Hostname));
+        Assert.All(settings, s => Assert.Contains($"{s.Cluster.Hostname}:{s.Cluster.Port}", s.Cluster.Seeds));
+        Assert.All(settings, s => Assert.Equal("postgres", s.Database.Postgres?.Host));
+        Assert.Equal("postgres:16", ((YamlScalarNode)Service("postgres")[new YamlScalarNode("image")]).Value);
+        // Each node keeps its own state volume, and Prometheus scrapes each.
+        Assert.Equal(3, nodes.Select(n => ((YamlSequenceNode)Merged(Service(n))["volumes"]).Children[0].ToString()).Distinct().Count());
+        var prometheus = File.ReadAllText(Repository.PathOf("prometheus/prometheus.yml"));
+        Assert.All(nodes, node => Assert.Contains($"'{node}:5000'", prometheus, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Every_file_compose_mounts_should_exist()
     {

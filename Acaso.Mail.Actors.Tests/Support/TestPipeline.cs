@@ -1,5 +1,6 @@
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Cluster;
 using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Hosting;
 using Acaso.Mail.Actors.Metrics;

@@ -114,6 +114,12 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
     public static Props Props(BudgetSettings settings, IBrevoClient brevo, IBudgetStore? legacy = null, BudgetSettings? ticks = null) =>
         Akka.Actor.Props.Create(() => new BudgetKeeperActor(settings, brevo, legacy ?? new InMemoryBudgetStore(), ticks));
 
+    /// <inheritdoc />
+    protected override void PreStart() => Context.System.EventStream.Publish(new MailEvents.KeeperHere(true));
+
+    /// <inheritdoc />
+    protected override void PostStop() => Context.System.EventStream.Publish(new MailEvents.KeeperHere(false));
+
     private void Apply(BudgetKeeperState state)
     {
         _recovered = true;

@@ -60,7 +60,11 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
         Context.GetLogger().Info("Unlimited mode: {Rate} sends a second, no daily limit", _settings.RatePerSecond);
         Self.Tell(RateTick.Instance);
         Timers.StartPeriodicTimer(RateTimer, RateTick.Instance, TimeSpan.FromSeconds(1));
+        Context.System.EventStream.Publish(new MailEvents.KeeperHere(true));
     }
+
+    /// <inheritdoc />
+    protected override void PostStop() => Context.System.EventStream.Publish(new MailEvents.KeeperHere(false));
 
     private void OpenWindow()
     {

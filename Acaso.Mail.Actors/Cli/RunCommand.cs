@@ -27,6 +27,17 @@ public static class RunCommand
         var settings = console.LoadSettings();
         using var logs = MailLogging.ConsoleFactory(settings.JsonLogs);
         var log = logs.CreateLogger("acaso-mail");
+        var database = settings.Database.Describe(settings.StateDir);
+        if (settings.Cluster.Enabled)
+        {
+            log.LogInformation("Role: cluster node {Hostname}:{Port}, joining through seeds {Seeds}; the budget keeper runs on the oldest node; state in {Database}",
+                settings.Cluster.Hostname, settings.Cluster.Port, string.Join(",", settings.Cluster.Seeds), database);
+        }
+        else
+        {
+            log.LogInformation("Role: a single node (no MAIL_CLUSTER_SEEDS), holding the budget keeper itself; state in {Database}", database);
+        }
+
         BrevoCaptureSink? sink = null;
         if (settings.Brevo.ApiKey.IsEmpty)
         {

@@ -56,6 +56,15 @@ public static class MailEvents
     /// <summary>A budget window opened with <paramref name="Tokens"/> tokens; <paramref name="Kind"/> is <c>hourly</c> or <c>end_of_day</c>.</summary>
     public sealed record TokensGranted(string Kind, int Tokens);
 
+    /// <summary>The budget keeper started (true) or stopped (false) on this node: in a cluster, it runs on one node at a time.</summary>
+    public sealed record KeeperHere(bool Here);
+
+    /// <summary>
+    /// The cluster as this node sees it: <paramref name="Members"/> Up and reachable; <paramref name="Joined"/>, this
+    /// node is Up; <paramref name="Problem"/>, why the node should not count as ready (null when none).
+    /// </summary>
+    public sealed record ClusterChanged(int Members, bool Joined, string? Problem);
+
     /// <summary>The budget changed: what the day has spent and can still spend, the window's leftover, what urgent mail owes.</summary>
     public sealed record BudgetChanged(int Spent, int LeftToday, int WindowLeft, int Borrowed);
 }

@@ -1,3 +1,4 @@
+using Acaso.Mail.Actors.Cluster;
 using Acaso.Mail.Actors.Logging;
 using Akka.Actor;
 using Akka.Hosting;

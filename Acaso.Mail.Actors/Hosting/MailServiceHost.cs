@@ -1,4 +1,5 @@
 using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Cluster;
 using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Logging;
 using Acaso.Mail.Actors.Metrics;
@@ -60,6 +61,7 @@ public static class MailServiceHost
                     mode.Queue, ReaderSettings.From(settings), failedWindows, mode.SentLedger, metrics, health,
                     new DeliveryOptions(deliveryStore, new DeliverySettings(settings.Delivery.SoftBounceLimit, HistoryDays: settings.Delivery.HistoryDays,
                         SyncBrevoBlocklist: settings.Delivery.SyncBrevoBlocklist), brevo), ClusterKeeper: settings.Cluster.Enabled))
+                .AddClusterStatusActor(settings.Cluster)
                 .WithActors((system, registry) =>
                 {
                     if (settings.Queue.DurableInbox)

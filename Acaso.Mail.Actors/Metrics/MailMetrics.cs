@@ -51,6 +51,10 @@ public sealed class MailMetrics
             new HistogramConfiguration { LabelNames = ["urgency"], Buckets = [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 21600, 86400] });
         QueueHeadPriority = factory.CreateGauge("mail_queue_head_priority", "The priority at the head of the queue when last looked (-1: empty).");
         QueueDepth = factory.CreateGauge("mail_queue_depth", "Messages ready in the queue when last looked.");
+        ClusterMembers = factory.CreateGauge("mail_cluster_members", "Cluster members Up and reachable as this node sees them (1 for a node alone).");
+        KeeperHere = factory.CreateGauge("mail_budget_keeper_here", "1 on the node that holds the budget keeper (the cluster singleton), else 0.");
+        // A node alone is its own cluster of one; a clustered node corrects this once it has joined.
+        ClusterMembers.Set(1);
     }
 
     /// <summary>The registry the series live in (scraped at / and /metrics).</summary>
@@ -82,4 +86,6 @@ public sealed class MailMetrics
     public Histogram QueueWait { get; }
     public Gauge QueueHeadPriority { get; }
     public Gauge QueueDepth { get; }
+    public Gauge ClusterMembers { get; }
+    public Gauge KeeperHere { get; }
 }

@@ -37,6 +37,12 @@ public sealed class MetricsActor : ReceiveActor
         Receive<MailEvents.Suppressed>(e => _metrics.Suppressed.WithLabels(e.Reason).Inc());
         Receive<MailEvents.TokensGranted>(e => _metrics.TokensGranted.WithLabels(e.Kind).Inc(e.Tokens));
         Receive<MailEvents.BudgetChanged>(Handle);
+        Receive<MailEvents.KeeperHere>(e => _metrics.KeeperHere.Set(e.Here ? 1 : 0));
+        Receive<MailEvents.ClusterChanged>(e =>
+        {
+            _metrics.ClusterMembers.Set(e.Members);
+            _health.ClusterProblem = e.Problem;
+        });
         Receive<MailEvents.QueueHead>(head =>
         {
             _metrics.QueueHeadPriority.Set(head.Priority is { } p ? p : -1);

@@ -10,6 +10,7 @@ public sealed class ServiceHealth
     private volatile string? _brokerDetail;
     private volatile bool _actorsUp;
     private volatile bool _shuttingDown;
+    private volatile string? _clusterProblem;
 
     /// <summary>The RabbitMQ connection is up.</summary>
     public bool BrokerConnected { get => _brokerConnected; set => _brokerConnected = value; }
@@ -22,6 +23,9 @@ public sealed class ServiceHealth
 
     /// <summary>Shutdown has begun.</summary>
     public bool ShuttingDown { get => _shuttingDown; set => _shuttingDown = value; }
+
+    /// <summary>Why the cluster does not let this node serve (not joined yet, the keeper unreachable too long); null when it does or there is no cluster.</summary>
+    public string? ClusterProblem { get => _clusterProblem; set => _clusterProblem = value; }
 
     /// <summary>Some connection's publishes are blocked by the broker (a memory or disk alarm).</summary>
     public bool BrokerBlocked => !_blocked.IsEmpty;
@@ -40,7 +44,7 @@ public sealed class ServiceHealth
     }
 
     /// <summary>Ready to serve.</summary>
-    public bool Ready => BrokerConnected && !BrokerBlocked && ActorsUp && !ShuttingDown;
+    public bool Ready => BrokerConnected && !BrokerBlocked && ActorsUp && !ShuttingDown && ClusterProblem is null;
 
     /// <summary>What <c>/readyz</c> says: <c>ready</c>, or every reason it is not.</summary>
     public string Describe()
@@ -59,6 +63,11 @@ public sealed class ServiceHealth
         foreach (var (source, reason) in _blocked)
         {
             reasons.Add($"broker blocks publishers ({source}: {reason})");
+        }
+
+        if (ClusterProblem is { } problem)
+        {
+            reasons.Add(problem);
         }
 
         if (!ActorsUp)

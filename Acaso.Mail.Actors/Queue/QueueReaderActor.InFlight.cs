@@ -50,7 +50,7 @@ public sealed partial class QueueReaderActor
         }
 
         var mail = new InFlight(message, request, verdict.Disposition is null ? BrevoRequestRenderer.Render(request!, _settings.Render) : [],
-            lease?.Window ?? _window.Id, look, lease?.Borrowed ?? false);
+            lease?.Window ?? _window.Id, look, lease?.Borrowed ?? false, Sent: lease is not null);
         _inFlight[message.DeliveryTag] = mail;
         if (verdict.Disposition is not null && lease is not null)
         {
@@ -69,6 +69,7 @@ public sealed partial class QueueReaderActor
                 // Looked at between windows: an urgent mail asks the keeper for a token (it may borrow one).
                 _firstSeen.TryAdd(request!.IdempotencyKey, Context.System.Scheduler.Now);
                 _budgetKeeper.Tell(new BudgetProtocol.Reserve(_window.Id, message.DeliveryTag, urgent));
+                Timers.StartSingleTimer(TokenTimer(message.DeliveryTag), new TokenSilent(message.DeliveryTag), KeeperAnswerTimeout);
                 return;
             case Disposition.DeadLetter:
                 _log.Warning("Dead-lettering a message of priority {Priority}: {Reason} ({Detail})", message.Priority, verdict.Reason, verdict.Detail);
@@ -87,6 +88,18 @@ public sealed partial class QueueReaderActor
         Settle(mail, verdict.Disposition.Value, verdict.Reason, verdict.Detail, verdict.ReturnToken);
     }
 
+    private static string TokenTimer(ulong tag) => "token-" + tag.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A looked-at mail's token was asked of a keeper that did not answer: the mail goes back to the queue.</summary>
+    private void Handle(TokenSilent silent)
+    {
+        if (_inFlight.TryGetValue(silent.Tag, out var mail) && mail.Sent is false)
+        {
+            _log.Warning("The budget keeper did not answer for a mail of priority {Priority}: it goes back to the queue", mail.Message.Priority);
+            Settle(mail, Disposition.Requeue, "keeper_silent", "", returnToken: false);
+        }
+    }
+
     private void Handle(BudgetProtocol.Reserved reserved)
     {
         if (reserved.Tag >= LeaseTags || !_inFlight.TryGetValue(reserved.Tag, out var mail))
@@ -96,7 +109,15 @@ public sealed partial class QueueReaderActor
             return;
         }
 
-        _inFlight[reserved.Tag] = mail with { Borrowed = reserved.Borrowed };
+        if (mail.Sent)
+        {
+            // A second answer for a mail already sent: the token is not needed.
+            _budgetKeeper.Tell(new BudgetProtocol.Settle(reserved.Window, Charged: false, reserved.Borrowed));
+            return;
+        }
+
+        Timers.Cancel(TokenTimer(reserved.Tag));
+        _inFlight[reserved.Tag] = mail with { Borrowed = reserved.Borrowed, Sent = true };
         _senders.Tell(new SendingProtocol.SendMail(reserved.Tag, mail.Body));
         if (mail.Look)
         {
@@ -107,8 +128,9 @@ public sealed partial class QueueReaderActor
 
     private void Handle(BudgetProtocol.ReservationDenied denied)
     {
-        if (_inFlight.TryGetValue(denied.Tag, out var mail))
+        if (_inFlight.TryGetValue(denied.Tag, out var mail) && !mail.Sent)
         {
+            Timers.Cancel(TokenTimer(denied.Tag));
             _log.Info("No token for a mail of priority {Priority} ({Reason}): it goes back to the queue", mail.Message.Priority, denied.Reason);
             Settle(mail, Disposition.Requeue, denied.Reason, "", returnToken: false);
         }
@@ -271,8 +293,12 @@ public sealed partial class QueueReaderActor
         _drainWaiters.Clear();
     }
 
-    /// <summary>A mail taken and not yet settled. <c>Look</c>: taken between windows without a token; <c>Borrowed</c>: its token was lent.</summary>
-    private sealed record InFlight(QueueMessage Message, MailRequest? Request, byte[] Body, long Window, bool Look = false, bool Borrowed = false);
+    /// <summary>
+    /// A mail taken and not yet settled. <c>Look</c>: taken between windows without a token; <c>Borrowed</c>: its token
+    /// was lent; <c>Sent</c>: handed to the MailSenders, its token held (a looked-at mail waits for one until then).
+    /// </summary>
+    private sealed record InFlight(QueueMessage Message, MailRequest? Request, byte[] Body, long Window, bool Look = false, bool Borrowed = false,
+        bool Sent = false);
 
     private sealed record SettleResult(ulong Tag, Disposition Disposition, string Reason, bool ReturnToken, byte Priority, Exception? Failure);
 

@@ -1,6 +1,7 @@
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Events;
 using Akka.Actor;
+using Akka.Event;
 using static Acaso.Mail.Actors.Queue.QueueProtocol;
 
 namespace Acaso.Mail.Actors.Queue;
@@ -26,7 +27,7 @@ public sealed partial class QueueReaderActor
         if (_window.Tokens > 0)
         {
             _window = _window with { Tokens = _window.Tokens - 1 };
-            _budgetKeeper.Tell(new BudgetProtocol.Reserve(_window.Id, LeaseTags + ++_leases));
+            AskLease();
             Become(Leasing);
         }
         else
@@ -36,17 +37,32 @@ public sealed partial class QueueReaderActor
         }
     }
 
+    private void AskLease()
+    {
+        _budgetKeeper.Tell(new BudgetProtocol.Reserve(_window.Id, LeaseTags + ++_leases));
+        Timers.StartSingleTimer(KeeperTimer, new KeeperSilent(LeaseTags + _leases), KeeperAnswerTimeout);
+    }
+
     /// <summary>A lease for the next take is asked of the keeper.</summary>
     private void Leasing()
     {
+        Receive<KeeperSilent>(IsLeaseAnswer, _ =>
+        {
+            // Asked of a keeper that has gone (a node lost, a hand-over under way): ask again, under a new tag. A late
+            // answer to the old one is a stray and goes back uncharged.
+            _log.Warning("The budget keeper did not answer a lease within {Timeout}: asking again", KeeperAnswerTimeout);
+            AskLease();
+        });
         Receive<BudgetProtocol.Reserved>(IsLeaseAnswer, reserved =>
         {
+            Timers.Cancel(KeeperTimer);
             _lease = new Lease(reserved.Window, reserved.Borrowed);
             _demand.Request(1);
             Become(Taking);
         });
         Receive<BudgetProtocol.ReservationDenied>(IsLeaseAnswer, denied =>
         {
+            Timers.Cancel(KeeperTimer);
             // The window is spent (another reader leased its last tokens), has lapsed, or the day is spent: wait for the next.
             if (denied.Window == _window.Id)
             {
@@ -63,6 +79,8 @@ public sealed partial class QueueReaderActor
     private bool IsLeaseAnswer(BudgetProtocol.Reserved reserved) => reserved.Tag == LeaseTags + _leases;
 
     private bool IsLeaseAnswer(BudgetProtocol.ReservationDenied denied) => denied.Tag == LeaseTags + _leases;
+
+    private bool IsLeaseAnswer(KeeperSilent silent) => silent.Tag == LeaseTags + _leases;
 
     private void OpenWindow(BudgetProtocol.WindowOpened opened)
     {

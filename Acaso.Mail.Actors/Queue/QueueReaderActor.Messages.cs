@@ -33,4 +33,10 @@ public sealed partial class QueueReaderActor
     }
 
     private sealed record StreamFailed(Exception Cause);
+
+    /// <summary>The keeper did not answer the lease (or the urgent question, tag 0) asked under <paramref name="Tag"/> in time.</summary>
+    private sealed record KeeperSilent(ulong Tag);
+
+    /// <summary>The keeper did not answer the token asked for the looked-at mail <paramref name="Tag"/> in time.</summary>
+    private sealed record TokenSilent(ulong Tag);
 }

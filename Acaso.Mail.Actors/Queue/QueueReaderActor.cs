@@ -27,6 +27,13 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     private const string PollTimer = "poll";
     private const string HealthTimer = "health";
     private const string UrgentTimer = "urgent";
+    private const string KeeperTimer = "keeper";
+
+    /// <summary>
+    /// How long the keeper may take to answer before the reader asks again (a lease) or gives up (an urgent question, a
+    /// mail's own token). In a cluster the keeper may be moving to another node, and what was asked of the old one is lost.
+    /// </summary>
+    private static readonly TimeSpan KeeperAnswerTimeout = TimeSpan.FromSeconds(5);
     // Between windows the reader stops looking for urgent mail while this many mails are still unsettled.
     private const int MaxUnsettledForUrgentLook = 64;
 
@@ -91,6 +98,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// <summary>No take under way. A window's token starts one; between windows the urgent tick asks the keeper.</summary>
     private void Idle()
     {
+        Receive<KeeperSilent>(_ => { });
         Receive<BudgetProtocol.WindowOpened>(OpenWindow);
         Receive<TakeNext>(_ => TakeOrIdle());
         Receive<UrgentTick>(_ =>
@@ -103,6 +111,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
             else if (_inFlight.Count < MaxUnsettledForUrgentLook)
             {
                 _budgetKeeper.Tell(BudgetProtocol.CanSendUrgent.Instance);
+                Timers.StartSingleTimer(KeeperTimer, new KeeperSilent(0), KeeperAnswerTimeout);
                 Become(AskingUrgent);
             }
         });
@@ -135,8 +144,11 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// <summary>Between windows: the keeper is asked whether an urgent mail could get a token now.</summary>
     private void AskingUrgent()
     {
+        // The keeper did not answer (it may be moving): nothing is borrowed this time.
+        Receive<KeeperSilent>(_ => TakeOrIdle());
         Receive<BudgetProtocol.UrgentCapacity>(capacity =>
         {
+            Timers.Cancel(KeeperTimer);
             // While Brevo is failing (or refusing the account) in this window, urgent mail waits too: look, don't send.
             var mayBorrow = _settings.UrgentLane.Enabled && capacity.Tokens > 0 && !_window.Halted;
             if (_window.Tokens > 0 || (!mayBorrow && _window.Looked))
@@ -194,6 +206,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
             ReplyDrainedWhenSettled();
         });
         Receive<BudgetProtocol.WindowOpened>(_ => { });
+        Receive<KeeperSilent>(_ => { });
         Receive<TakeNext>(_ => { });
         Receive<UrgentTick>(_ => { });
         Receive<WhenSettled>(_ =>
@@ -208,6 +221,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// <summary>What every behaviour that waits for a take or an answer shares: the rest waits in the stash.</summary>
     private void WaitForTheTake()
     {
+        Receive<KeeperSilent>(_ => { });
         Receive<BudgetProtocol.WindowOpened>(_ => Stash.Stash());
         Receive<Drain>(_ => StartDraining());
         Receive<WhenSettled>(_ => _settledWaiters.Add(Sender));
@@ -224,6 +238,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<BudgetProtocol.ReservationDenied>(Handle);
         Receive<SendingProtocol.SendCompleted>(Handle);
         Receive<SettleResult>(Handle);
+        Receive<TokenSilent>(Handle);
         Receive<HealthTick>(_ => Probe());
         Receive<ProbeResult>(Handle);
         Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window.Id, _window.Tokens, _inFlight.Count, _broker == BrokerState.Up, draining,

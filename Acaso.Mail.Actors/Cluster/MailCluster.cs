@@ -5,7 +5,7 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 
-namespace Acaso.Mail.Actors.Hosting;
+namespace Acaso.Mail.Actors.Cluster;
 
 /// <summary>
 /// Akka.Cluster for the service's nodes: remoting on <c>MAIL_CLUSTER_PORT</c>, the seeds of <c>MAIL_CLUSTER_SEEDS</c>,
@@ -36,4 +36,18 @@ public static class MailClusterHostingExtensions
             // Down-removal follows stable-after; a downed node's singleton moves once it is removed.
             .AddHocon($"akka.cluster.split-brain-resolver.stable-after = {stableAfter}ms", HoconAddMode.Prepend);
     }
+
+    /// <summary>
+    /// Starts the <see cref="ClusterStatusActor"/> (after the Metrics actor, so its first report is counted) when the
+    /// node is clustered: the keeper's node may be unreachable for stable-after plus a hand-over before the node
+    /// reports not ready.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddClusterStatusActor(this AkkaConfigurationBuilder builder, ClusterSettings cluster) =>
+        !cluster.Enabled
+            ? builder
+            : builder.WithActors((system, registry) =>
+                registry.Register<ClusterStatusActor>(system.ActorOf(ClusterStatusActor.Props(cluster.StableAfter + HandOver), "cluster-status")));
+
+    /// <summary>What a hand-over of the keeper may take once the old node is downed: removal, the singleton's start, recovery.</summary>
+    public static readonly TimeSpan HandOver = TimeSpan.FromSeconds(20);
 }

@@ -39,7 +39,8 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
             if (answer is Reserved)
             {
                 reserved++;
-                keeper.Tell(new Settle(window.Window, charged));
+                keeper.Tell(new Settle(window.Window, (ulong)i, charged));
+                ExpectMsg<Settled>();
             }
         }
 
@@ -202,7 +203,11 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         var second = Keeper(dailyLimit: 10, perHour: 12);
         Assert.Equal(9, ExpectMsg<WindowOpened>().Tokens);
         // The send ends on a surviving reader after the hand-over: charged once, not written off again.
-        second.Tell(new Settle(window.Window, Charged: true));
+        second.Tell(new Settle(window.Window, 1, Charged: true));
+        ExpectMsg<Settled>();
+        // Sent again (the reader did not hear back): settled once.
+        second.Tell(new Settle(window.Window, 1, Charged: true));
+        ExpectMsg<Settled>();
         second.Tell(HourlyTick.Instance);
         Assert.Equal(9, ExpectMsg<WindowOpened>().Tokens);
     }

@@ -32,7 +32,8 @@ public sealed class RateKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.
             {
                 keeper.Tell(new Reserve(window.Window, (ulong)i));
                 ExpectMsg<Reserved>();
-                keeper.Tell(new Settle(window.Window, Charged: true));
+                keeper.Tell(new Settle(window.Window, (ulong)i, Charged: true));
+                ExpectMsg<Settled>();
             }
 
             keeper.Tell(new Reserve(window.Window, 99));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Acaso.Mail.Actors.Tests.Support;
 using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
@@ -41,7 +40,6 @@ public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "clu
         {
             if (node.Process is not null)
             {
-                File.WriteAllText($"/tmp/acaso-cluster-node-{Array.IndexOf(_nodes, node)}.log", node.Process.Output);
                 await node.Process.DisposeAsync();
             }
 
@@ -58,7 +56,8 @@ public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "clu
         environment["MAIL_METRICS_PORT"] = node.MetricsPort.ToString(CultureInfo.InvariantCulture);
         environment["MAIL_STATE_DIR"] = node.StateDir;
         environment["MAIL_DATABASE_URL"] = _database.Url.ToString();
-        environment["MAIL_CLUSTER_SEEDS"] = $"127.0.0.1:{_nodes[0].RemotePort}";
+        // Every node is a seed, as in docker-compose.yml: a restarted first seed joins the others instead of forming a cluster of its own.
+        environment["MAIL_CLUSTER_SEEDS"] = string.Join(",", _nodes.Select(n => $"127.0.0.1:{n.RemotePort}"));
         environment["MAIL_CLUSTER_HOSTNAME"] = "127.0.0.1";
         environment["MAIL_CLUSTER_PORT"] = node.RemotePort.ToString(CultureInfo.InvariantCulture);
         environment["MAIL_CLUSTER_STABLE_AFTER"] = "5s";
@@ -155,16 +154,14 @@ public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "clu
 
         var keeper = await KeeperNodeAsync();
         keeper.Process!.KillHard();
-        var killed = Stopwatch.StartNew();
         var killedAt = DateTimeOffset.UtcNow;
         Assert.True(await keeper.Process.WaitForExitAsync(TimeSpan.FromSeconds(10)));
         // Sends already under way on the survivors may still end; a send that starts after the kill needs the new keeper.
-        var countAfterKill = Brevo.Delivered.Count(m => m.At <= killedAt.AddSeconds(1));
         await Eventually(() => Task.FromResult(Brevo.Delivered.Any(m => m.At > killedAt.AddSeconds(1))), TimeSpan.FromSeconds(40),
             "a send after the kill");
         var pause = Brevo.Delivered.Where(m => m.At > killedAt.AddSeconds(1)).Min(m => m.At) - killedAt;
-        File.AppendAllText(Path.Combine(Path.GetTempPath(), "acaso-failover.txt"),
-            $"{DateTimeOffset.UtcNow:O} failover_pause_s={pause.TotalSeconds:F1} sent_before={countAfterKill}\n");
+        // Detection (5 s of heartbeats), stable-after (5 s), removal and the singleton's start: well inside the 40 s promised.
+        Assert.InRange(pause, TimeSpan.Zero, TimeSpan.FromSeconds(40));
 
         var survivors = _nodes.Where(n => n != keeper).ToList();
         await Eventually(async () => Brevo.Delivered.Count == mails && await RabbitBroker.ReadyAsync(Queue.Inbox) == 0,
@@ -176,7 +173,6 @@ public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "clu
         var newKeeper = await KeeperNodeAsync();
         Assert.Contains(newKeeper, survivors);
         Assert.InRange(await MetricAsync(newKeeper, "mail_tokens_spent_today"), mails, mails + PerWindow);
-        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(120));
     }
 
     [Fact]

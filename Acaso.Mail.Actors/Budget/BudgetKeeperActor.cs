@@ -38,7 +38,6 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
     private bool _recovered;
     private DateOnly _day;
     private int _spent;
-    private int _inFlight;
     private long _window;
     private int _windowGranted;
     private int _windowUsed;
@@ -46,8 +45,9 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
     // Tokens of the current window that went to pay back earlier borrowing: until the window closes, urgent mail
     // is still that far ahead of the hourly schedule.
     private int _windowRepaid;
-    private int _orphaned;
-    private long _orphanWindow;
+    // Tokens in flight, each as its reader and reservation tag; and those an earlier incarnation lent.
+    private HashSet<string> _leases = [];
+    private HashSet<string> _orphans = [];
 
     /// <summary>Creates the keeper; <paramref name="brevo"/> answers the end-of-day credit question.</summary>
     /// <param name="settings">The budget.</param>
@@ -123,11 +123,18 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
     private void Apply(BudgetKeeperState state)
     {
         _recovered = true;
-        (_day, _spent, _inFlight, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, _orphaned, _orphanWindow) = state;
+        (_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, var leases, var orphans) = state;
+        _leases = [.. leases ?? []];
+        _orphans = [.. orphans ?? []];
     }
 
     private BudgetKeeperState State() =>
-        new(_day, _spent, _inFlight, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, _orphaned, _orphanWindow);
+        new(_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, [.. _leases], [.. _orphans]);
+
+    /// <summary>One token in flight: the reader that holds it (its full path, the same from every node) and the reservation's tag.</summary>
+    private string LeaseOf(ulong tag) => $"{Akka.Serialization.Serialization.SerializedActorPath(Sender)} {tag}";
+
+    private int InFlight => _leases.Count;
 
     /// <summary>Journals the state, then runs <paramref name="then"/> (a reply: nothing is promised before it is stored).</summary>
     private void Save(Action? then = null)
@@ -154,13 +161,12 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
                 _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", _spent, _day);
             }
         }
-        else if (_inFlight > _orphaned)
+        else if (_leases.Count > 0)
         {
             // Another incarnation (perhaps on a node that died) had tokens out: until their sends settle or their window
             // closes, they count against the day, so a hand-over never overspends it.
-            _orphaned = _inFlight;
-            _orphanWindow = _window;
-            _log.Info("Taking over the budget: window {Window}, {Spent} spent today, {InFlight} tokens in flight elsewhere", _window, _spent, _inFlight);
+            _orphans = [.. _leases];
+            _log.Info("Taking over the budget: window {Window}, {Spent} spent today, {InFlight} tokens in flight", _window, _spent, _leases.Count);
         }
 
         if (_ticks is not null)
@@ -282,7 +288,7 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
             _windowUsed++;
         }
 
-        _inFlight++;
+        _leases.Add(LeaseOf(reserve.Tag));
         var reader = Sender;
         Save(() => reader.Tell(new Reserved(_window, reserve.Tag, borrow)));
     }
@@ -303,13 +309,16 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
     private void Handle(Settle settle)
     {
         RollDay();
-        _inFlight = Math.Max(0, _inFlight - 1);
-        if (_orphaned > 0 && settle.Window <= _orphanWindow)
+        var reader = Sender;
+        var lease = LeaseOf(settle.Tag);
+        if (!_leases.Remove(lease))
         {
-            // A token another incarnation lent has come home.
-            _orphaned--;
+            // Settled already (the reader did not hear back and sent it again), or written off when its window closed.
+            reader.Tell(new Settled(settle.Tag));
+            return;
         }
 
+        _orphans.Remove(lease);
         if (settle.Charged)
         {
             _spent++;
@@ -325,7 +334,7 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
             _windowUsed = Math.Max(0, _windowUsed - 1);
         }
 
-        Save();
+        Save(() => reader.Tell(new Settled(settle.Tag)));
     }
 
     private void OpenWindow(int tokens, WindowKind kind)
@@ -334,7 +343,7 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
         _windowGranted = Math.Max(0, tokens);
         _windowUsed = 0;
         _log.Info("Window {Window} ({Kind}) opens with {Tokens} tokens; {Spent} spent today, {InFlight} in flight, limit {Limit}",
-            _window, kind, _windowGranted, _spent, _inFlight, _settings.DailyLimit);
+            _window, kind, _windowGranted, _spent, InFlight, _settings.DailyLimit);
         var opened = new WindowOpened(_window, _windowGranted, kind, _day);
         Save(() =>
         {
@@ -349,16 +358,13 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
     /// </summary>
     private void WriteOffOrphans()
     {
-        if (_orphaned == 0)
+        var unsettled = _orphans.Count(_leases.Remove);
+        _orphans.Clear();
+        if (unsettled > 0)
         {
-            return;
+            _log.Warning("{Unsettled} tokens lent before the take-over never settled: counted as spent", unsettled);
+            _spent += unsettled;
         }
-
-        var unsettled = Math.Min(_orphaned, _inFlight);
-        _log.Warning("{Unsettled} tokens lent before the take-over never settled: counted as spent", unsettled);
-        _spent += unsettled;
-        _inFlight -= unsettled;
-        _orphaned = 0;
     }
 
     private void RollDay()
@@ -380,9 +386,9 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
     private DateOnly Today() =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(Context.System.Scheduler.Now, _settings.Zone).DateTime);
 
-    private int LeftToday => Math.Max(0, _settings.DailyLimit - _spent - _inFlight);
+    private int LeftToday => Math.Max(0, _settings.DailyLimit - _spent - InFlight);
 
-    private BudgetStatus Status() => new(_day, _spent, _inFlight, _window, _windowGranted, _windowUsed, _settings.DailyLimit, _borrowed);
+    private BudgetStatus Status() => new(_day, _spent, InFlight, _window, _windowGranted, _windowUsed, _settings.DailyLimit, _borrowed);
 
     private void Publish()
     {

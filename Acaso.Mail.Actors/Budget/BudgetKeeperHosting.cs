@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using Akka.Pattern;
 
 namespace Acaso.Mail.Actors.Budget;
 
@@ -27,8 +28,13 @@ public static class BudgetKeeperHostingExtensions
     /// keeper is the cluster's singleton (on its oldest node; handed over when that node leaves or is downed) and what
     /// is registered is this node's proxy to it, which buffers messages while the singleton moves.
     /// </summary>
-    public static AkkaConfigurationBuilder AddBudgetKeeperActor(this AkkaConfigurationBuilder builder, Props keeper, bool singleton = false) =>
-        singleton
-            ? builder.WithSingleton<BudgetKeeper>(Name, keeper, new ClusterSingletonOptions { BufferSize = 10_000 }, createProxyToo: true)
-            : builder.WithActors((system, registry) => registry.Register<BudgetKeeper>(system.ActorOf(keeper, Name)));
+    public static AkkaConfigurationBuilder AddBudgetKeeperActor(this AkkaConfigurationBuilder builder, Props keeper, bool singleton = false)
+    {
+        // A persistent keeper stops when its journal fails a write (a database restart, a lost connection): it is
+        // started again, from its journal, after a backoff. A cluster singleton that stopped would not come back.
+        var supervised = BackoffSupervisor.Props(Backoff.OnStop(keeper, Name, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1));
+        return singleton
+            ? builder.WithSingleton<BudgetKeeper>(Name, supervised, new ClusterSingletonOptions { BufferSize = 10_000 }, createProxyToo: true)
+            : builder.WithActors((system, registry) => registry.Register<BudgetKeeper>(system.ActorOf(supervised, Name)));
+    }
 }

@@ -49,8 +49,13 @@ public static class BudgetProtocol
     /// <summary>
     /// A reserved token's send has ended. <paramref name="Charged"/>: Brevo may have charged it (sent, or an
     /// ambiguous timeout), so it counts against the day; otherwise it returns to its window if still open.
+    /// <paramref name="Tag"/> is the reservation's: the keeper settles each token once, however often the reader sends
+    /// this (it does until <see cref="Settled"/> comes back: a keeper moving to another node loses what was sent to it).
     /// </summary>
-    public sealed record Settle(long Window, bool Charged, bool Borrowed = false);
+    public sealed record Settle(long Window, ulong Tag, bool Charged, bool Borrowed = false);
+
+    /// <summary>The keeper has recorded the settle of the token reserved under <paramref name="Tag"/> (or had already).</summary>
+    public sealed record Settled(ulong Tag);
 
     /// <summary>Asks whether an urgent mail could get a token now (the reader's cue to look at the queue head).</summary>
     public sealed record CanSendUrgent

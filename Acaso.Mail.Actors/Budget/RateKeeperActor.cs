@@ -99,6 +99,9 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
         {
             _used = Math.Max(0, _used - 1);
         }
+
+        // Nothing here outlives a second: a settle sent again is counted again in the day's statistics, nothing more.
+        Sender.Tell(new Settled(settle.Tag));
     }
 
     private DateOnly Today() => DateOnly.FromDateTime(Context.System.Scheduler.Now.UtcDateTime);

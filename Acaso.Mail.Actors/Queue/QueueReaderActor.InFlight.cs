@@ -50,12 +50,12 @@ public sealed partial class QueueReaderActor
         }
 
         var mail = new InFlight(message, request, verdict.Disposition is null ? BrevoRequestRenderer.Render(request!, _settings.Render) : [],
-            lease?.Window ?? _window.Id, look, lease?.Borrowed ?? false, Sent: lease is not null);
+            lease?.Window ?? _window.Id, look, lease?.Borrowed ?? false, Sent: lease is not null, TokenTag: lease?.Tag ?? message.DeliveryTag);
         _inFlight[message.DeliveryTag] = mail;
         if (verdict.Disposition is not null && lease is not null)
         {
             // Settled without a send: the lease goes back uncharged (the reader gets its token back when the verdict says so).
-            _budgetKeeper.Tell(new BudgetProtocol.Settle(lease.Window, Charged: false, lease.Borrowed));
+            SettleToken(lease.Window, lease.Tag, charged: false, lease.Borrowed);
         }
 
         switch (verdict.Disposition)
@@ -105,14 +105,14 @@ public sealed partial class QueueReaderActor
         if (reserved.Tag >= LeaseTags || !_inFlight.TryGetValue(reserved.Tag, out var mail))
         {
             // Nothing to send under this token: give it back uncharged.
-            _budgetKeeper.Tell(new BudgetProtocol.Settle(reserved.Window, Charged: false, reserved.Borrowed));
+            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed);
             return;
         }
 
         if (mail.Sent)
         {
             // A second answer for a mail already sent: the token is not needed.
-            _budgetKeeper.Tell(new BudgetProtocol.Settle(reserved.Window, Charged: false, reserved.Borrowed));
+            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed);
             return;
         }
 
@@ -165,7 +165,7 @@ public sealed partial class QueueReaderActor
                 break;
         }
 
-        _budgetKeeper.Tell(new BudgetProtocol.Settle(mail.Window, verdict.Charged, mail.Borrowed));
+        SettleToken(mail.Window, mail.TokenTag, verdict.Charged, mail.Borrowed);
         if (verdict.HaltWindow)
         {
             _window = _window with { Tokens = 0, Halted = true };
@@ -256,7 +256,7 @@ public sealed partial class QueueReaderActor
     /// <summary>Answers <see cref="WhenSettled"/> when no mail is in flight; only called where no take is under way.</summary>
     private void ReplyWhenQuiet()
     {
-        if (_inFlight.Count > 0)
+        if (_inFlight.Count > 0 || _unacknowledgedSettles.Count > 0)
         {
             return;
         }
@@ -280,7 +280,7 @@ public sealed partial class QueueReaderActor
 
     private void ReplyDrainedWhenSettled()
     {
-        if (_inFlight.Count > 0)
+        if (_inFlight.Count > 0 || _unacknowledgedSettles.Count > 0)
         {
             return;
         }
@@ -295,10 +295,11 @@ public sealed partial class QueueReaderActor
 
     /// <summary>
     /// A mail taken and not yet settled. <c>Look</c>: taken between windows without a token; <c>Borrowed</c>: its token
-    /// was lent; <c>Sent</c>: handed to the MailSenders, its token held (a looked-at mail waits for one until then).
+    /// was lent; <c>Sent</c>: handed to the MailSenders, its token held (a looked-at mail waits for one until then);
+    /// <c>TokenTag</c>: the reservation its token was granted under (the lease's, or the mail's own delivery tag).
     /// </summary>
     private sealed record InFlight(QueueMessage Message, MailRequest? Request, byte[] Body, long Window, bool Look = false, bool Borrowed = false,
-        bool Sent = false);
+        bool Sent = false, ulong TokenTag = 0);
 
     private sealed record SettleResult(ulong Tag, Disposition Disposition, string Reason, bool ReturnToken, byte Priority, Exception? Failure);
 

@@ -19,6 +19,8 @@ public sealed partial class QueueReaderActor
     private ulong _leases;
     // The token the take under way holds: granted by the keeper before the take (none for a look between windows).
     private Lease? _lease;
+    // Settles the keeper has not acknowledged yet, by reservation tag.
+    private readonly Dictionary<ulong, BudgetProtocol.Settle> _unacknowledgedSettles = [];
 
     /// <summary>The only place a take on a token starts: with a token left in the window, lease it; otherwise wait in <see cref="Idle"/>.</summary>
     private void TakeOrIdle()
@@ -56,7 +58,7 @@ public sealed partial class QueueReaderActor
         Receive<BudgetProtocol.Reserved>(IsLeaseAnswer, reserved =>
         {
             Timers.Cancel(KeeperTimer);
-            _lease = new Lease(reserved.Window, reserved.Borrowed);
+            _lease = new Lease(reserved.Window, reserved.Tag, reserved.Borrowed);
             _demand.Request(1);
             Become(Taking);
         });
@@ -125,7 +127,7 @@ public sealed partial class QueueReaderActor
             return;
         }
 
-        _budgetKeeper.Tell(new BudgetProtocol.Settle(lease.Window, Charged: false, lease.Borrowed));
+        SettleToken(lease.Window, lease.Tag, charged: false, lease.Borrowed);
         if (lease.Window == _window.Id)
         {
             _window = _window with { Tokens = _window.Tokens + 1 };
@@ -140,6 +142,40 @@ public sealed partial class QueueReaderActor
         Self.Forward(Drain.Instance);
     }
 
+    /// <summary>
+    /// Tells the keeper a token's send has ended, and again every <see cref="KeeperAnswerTimeout"/> until it says
+    /// <see cref="BudgetProtocol.Settled"/>: a settle sent to a keeper that is moving to another node is lost, and a
+    /// token never settled would count against the day.
+    /// </summary>
+    private void SettleToken(long window, ulong tag, bool charged, bool borrowed)
+    {
+        var settle = new BudgetProtocol.Settle(window, tag, charged, borrowed);
+        _unacknowledgedSettles[tag] = settle;
+        _budgetKeeper.Tell(settle);
+        if (!Timers.IsTimerActive(SettleTimer))
+        {
+            Timers.StartPeriodicTimer(SettleTimer, SettleAgain.Instance, KeeperAnswerTimeout);
+        }
+    }
+
+    private void Handle(BudgetProtocol.Settled settled)
+    {
+        if (_unacknowledgedSettles.Remove(settled.Tag) && _unacknowledgedSettles.Count == 0)
+        {
+            Timers.Cancel(SettleTimer);
+            Self.Tell(QuietCheck.Instance);
+            ReplyDrainedWhenSettled();
+        }
+    }
+
+    private void Handle(SettleAgain _)
+    {
+        foreach (var settle in _unacknowledgedSettles.Values)
+        {
+            _budgetKeeper.Tell(settle);
+        }
+    }
+
     /// <summary>A token the keeper granted for one take: of <paramref name="Window"/>, <paramref name="Borrowed"/> from the coming one.</summary>
-    private sealed record Lease(long Window, bool Borrowed);
+    private sealed record Lease(long Window, ulong Tag, bool Borrowed);
 }

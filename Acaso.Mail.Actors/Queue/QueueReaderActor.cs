@@ -28,6 +28,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     private const string HealthTimer = "health";
     private const string UrgentTimer = "urgent";
     private const string KeeperTimer = "keeper";
+    private const string SettleTimer = "settle";
 
     /// <summary>
     /// How long the keeper may take to answer before the reader asks again (a lease) or gives up (an urgent question, a
@@ -197,7 +198,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<QueuePull.Empty>(_ => ReturnLease());
         Receive<QueuePull.Failed>(_ => ReturnLease());
         Receive<BudgetProtocol.Reserved>(IsLeaseAnswer, reserved =>
-            _budgetKeeper.Tell(new BudgetProtocol.Settle(reserved.Window, Charged: false, reserved.Borrowed)));
+            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed));
         Receive<BudgetProtocol.ReservationDenied>(IsLeaseAnswer, _ => { });
         Receive<BudgetProtocol.UrgentCapacity>(_ => { });
         Receive<Drain>(_ =>
@@ -239,6 +240,8 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<SendingProtocol.SendCompleted>(Handle);
         Receive<SettleResult>(Handle);
         Receive<TokenSilent>(Handle);
+        Receive<BudgetProtocol.Settled>(Handle);
+        Receive<SettleAgain>(Handle);
         Receive<HealthTick>(_ => Probe());
         Receive<ProbeResult>(Handle);
         Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window.Id, _window.Tokens, _inFlight.Count, _broker == BrokerState.Up, draining,

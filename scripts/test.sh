@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine with the .NET 10 SDK: starts (installing when missing) the
-# RabbitMQ broker the tests need, installs Prometheus and promtool when missing, then runs the solution's tests.
+# RabbitMQ broker and the PostgreSQL server the tests need, installs Prometheus and promtool when missing, then
+# runs the solution's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-rabbitmq.sh
 scripts/clean-test-queues.sh
+# The cluster specs share a PostgreSQL database between their nodes (Debian's postgresql, role acaso).
+scripts/ensure-postgres.sh
 # promtool checks the alert rules and a real Prometheus scrapes the service (Debian's prometheus package).
 if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
   echo "test.sh: installing prometheus from apt" >&2

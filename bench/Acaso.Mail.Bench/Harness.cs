@@ -19,8 +19,8 @@ namespace Acaso.Mail.Actors.Bench;
 /// <summary>The contenders and the measurements: everything runs against the real broker and one fake Brevo.</summary>
 public sealed class Harness : IAsyncDisposable
 {
-    private const string Key = "xkeysib-bench";
-    private static readonly Uri Broker = new(Environment.GetEnvironmentVariable("QUEUE_SERVICE_URL") ?? "amqp://guest:guest@localhost:5672/%2f");
+    internal const string Key = "xkeysib-bench";
+    internal static readonly Uri Broker = new(Environment.GetEnvironmentVariable("QUEUE_SERVICE_URL") ?? "amqp://guest:guest@localhost:5672/%2f");
     private static readonly TimeZoneInfo Zone = SettingsLoader.Defaults.Budget.Zone;
 
     private Harness(BrevoCaptureSink brevo) => Brevo = brevo;
@@ -50,7 +50,7 @@ public sealed class Harness : IAsyncDisposable
         return new Harness(brevo);
     }
 
-    private static QueueSettings NewQueue(string what, int maxPriority) =>
+    internal static QueueSettings NewQueue(string what, int maxPriority) =>
         new(Broker, $"bench-{what}-{Guid.NewGuid():N}", Durable: false, MaxPriority: maxPriority, PollInterval: TimeSpan.FromMilliseconds(100));
 
     private static byte[] Body(int index) =>
@@ -63,7 +63,7 @@ public sealed class Harness : IAsyncDisposable
         return int.Parse(mail.Body[at..mail.Body.IndexOf('@', at)], CultureInfo.InvariantCulture);
     }
 
-    private static async Task<Dictionary<int, byte>> PublishAsync(QueueSettings queue, int count, int offset = 0, Func<int, byte>? priority = null)
+    internal static async Task<Dictionary<int, byte>> PublishAsync(QueueSettings queue, int count, int offset = 0, Func<int, byte>? priority = null)
     {
         var random = new Random(offset + count);
         var priorities = new Dictionary<int, byte>();
@@ -78,7 +78,7 @@ public sealed class Harness : IAsyncDisposable
         return priorities;
     }
 
-    private static async Task DeleteAsync(QueueSettings queue)
+    internal static async Task DeleteAsync(QueueSettings queue)
     {
         var factory = new ConnectionFactory { Uri = Broker };
         await using var connection = await factory.CreateConnectionAsync();

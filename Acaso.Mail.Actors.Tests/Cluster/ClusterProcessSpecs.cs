@@ -69,7 +69,9 @@ public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "clu
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
-            return await http.GetStringAsync(new Uri($"http://127.0.0.1:{node.MetricsPort}{path}"));
+            // /readyz answers 503 with its reasons: the body matters whatever the status.
+            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{node.MetricsPort}{path}"));
+            return await response.Content.ReadAsStringAsync();
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
@@ -141,6 +143,21 @@ public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "clu
         Assert.Equal(priorities.OrderDescending().Take(PerWindow), Brevo.Delivered.Select(m => priorities[Mails.IndexOf(m)]).OrderDescending());
         var keeper = await KeeperNodeAsync();
         Assert.Equal(PerWindow, await MetricAsync(keeper, "mail_tokens_spent_today"));
+    }
+
+    [Fact]
+    public async Task A_node_that_cannot_reach_its_seeds_should_not_be_ready_and_should_say_why()
+    {
+        var node = _nodes[0];
+        var environment = NodeEnvironment(node, "0 0 * * * ?");
+        // Nobody listens at the only seed, and it is not this node: it cannot join, nor form a cluster of its own.
+        environment["MAIL_CLUSTER_SEEDS"] = $"127.0.0.1:{ServiceProcess.FreePort()}";
+        node.Process = ServiceProcess.Start(environment);
+        await Eventually(async () => (await GetAsync(node, "/readyz")).Contains("cluster not joined", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "/readyz to say the node has not joined", node.Process);
+        Assert.Equal(0, await MetricAsync(node, "mail_cluster_members"));
+        // run says the node's role on its first line.
+        Assert.Contains("Role: cluster node 127.0.0.1:", node.Process.Output.Split('\n')[0], StringComparison.Ordinal);
     }
 
     [Fact]

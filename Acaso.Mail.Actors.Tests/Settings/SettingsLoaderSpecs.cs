@@ -80,6 +80,54 @@ public sealed class SettingsLoaderSpecs
     }
 
     [Fact]
+    public void A_node_should_run_alone_on_SQLite_unless_told_otherwise()
+    {
+        var s = Load();
+        Assert.False(s.Cluster.Enabled);
+        Assert.Null(s.Database.Postgres);
+        Assert.Equal((4053, TimeSpan.FromSeconds(20)), (s.Cluster.Port, s.Cluster.StableAfter));
+    }
+
+    [Fact]
+    public void The_cluster_variables_should_set_the_seeds_the_address_and_the_shared_database()
+    {
+        var s = Load(("MAIL_CLUSTER_SEEDS", "mail-1:4053, mail-2:4053,mail-3:4053"), ("MAIL_CLUSTER_HOSTNAME", "mail-2"),
+            ("MAIL_CLUSTER_PORT", "4054"), ("MAIL_CLUSTER_STABLE_AFTER", "5s"),
+            ("MAIL_DATABASE_URL", "postgresql://acaso:s3cret@db:5432/acaso_mail"));
+        Assert.True(s.Cluster.Enabled);
+        Assert.Equal(["mail-1:4053", "mail-2:4053", "mail-3:4053"], s.Cluster.Seeds);
+        Assert.Equal(("mail-2", 4054, TimeSpan.FromSeconds(5)), (s.Cluster.Hostname, s.Cluster.Port, s.Cluster.StableAfter));
+        Assert.Equal("db", s.Database.Postgres!.Host);
+        // The database password is a secret too.
+        Assert.DoesNotContain("s3cret", s.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", s.Database.Describe(s.StateDir), StringComparison.Ordinal);
+        Assert.Contains("acaso:***@db", s.Database.Describe(s.StateDir), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_cluster_on_SQLite_should_refuse_to_start_saying_why()
+    {
+        var e = Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_SEEDS", "mail-1:4053")));
+        Assert.Contains("MAIL_CLUSTER_SEEDS", e.Message, StringComparison.Ordinal);
+        Assert.Contains("MAIL_DATABASE_URL", e.Message, StringComparison.Ordinal);
+        Assert.Contains("postgresql://", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("MAIL_CLUSTER_SEEDS", "mail-1", "host:port")]
+    [InlineData("MAIL_CLUSTER_SEEDS", "mail-1:99999", "host:port")]
+    [InlineData("MAIL_CLUSTER_PORT", "0", "whole number from 1")]
+    [InlineData("MAIL_CLUSTER_STABLE_AFTER", "soon", "duration")]
+    [InlineData("MAIL_DATABASE_URL", "mysql://db/acaso", "postgresql://")]
+    [InlineData("MAIL_DATABASE_URL", "postgresql://db:5432", "postgresql://")]
+    public void A_bad_cluster_or_database_value_should_stop_the_start_naming_it(string name, string value, string accepts)
+    {
+        var e = Assert.Throws<SettingsException>(() => Load((name, value)));
+        Assert.Contains(name, e.Message, StringComparison.Ordinal);
+        Assert.Contains(accepts, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_api_key_should_never_show_in_the_settings_printout()
     {
         var s = Load(("SENDINBLUE_API_KEY", "xkeysib-very-secret"));

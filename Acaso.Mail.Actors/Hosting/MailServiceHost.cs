@@ -51,9 +51,21 @@ public static class MailServiceHost
             var mode = DispatchMode.For(settings, brevo, logs, database);
             var log = logs.CreateLogger("acaso-mail");
             log.LogInformation("Dispatching in {Mode}; state in {Database}", mode.Description, settings.Database.Describe(settings.StateDir));
-            IFailedWindowStore failedWindows = database.Postgres is { } shared
-                ? new PostgresFailedWindowStore(shared)
-                : new SqliteFailedWindowStore(settings.StateDir);
+            IFailedWindowStore failedWindows;
+            if (database.Postgres is not { } shared)
+            {
+                failedWindows = new SqliteFailedWindowStore(settings.StateDir);
+            }
+            else
+            {
+                var store = new PostgresFailedWindowStore(shared);
+                if (store.Import(settings.StateDir) is > 0 and var counts)
+                {
+                    log.LogInformation("Imported {Counts} failed-window counts of failed-windows.db into the shared database", counts);
+                }
+
+                failedWindows = store;
+            }
             akka.AddHocon(database.PersistenceConfig(), HoconAddMode.Prepend)
                 .AddMailCluster(settings.Cluster)
                 .AddMailDefaults()

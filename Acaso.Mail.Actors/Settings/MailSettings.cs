@@ -115,10 +115,15 @@ public sealed record MailSettings(
 public sealed record DatabaseSettings(Uri? Postgres)
 {
     /// <summary>The URL with its password masked, for logs.</summary>
-    public string Describe(string stateDir) => Postgres is null
-        ? $"SQLite under {stateDir}"
+    public string Describe(string stateDir) => Postgres is null ? $"SQLite under {stateDir}" : SafeUrl!;
+
+    /// <summary>The PostgreSQL URL with its password masked (null for SQLite).</summary>
+    public string? SafeUrl => Postgres is null ? null
         : Postgres.UserInfo.Length == 0 ? Postgres.ToString()
-        : Postgres.ToString().Replace(Postgres.UserInfo, Postgres.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal);
+        : Postgres.ToString().Replace(Postgres.UserInfo, Uri.UnescapeDataString(Postgres.UserInfo.Split(':')[0]) + ":***", StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override string ToString() => $"DatabaseSettings {{ Postgres = {SafeUrl ?? "(none: SQLite)"} }}";
 }
 
 /// <summary>Akka.Cluster: which seeds to join, where this node listens, and the split-brain resolver's stable-after.</summary>

@@ -139,7 +139,7 @@ public static class SettingsLoader
             if (cluster.Enabled && database.Postgres is null)
             {
                 throw new SettingsException(
-                    $"{Name("cluster.seeds")} is set but {Name("database.url")} is not: the nodes of a cluster share one budget, sent ledger and " +
+                    $"{Name("cluster.seeds")} is set but MAIL_DATABASE_URL (acaso.mail.database.url) is not: the nodes of a cluster share one budget, sent ledger and " +
                     "failed-window counts, which a SQLite file on one node cannot hold. Set it to postgresql://user:password@host:5432/db");
             }
 

@@ -65,6 +65,9 @@ public sealed record MailDatabase(NpgsqlDataSource? Postgres, string ProviderNam
             """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 
+    /// <summary>Says which provider, never the connection string (it holds the password).</summary>
+    public override string ToString() => $"MailDatabase {{ Provider = {ProviderName} }}";
+
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

@@ -1,0 +1,72 @@
+using Acaso.Mail.Actors.Queue;
+using Acaso.Mail.Actors.Storage;
+using Acaso.Mail.Actors.Tests.Support;
+
+namespace Acaso.Mail.Actors.Tests.Cluster;
+
+/// <summary>The sent ledger and the failed-window counts in a real PostgreSQL database, as the nodes of a cluster share them.</summary>
+public sealed class SharedStoresSpecs : IAsyncLifetime
+{
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("acaso-shared-").FullName;
+    private TestDatabase _database = null!;
+    private MailDatabase _shared = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync("shared_stores");
+        _shared = MailDatabase.For(_database.Url, _stateDir);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _shared.Postgres!.DisposeAsync();
+        await _database.DisposeAsync();
+        Directory.Delete(_stateDir, recursive: true);
+    }
+
+    [Fact]
+    public void A_key_one_node_recorded_should_be_seen_by_every_other()
+    {
+        var key = Guid.NewGuid();
+        new PostgresSentLedger(_shared.Postgres!).Record(key);
+        // Another node: its own store object on the same database.
+        var other = new PostgresSentLedger(_shared.Postgres!);
+        Assert.True(other.Contains(key));
+        Assert.False(other.Contains(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public void Failed_windows_counted_on_one_node_should_go_on_counting_on_another()
+    {
+        var key = Guid.NewGuid();
+        Assert.Equal(1, new PostgresFailedWindowStore(_shared.Postgres!).Increment(key));
+        var other = new PostgresFailedWindowStore(_shared.Postgres!);
+        Assert.Equal(1, other.Count(key));
+        Assert.Equal(2, other.Increment(key));
+        other.Forget(key);
+        Assert.Equal(0, new PostgresFailedWindowStore(_shared.Postgres!).Count(key));
+    }
+
+    [Fact]
+    public void An_upgrade_to_a_cluster_should_import_a_single_nodes_files_once()
+    {
+        var sent = Guid.NewGuid();
+        var failing = Guid.NewGuid();
+        new SqliteSentLedger(_stateDir).Record(sent);
+        var local = new SqliteFailedWindowStore(_stateDir);
+        local.Increment(failing);
+        local.Increment(failing);
+
+        var ledger = new PostgresSentLedger(_shared.Postgres!);
+        var windows = new PostgresFailedWindowStore(_shared.Postgres!);
+        Assert.Equal(1, ledger.Import(_stateDir));
+        Assert.Equal(1, windows.Import(_stateDir));
+        Assert.True(ledger.Contains(sent));
+        Assert.Equal(2, windows.Count(failing));
+        // Renamed, so a restart does not import them again.
+        Assert.True(File.Exists(Path.Combine(_stateDir, "sent.db.imported")));
+        Assert.False(File.Exists(Path.Combine(_stateDir, "sent.db")));
+        Assert.Equal(0, ledger.Import(_stateDir));
+        Assert.Equal(0, windows.Import(_stateDir));
+    }
+}

@@ -49,4 +49,29 @@ public sealed class RateKeeperSpecs() : Akka.TestKit.Xunit2.TestKit(TestConfigs.
         keeper.Tell(HourlyTick.Instance);
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
+
+    [Fact]
+    public void RateKeeper_should_lend_in_batches_within_the_window_and_want_no_settle_for_them()
+    {
+        var budget = Acaso.Mail.Actors.Tests.Support.TestPipeline.Budget() with { Unlimited = true, RatePerSecond = 25 };
+        var keeper = Sys.ActorOf(RateKeeperActor.Props(budget));
+        keeper.Tell(new Subscribe(TestActor));
+        var window = ExpectMsg<WindowOpened>();
+
+        // Three readers (nodes) ask for ten at a time: the window's 25 go 10, 10 and 5, then none.
+        var lent = new List<int>();
+        for (var reader = 0; reader < 3; reader++)
+        {
+            keeper.Tell(new Reserve(window.Window, (ulong)reader, Count: 10));
+            var reserved = ExpectMsg<Reserved>();
+            Assert.False(reserved.Settles);
+            lent.Add(reserved.Count);
+        }
+
+        Assert.Equal([10, 10, 5], lent);
+        keeper.Tell(new Reserve(window.Window, 9, Count: 10));
+        Assert.Equal("window_spent", ExpectMsg<ReservationDenied>().Reason);
+        keeper.Tell(GetStatus.Instance);
+        Assert.Equal(25, ExpectMsg<BudgetStatus>().Spent);
+    }
 }

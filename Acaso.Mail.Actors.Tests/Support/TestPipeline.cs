@@ -58,7 +58,8 @@ public sealed class TestPipeline : IAsyncDisposable
         var keeper = budget.Unlimited ? RateKeeperActor.Props(budget) : BudgetKeeperActor.Props(budget, client, store);
         var options = new MailActorsOptions(keeper, new BrevoResilience(client, brevo), Parallelism: 4, queue,
             new ReaderSettings(contract ?? ParserOptions.Default, new RenderOptions(Mails.Recife), pollInterval ?? TimeSpan.FromMilliseconds(200),
-                maxFailedWindows, urgent),
+                // Unlimited mode leases in batches, as the service does (ReaderSettings.From: the send parallelism).
+                maxFailedWindows, urgent, LeaseBatch: budget.Unlimited ? 8 : 1),
             failedWindows ?? new InMemoryFailedWindowStore(), sentLedger, metrics, new ServiceHealth(), SharedKeeper: sharedKeeper,
             ClusterKeeper: cluster is { Enabled: true });
         var host = await MailActorsHost.StartAsync(options,

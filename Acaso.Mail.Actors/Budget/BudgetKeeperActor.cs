@@ -18,13 +18,10 @@ namespace Acaso.Mail.Actors.Budget;
 /// <see cref="IBudgetStore"/> the service used before (<c>budget.db</c>). At start it cross-checks with Brevo's
 /// remaining credits. A new day (midnight in the configured zone, read from the scheduler's clock) resets the count.
 /// </summary>
-public sealed class BudgetKeeperActor : ReceivePersistentActor
+public sealed partial class BudgetKeeperActor : ReceivePersistentActor
 {
     /// <summary>The keeper's persistence id: one budget per service, whichever node holds it.</summary>
     public const string Id = "budget-keeper";
-
-    /// <summary>How long Brevo's account may take to answer before the keeper goes on with its own count.</summary>
-    private static readonly TimeSpan AccountTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>A snapshot every so many persisted changes keeps recovery short; older events are deleted.</summary>
     private const int SnapshotEvery = 100;
@@ -120,100 +117,6 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
     /// <inheritdoc />
     protected override void PostStop() => Context.System.EventStream.Publish(new MailEvents.KeeperHere(false));
 
-    private void Apply(BudgetKeeperState state)
-    {
-        _recovered = true;
-        (_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, var leases, var orphans) = state;
-        _leases = [.. leases ?? []];
-        _orphans = [.. orphans ?? []];
-    }
-
-    private BudgetKeeperState State() =>
-        new(_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, [.. _leases], [.. _orphans]);
-
-    /// <summary>One token in flight: the reader that holds it (its full path, the same from every node) and the reservation's tag.</summary>
-    private string LeaseOf(ulong tag) => $"{Akka.Serialization.Serialization.SerializedActorPath(Sender)} {tag}";
-
-    private int InFlight => _leases.Count;
-
-    /// <summary>Journals the state, then runs <paramref name="then"/> (a reply: nothing is promised before it is stored).</summary>
-    private void Save(Action? then = null)
-    {
-        Persist(State(), _ =>
-        {
-            then?.Invoke();
-            Publish();
-            if (LastSequenceNr % SnapshotEvery == 0)
-            {
-                SaveSnapshot(State());
-            }
-        });
-    }
-
-    private void Recovered()
-    {
-        if (!_recovered)
-        {
-            // The journal is empty: the first start of this version. The service before it counted in budget.db.
-            _spent = _legacy.LoadSpent(_day);
-            if (_spent > 0)
-            {
-                _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", _spent, _day);
-            }
-        }
-        else if (_leases.Count > 0)
-        {
-            // Another incarnation (perhaps on a node that died) had tokens out: until their sends settle or their window
-            // closes, they count against the day, so a hand-over never overspends it.
-            _orphans = [.. _leases];
-            _log.Info("Taking over the budget: window {Window}, {Spent} spent today, {InFlight} tokens in flight", _window, _spent, _leases.Count);
-        }
-
-        if (_ticks is not null)
-        {
-            Context.ActorOf(TickSchedulerActor.Props(_ticks, Self), "tick-scheduler");
-        }
-
-        ReadCredits((day, credits) => new CreditsAtStart(day, credits));
-    }
-
-    /// <summary>Asks Brevo for today's credits and sends the answer (null when it cannot say) to itself as <typeparamref name="T"/>.</summary>
-    private void ReadCredits<T>(Func<DateOnly, int?, T> answer)
-    {
-        var day = _day;
-        ReadCreditsAsync().ContinueWith(t => answer(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
-            .PipeTo(Self);
-    }
-
-    /// <summary>The free plan's credits, or null when Brevo cannot say within <see cref="AccountTimeout"/>.</summary>
-    private async Task<int?> ReadCreditsAsync()
-    {
-        using var timeout = new CancellationTokenSource(AccountTimeout);
-        try
-        {
-            return await _brevo.GetRemainingCreditsAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-    }
-
-    private void Handle(CreditsAtStart read)
-    {
-        RollDay();
-        if (read.Day == _day && read.Credits is { } credits && credits < _settings.DailyLimit - _spent)
-        {
-            // Brevo has charged more today than this service remembers (a lost database, another sender): Brevo wins.
-            var charged = _settings.DailyLimit - credits;
-            _log.Info("Brevo reports {Credits} credits left: counting {Charged} charged today instead of {Spent}", credits, charged, _spent);
-            _spent = charged;
-        }
-
-        // Journaled even when nothing changed: an import from budget.db happens once.
-        Save();
-    }
-
     private void Handle(Subscribe subscribe)
     {
         // Readers subscribe again now and then (a new keeper after a hand-over knows none): tell only a new one.
@@ -232,35 +135,6 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
         _windowRepaid = owed;
         WriteOffOrphans();
         OpenWindow(Math.Min(_settings.PerHour - owed, LeftToday), WindowKind.Hourly);
-    }
-
-    private void HandleEndOfDay()
-    {
-        RollDay();
-        ReadCredits((day, credits) => new CreditsRead(day, credits));
-    }
-
-    private void Handle(CreditsRead read)
-    {
-        RollDay();
-        if (read.Day != _day)
-        {
-            return;
-        }
-
-        var left = LeftToday;
-        if (read.Credits is null)
-        {
-            _log.Warning("Brevo's account could not be read; the end-of-day window uses the service's own count ({Left} left)", left);
-        }
-        else if (read.Credits < left)
-        {
-            _log.Info("Brevo reports {Credits} credits left, fewer than the {Left} counted here: Brevo wins", read.Credits, left);
-        }
-
-        _windowRepaid = 0;
-        WriteOffOrphans();
-        OpenWindow(read.Credits is { } credits ? Math.Min(credits, left) : left, WindowKind.EndOfDay);
     }
 
     private void Handle(Reserve reserve)
@@ -352,21 +226,6 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
         });
     }
 
-    /// <summary>
-    /// Tokens another incarnation lent that never settled: called as their window closes, it counts them as spent (the
-    /// send may have reached Brevo before its node died; the shared ledger stops a second send of the same mail).
-    /// </summary>
-    private void WriteOffOrphans()
-    {
-        var unsettled = _orphans.Count(_leases.Remove);
-        _orphans.Clear();
-        if (unsettled > 0)
-        {
-            _log.Warning("{Unsettled} tokens lent before the take-over never settled: counted as spent", unsettled);
-            _spent += unsettled;
-        }
-    }
-
     private void RollDay()
     {
         var today = Today();
@@ -395,10 +254,4 @@ public sealed class BudgetKeeperActor : ReceivePersistentActor
         var status = Status();
         Context.System.EventStream.Publish(new MailEvents.BudgetChanged(status.Spent, status.LeftToday, status.WindowLeft, status.Borrowed));
     }
-
-    /// <summary>Brevo's answer to the end-of-day credit question.</summary>
-    private sealed record CreditsRead(DateOnly Day, int? Credits);
-
-    /// <summary>Brevo's credits at start, to cross-check the stored count.</summary>
-    private sealed record CreditsAtStart(DateOnly Day, int? Credits);
 }

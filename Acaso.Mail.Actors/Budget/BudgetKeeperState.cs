@@ -18,8 +18,4 @@ namespace Acaso.Mail.Actors.Budget;
 /// readers may be gone, so when the window closes those still unsettled are counted as spent.
 /// </param>
 public sealed record BudgetKeeperState(DateOnly Day, int Spent, long Window, int WindowGranted, int WindowUsed, int Borrowed, int WindowRepaid,
-    string[]? Leases = null, string[]? Orphans = null)
-{
-    /// <summary>A day nothing happened in yet.</summary>
-    public static BudgetKeeperState Fresh(DateOnly day, int spent) => new(day, spent, 0, 0, 0, 0, 0);
-}
+    string[]? Leases = null, string[]? Orphans = null);

@@ -36,12 +36,17 @@ public static class BudgetProtocol
     /// The reader asks for one token of <paramref name="Window"/>: before a take (a lease: the take happens only with the
     /// token granted, so no reader takes mail it holds no token for), or for an urgent mail it looked at between windows
     /// (<paramref name="Urgent"/>: it may borrow from the coming hourly window when this one is spent).
-    /// <paramref name="Tag"/> is echoed back.
+    /// <paramref name="Tag"/> is echoed back. <paramref name="Count"/>: as many tokens as may be lent at once (unlimited
+    /// mode leases in batches, so the keeper, a cluster singleton, is not on every send's path; the daily keeper lends one).
     /// </summary>
-    public sealed record Reserve(long Window, ulong Tag, bool Urgent = false);
+    public sealed record Reserve(long Window, ulong Tag, bool Urgent = false, int Count = 1);
 
-    /// <summary>The token is the reader's: send. <paramref name="Borrowed"/>: it was borrowed from the coming window.</summary>
-    public sealed record Reserved(long Window, ulong Tag, bool Borrowed = false);
+    /// <summary>
+    /// The token is the reader's: send. <paramref name="Borrowed"/>: it was borrowed from the coming window.
+    /// <paramref name="Count"/>: tokens lent (more than one only when asked); <paramref name="Settles"/>: false when the
+    /// keeper counts them spent as they are lent and wants no <see cref="Settle"/> (unlimited mode: a rate, not a budget).
+    /// </summary>
+    public sealed record Reserved(long Window, ulong Tag, bool Borrowed = false, int Count = 1, bool Settles = true);
 
     /// <summary>No token: the window has lapsed, is spent, or the day's limit is reached. Requeue the mail.</summary>
     public sealed record ReservationDenied(long Window, ulong Tag, string Reason);

@@ -8,9 +8,10 @@ namespace Acaso.Mail.Actors.Budget;
 
 /// <summary>
 /// Unlimited mode's keeper (paid plans): no daily cap and no hourly schedule, only a pace. Every second it opens a
-/// window of <c>MAIL_RATE_PER_SECOND</c> tokens; the reader reserves and settles them as in daily mode, so the reader
-/// never knows which mode it serves. Nothing is borrowed (a window a second is already at most a second away) and
-/// nothing is stored (there is no day to protect).
+/// window of <c>MAIL_RATE_PER_SECOND</c> tokens (in a cluster, the cluster's rate: it is the singleton). Readers
+/// lease them in batches and settle none of them: a token counts as spent when it is lent, and what a reader does not
+/// use lapses with its window. Nothing is borrowed (a window a second is already at most a second away) and nothing
+/// is stored (there is no day to protect).
 /// </summary>
 public sealed class RateKeeperActor : ReceiveActor, IWithTimers
 {
@@ -21,7 +22,6 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
     private long _window;
     private int _granted;
     private int _used;
-    private int _inFlight;
     private int _spent;
 
     /// <summary>Creates the keeper; it paces at <see cref="BudgetSettings.RatePerSecond"/>.</summary>
@@ -83,30 +83,20 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _used++;
-        _inFlight++;
-        Sender.Tell(new Reserved(_window, reserve.Tag));
+        // A batch: the rate is all that is kept here, so tokens count as spent as they are lent, and the reader sends no
+        // settle for them. What it does not use lapses with the window, as any window's leftover does.
+        var lent = Math.Min(Math.Max(1, reserve.Count), _granted - _used);
+        _used += lent;
+        _spent += lent;
+        Sender.Tell(new Reserved(_window, reserve.Tag, Count: lent, Settles: false));
     }
 
-    private void Handle(Settle settle)
-    {
-        _inFlight = Math.Max(0, _inFlight - 1);
-        if (settle.Charged)
-        {
-            _spent++;
-        }
-        else if (settle.Window == _window)
-        {
-            _used = Math.Max(0, _used - 1);
-        }
-
-        // Nothing here outlives a second: a settle sent again is counted again in the day's statistics, nothing more.
-        Sender.Tell(new Settled(settle.Tag));
-    }
+    /// <summary>Tokens lent here are spent as they are lent (<see cref="Reserved.Settles"/> is false): a settle is only acknowledged.</summary>
+    private void Handle(Settle settle) => Sender.Tell(new Settled(settle.Tag));
 
     private DateOnly Today() => DateOnly.FromDateTime(Context.System.Scheduler.Now.UtcDateTime);
 
-    private BudgetStatus Status() => new(Today(), _spent, _inFlight, _window, _granted, _used, int.MaxValue);
+    private BudgetStatus Status() => new(Today(), _spent, 0, _window, _granted, _used, int.MaxValue);
 
     private sealed record RateTick
     {

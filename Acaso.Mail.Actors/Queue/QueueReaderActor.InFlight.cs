@@ -50,12 +50,13 @@ public sealed partial class QueueReaderActor
         }
 
         var mail = new InFlight(message, request, verdict.Disposition is null ? BrevoRequestRenderer.Render(request!, _settings.Render) : [],
-            lease?.Window ?? _window.Id, look, lease?.Borrowed ?? false, Sent: lease is not null, TokenTag: lease?.Tag ?? message.DeliveryTag);
+            lease?.Window ?? _window.Id, look, lease?.Borrowed ?? false, Sent: lease is not null, TokenTag: lease?.Tag ?? message.DeliveryTag,
+            TokenSettles: lease?.Settles ?? true);
         _inFlight[message.DeliveryTag] = mail;
         if (verdict.Disposition is not null && lease is not null)
         {
             // Settled without a send: the lease goes back uncharged (the reader gets its token back when the verdict says so).
-            SettleToken(lease.Window, lease.Tag, charged: false, lease.Borrowed);
+            SettleToken(lease.Window, lease.Tag, charged: false, lease.Borrowed, lease.Settles);
         }
 
         switch (verdict.Disposition)
@@ -105,19 +106,19 @@ public sealed partial class QueueReaderActor
         if (reserved.Tag >= LeaseTags || !_inFlight.TryGetValue(reserved.Tag, out var mail))
         {
             // Nothing to send under this token: give it back uncharged.
-            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed);
+            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed, reserved.Settles);
             return;
         }
 
         if (mail.Sent)
         {
             // A second answer for a mail already sent: the token is not needed.
-            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed);
+            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed, reserved.Settles);
             return;
         }
 
         Timers.Cancel(TokenTimer(reserved.Tag));
-        _inFlight[reserved.Tag] = mail with { Borrowed = reserved.Borrowed, Sent = true };
+        _inFlight[reserved.Tag] = mail with { Borrowed = reserved.Borrowed, Sent = true, TokenSettles = reserved.Settles };
         _senders.Tell(new SendingProtocol.SendMail(reserved.Tag, mail.Body));
         if (mail.Look)
         {
@@ -165,7 +166,7 @@ public sealed partial class QueueReaderActor
                 break;
         }
 
-        SettleToken(mail.Window, mail.TokenTag, verdict.Charged, mail.Borrowed);
+        SettleToken(mail.Window, mail.TokenTag, verdict.Charged, mail.Borrowed, mail.TokenSettles);
         if (verdict.HaltWindow)
         {
             _window = _window with { Tokens = 0, Halted = true };
@@ -296,10 +297,11 @@ public sealed partial class QueueReaderActor
     /// <summary>
     /// A mail taken and not yet settled. <c>Look</c>: taken between windows without a token; <c>Borrowed</c>: its token
     /// was lent; <c>Sent</c>: handed to the MailSenders, its token held (a looked-at mail waits for one until then);
-    /// <c>TokenTag</c>: the reservation its token was granted under (the lease's, or the mail's own delivery tag).
+    /// <c>TokenTag</c>: the reservation its token was granted under (the lease's, or the mail's own delivery tag);
+    /// <c>TokenSettles</c>: the keeper wants the token settled (not in unlimited mode, where it is spent as lent).
     /// </summary>
     private sealed record InFlight(QueueMessage Message, MailRequest? Request, byte[] Body, long Window, bool Look = false, bool Borrowed = false,
-        bool Sent = false, ulong TokenTag = 0);
+        bool Sent = false, ulong TokenTag = 0, bool TokenSettles = true);
 
     private sealed record SettleResult(ulong Tag, Disposition Disposition, string Reason, bool ReturnToken, byte Priority, Exception? Failure);
 

@@ -19,6 +19,7 @@ public sealed partial class QueueReaderActor
     private ulong _leases;
     // The token the take under way holds: granted by the keeper before the take (none for a look between windows).
     private Lease? _lease;
+    private LeasePool? _pool;
     // Settles the keeper has not acknowledged yet, by reservation tag.
     private readonly Dictionary<ulong, BudgetProtocol.Settle> _unacknowledgedSettles = [];
 
@@ -26,7 +27,16 @@ public sealed partial class QueueReaderActor
     private void TakeOrIdle()
     {
         Stash.UnstashAll();
-        if (_window.Tokens > 0)
+        if (_window.Tokens > 0 && _pool is { Tokens: > 0 } pool && pool.Window == _window.Id)
+        {
+            // A token of the batch leased before: no need to ask the keeper.
+            _window = _window with { Tokens = _window.Tokens - 1 };
+            _pool = pool with { Tokens = pool.Tokens - 1 };
+            _lease = new Lease(pool.Window, pool.Tag, Borrowed: false, Settles: false);
+            _demand.Request(1);
+            Become(Taking);
+        }
+        else if (_window.Tokens > 0)
         {
             _window = _window with { Tokens = _window.Tokens - 1 };
             AskLease();
@@ -41,7 +51,7 @@ public sealed partial class QueueReaderActor
 
     private void AskLease()
     {
-        _budgetKeeper.Tell(new BudgetProtocol.Reserve(_window.Id, LeaseTags + ++_leases));
+        _budgetKeeper.Tell(new BudgetProtocol.Reserve(_window.Id, LeaseTags + ++_leases, Count: _settings.LeaseBatch));
         Timers.StartSingleTimer(KeeperTimer, new KeeperSilent(LeaseTags + _leases), KeeperAnswerTimeout);
     }
 
@@ -58,7 +68,9 @@ public sealed partial class QueueReaderActor
         Receive<BudgetProtocol.Reserved>(IsLeaseAnswer, reserved =>
         {
             Timers.Cancel(KeeperTimer);
-            _lease = new Lease(reserved.Window, reserved.Tag, reserved.Borrowed);
+            _lease = new Lease(reserved.Window, reserved.Tag, reserved.Borrowed, reserved.Settles);
+            // The rest of a batch waits for the next takes of the same window (it lapses with it).
+            _pool = reserved.Count > 1 ? new LeasePool(reserved.Window, reserved.Tag, reserved.Count - 1) : null;
             _demand.Request(1);
             Become(Taking);
         });
@@ -127,7 +139,12 @@ public sealed partial class QueueReaderActor
             return;
         }
 
-        SettleToken(lease.Window, lease.Tag, charged: false, lease.Borrowed);
+        if (!lease.Settles && _pool is { } pool && pool.Window == lease.Window)
+        {
+            _pool = pool with { Tokens = pool.Tokens + 1 };
+        }
+
+        SettleToken(lease.Window, lease.Tag, charged: false, lease.Borrowed, lease.Settles);
         if (lease.Window == _window.Id)
         {
             _window = _window with { Tokens = _window.Tokens + 1 };
@@ -147,8 +164,14 @@ public sealed partial class QueueReaderActor
     /// <see cref="BudgetProtocol.Settled"/>: a settle sent to a keeper that is moving to another node is lost, and a
     /// token never settled would count against the day.
     /// </summary>
-    private void SettleToken(long window, ulong tag, bool charged, bool borrowed)
+    private void SettleToken(long window, ulong tag, bool charged, bool borrowed, bool settles = true)
     {
+        if (!settles)
+        {
+            // Spent as it was lent (unlimited mode): the keeper wants no settle.
+            return;
+        }
+
         var settle = new BudgetProtocol.Settle(window, tag, charged, borrowed);
         _unacknowledgedSettles[tag] = settle;
         _budgetKeeper.Tell(settle);
@@ -176,6 +199,12 @@ public sealed partial class QueueReaderActor
         }
     }
 
-    /// <summary>A token the keeper granted for one take: of <paramref name="Window"/>, <paramref name="Borrowed"/> from the coming one.</summary>
-    private sealed record Lease(long Window, ulong Tag, bool Borrowed);
+    /// <summary>
+    /// A token the keeper granted for one take, under <c>Tag</c>: of <c>Window</c>, <c>Borrowed</c> from the coming one;
+    /// <c>Settles</c>: the keeper wants a <see cref="BudgetProtocol.Settle"/> for it (false: spent as lent, unlimited mode).
+    /// </summary>
+    private sealed record Lease(long Window, ulong Tag, bool Borrowed, bool Settles = true);
+
+    /// <summary>Tokens of a batch lease not yet used: they serve takes of <paramref name="Window"/> without asking the keeper.</summary>
+    private sealed record LeasePool(long Window, ulong Tag, int Tokens);
 }

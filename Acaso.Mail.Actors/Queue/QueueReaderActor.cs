@@ -198,7 +198,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<QueuePull.Empty>(_ => ReturnLease());
         Receive<QueuePull.Failed>(_ => ReturnLease());
         Receive<BudgetProtocol.Reserved>(IsLeaseAnswer, reserved =>
-            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed));
+            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed, reserved.Settles));
         Receive<BudgetProtocol.ReservationDenied>(IsLeaseAnswer, _ => { });
         Receive<BudgetProtocol.UrgentCapacity>(_ => { });
         Receive<Drain>(_ =>

@@ -12,8 +12,9 @@ public sealed record ReaderDelivery(Delivery.IDeliveryStore Store, Akka.Actor.IA
 /// <param name="PollInterval">How soon an empty or unreachable queue is asked again while tokens remain.</param>
 /// <param name="MaxFailedWindows">After this many windows in a row in which Brevo kept failing on a mail, it is dead-lettered as <c>transient_exhausted</c>.</param>
 /// <param name="Urgent">The urgent lane (off unless given).</param>
+/// <param name="LeaseBatch">Tokens asked of the keeper at once (unlimited mode: the send parallelism; daily mode: one a take).</param>
 public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render, TimeSpan PollInterval, int MaxFailedWindows = 24,
-    UrgentSettings? Urgent = null)
+    UrgentSettings? Urgent = null, int LeaseBatch = 1)
 {
     /// <summary>The urgent lane, or the old policy when none was given.</summary>
     public UrgentSettings UrgentLane => Urgent ?? UrgentSettings.Off;
@@ -23,5 +24,6 @@ public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render
 
     /// <summary>The reader's settings as the service's settings give them.</summary>
     public static ReaderSettings From(MailSettings settings) =>
-        new(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows, settings.Urgent);
+        new(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows, settings.Urgent,
+            settings.Budget.Unlimited ? settings.SendParallelism : 1);
 }

@@ -1,0 +1,87 @@
+using Akka.Actor;
+using Akka.Event;
+using static Acaso.Mail.Actors.Budget.BudgetProtocol;
+
+namespace Acaso.Mail.Actors.Budget;
+
+/// <summary>
+/// What the keeper asks of Brevo's account: the remaining credits at start (Brevo wins when it has charged more than
+/// the journal says) and at the end-of-day tick (the flush spends no more than Brevo has left).
+/// </summary>
+public sealed partial class BudgetKeeperActor
+{
+    /// <summary>How long Brevo's account may take to answer before the keeper goes on with its own count.</summary>
+    private static readonly TimeSpan AccountTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Asks Brevo for today's credits and sends the answer (null when it cannot say) to itself as <typeparamref name="T"/>.</summary>
+    private void ReadCredits<T>(Func<DateOnly, int?, T> answer)
+    {
+        var day = _day;
+        ReadCreditsAsync().ContinueWith(t => answer(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
+            .PipeTo(Self);
+    }
+
+    /// <summary>The free plan's credits, or null when Brevo cannot say within <see cref="AccountTimeout"/>.</summary>
+    private async Task<int?> ReadCreditsAsync()
+    {
+        using var timeout = new CancellationTokenSource(AccountTimeout);
+        try
+        {
+            return await _brevo.GetRemainingCreditsAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private void Handle(CreditsAtStart read)
+    {
+        RollDay();
+        if (read.Day == _day && read.Credits is { } credits && credits < _settings.DailyLimit - _spent)
+        {
+            // Brevo has charged more today than this service remembers (a lost database, another sender): Brevo wins.
+            var charged = _settings.DailyLimit - credits;
+            _log.Info("Brevo reports {Credits} credits left: counting {Charged} charged today instead of {Spent}", credits, charged, _spent);
+            _spent = charged;
+        }
+
+        // Journaled even when nothing changed: an import from budget.db happens once.
+        Save();
+    }
+
+    private void HandleEndOfDay()
+    {
+        RollDay();
+        ReadCredits((day, credits) => new CreditsRead(day, credits));
+    }
+
+    private void Handle(CreditsRead read)
+    {
+        RollDay();
+        if (read.Day != _day)
+        {
+            return;
+        }
+
+        var left = LeftToday;
+        if (read.Credits is null)
+        {
+            _log.Warning("Brevo's account could not be read; the end-of-day window uses the service's own count ({Left} left)", left);
+        }
+        else if (read.Credits < left)
+        {
+            _log.Info("Brevo reports {Credits} credits left, fewer than the {Left} counted here: Brevo wins", read.Credits, left);
+        }
+
+        _windowRepaid = 0;
+        WriteOffOrphans();
+        OpenWindow(read.Credits is { } credits ? Math.Min(credits, left) : left, WindowKind.EndOfDay);
+    }
+
+    /// <summary>Brevo's answer to the end-of-day credit question.</summary>
+    private sealed record CreditsRead(DateOnly Day, int? Credits);
+
+    /// <summary>Brevo's credits at start, to cross-check the stored count.</summary>
+    private sealed record CreditsAtStart(DateOnly Day, int? Credits);
+}

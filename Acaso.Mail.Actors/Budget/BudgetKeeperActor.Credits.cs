@@ -38,11 +38,14 @@ public sealed partial class BudgetKeeperActor
     private void Handle(CreditsAtStart read)
     {
         RollDay();
-        if (read.Day == _day && read.Credits is { } credits && credits < _settings.DailyLimit - _spent)
+        // Tokens in flight (a hand-over: sends under way on other nodes) may already be charged by Brevo and will be
+        // counted when they settle: only a charge beyond them is one this keeper does not know of.
+        if (read.Day == _day && read.Credits is { } credits && credits < _settings.DailyLimit - _spent - InFlight)
         {
             // Brevo has charged more today than this service remembers (a lost database, another sender): Brevo wins.
-            var charged = _settings.DailyLimit - credits;
-            _log.Info("Brevo reports {Credits} credits left: counting {Charged} charged today instead of {Spent}", credits, charged, _spent);
+            var charged = _settings.DailyLimit - credits - InFlight;
+            _log.Info("Brevo reports {Credits} credits left with {InFlight} sends under way: counting {Charged} charged today instead of {Spent}",
+                credits, InFlight, charged, _spent);
             _spent = charged;
         }
 

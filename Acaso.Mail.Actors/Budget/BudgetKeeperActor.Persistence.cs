@@ -12,6 +12,14 @@ namespace Acaso.Mail.Actors.Budget;
 /// </summary>
 public sealed partial class BudgetKeeperActor
 {
+    /// <summary>
+    /// How long after a take-over the tokens lent before it are waited for: a surviving reader sends its settle again
+    /// every 5 s until it is acknowledged. Only then does a window's close count the rest (a dead node's) as spent.
+    /// </summary>
+    private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(30);
+
+    private DateTimeOffset _orphansSince;
+
     private void Apply(BudgetKeeperState state)
     {
         _recovered = true;
@@ -58,6 +66,7 @@ public sealed partial class BudgetKeeperActor
             // Another incarnation (perhaps on a node that died) had tokens out: until their sends settle or their window
             // closes, they count against the day, so a hand-over never overspends it.
             _orphans = [.. _leases];
+            _orphansSince = Context.System.Scheduler.Now;
             _log.Info("Taking over the budget: window {Window}, {Spent} spent today, {InFlight} tokens in flight", _window, _spent, _leases.Count);
         }
 
@@ -70,11 +79,18 @@ public sealed partial class BudgetKeeperActor
     }
 
     /// <summary>
-    /// Tokens another incarnation lent that never settled: called as their window closes, it counts them as spent (the
-    /// send may have reached Brevo before its node died; the shared ledger stops a second send of the same mail).
+    /// Tokens another incarnation lent that never settled: called as a window closes, once <see cref="OrphanGrace"/> has
+    /// passed since the take-over, it counts them as spent (the send may have reached Brevo before its node died; the
+    /// shared ledger stops a second send of the same mail).
     /// </summary>
     private void WriteOffOrphans()
     {
+        if (_orphans.Count == 0 || Context.System.Scheduler.Now - _orphansSince < OrphanGrace)
+        {
+            // Readers that live send their settles again every few seconds: give them time to arrive first.
+            return;
+        }
+
         var unsettled = _orphans.Count(_leases.Remove);
         _orphans.Clear();
         if (unsettled > 0)

@@ -253,5 +253,6 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor
     {
         var status = Status();
         Context.System.EventStream.Publish(new MailEvents.BudgetChanged(status.Spent, status.LeftToday, status.WindowLeft, status.Borrowed));
+        _readers.Tell(new BudgetReport(status.Spent, status.LeftToday, status.WindowLeft, status.Borrowed));
     }
 }

@@ -62,6 +62,12 @@ public static class BudgetProtocol
     /// <summary>The keeper has recorded the settle of the token reserved under <paramref name="Tag"/> (or had already).</summary>
     public sealed record Settled(ulong Tag);
 
+    /// <summary>
+    /// The budget as the keeper last saw it, told to every subscribed reader on each change: each node publishes it on its
+    /// own event stream, so the budget gauges read the same on every node of a cluster, whichever holds the keeper.
+    /// </summary>
+    public sealed record BudgetReport(int Spent, int LeftToday, int WindowLeft, int Borrowed);
+
     /// <summary>Asks whether an urgent mail could get a token now (the reader's cue to look at the queue head).</summary>
     public sealed record CanSendUrgent
     {

@@ -161,7 +161,10 @@ public sealed partial class QueueReaderActor
             case FailedWindowChange.Increment:
                 _failedWindows.Increment(key);
                 break;
-            case FailedWindowChange.Forget:
+            case FailedWindowChange.Forget when mail.Message.Redelivered:
+                // Only a mail that failed before has a count, and it failed only if it was requeued, so it comes back
+                // redelivered: the first delivery of a mail (nearly every mail) costs the store nothing, which matters
+                // when the store is the cluster's shared database.
                 _failedWindows.Forget(key);
                 break;
         }

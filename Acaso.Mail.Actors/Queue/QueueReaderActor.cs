@@ -241,6 +241,9 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<SettleResult>(Handle);
         Receive<TokenSilent>(Handle);
         Receive<BudgetProtocol.Settled>(Handle);
+        // The keeper's view of the budget, for this node's gauges (the keeper may run on another node).
+        Receive<BudgetProtocol.BudgetReport>(report => Context.System.EventStream.Publish(
+            new MailEvents.BudgetChanged(report.Spent, report.LeftToday, report.WindowLeft, report.Borrowed)));
         Receive<SettleAgain>(Handle);
         Receive<HealthTick>(_ => Probe());
         Receive<ProbeResult>(Handle);

@@ -5,22 +5,103 @@ using Akka.Actor;
 
 namespace Acaso.Mail.Actors.Tests.Delivery;
 
-/// <summary>The Delivery actor over the SQLite store: what suppresses an address, what is recorded once, what is purged.</summary>
-public sealed class DeliveryActorSpecs : Akka.TestKit.Xunit2.TestKit, IDisposable
+/// <summary>The Delivery actor over the SQLite store (one node): what suppresses an address, what is recorded once, what is purged.</summary>
+public sealed class DeliveryActorSpecs : DeliveryActorSpecsBase
 {
-    private static readonly DateTimeOffset Start = DateTimeOffset.UtcNow;
     private readonly TempStateDir _state = new();
-    private readonly SqliteDeliveryStore _store;
-    private readonly IActorRef _delivery;
 
-    public DeliveryActorSpecs()
+    protected override Task<IDeliveryStore> CreateStoreAsync() => Task.FromResult<IDeliveryStore>(new SqliteDeliveryStore(_state.Path));
+
+    public override async Task DisposeAsync()
     {
-        _store = new SqliteDeliveryStore(_state.Path);
-        _delivery = Sys.ActorOf(DeliveryActor.Props(_store, new DeliverySettings(SoftBounceLimit: 5)));
+        await base.DisposeAsync();
+        _state.Dispose();
+    }
+}
+
+/// <summary>
+/// The same specs over the cluster's shared PostgreSQL store, plus what sharing it means: a bounce one node records
+/// suppresses the address for every node, and an event Brevo retries against another node counts once.
+/// </summary>
+public sealed class PostgresDeliveryActorSpecs : DeliveryActorSpecsBase
+{
+    private TestDatabase _database = null!;
+    private Storage.MailDatabase _shared = null!;
+
+    protected override async Task<IDeliveryStore> CreateStoreAsync()
+    {
+        _database = await TestDatabase.CreateAsync("delivery");
+        _shared = Storage.MailDatabase.For(_database.Url, Path.GetTempPath());
+        return new PostgresDeliveryStore(_shared.Postgres!);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _shared.Postgres!.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public void A_bounce_reported_to_one_node_should_suppress_the_address_on_every_node()
+    {
+        Report(Event("hard_bounce"));
+        // Another node: its own store on the same database, as its reader reads it before each token.
+        var otherNode = new PostgresDeliveryStore(_shared.Postgres!);
+        Assert.Equal("hard_bounce", otherNode.Suppressed("Mentor@Example.org")!.Reason);
+        Assert.True(otherNode.Unsuppress("mentor@example.org"));
+        Assert.Null(Store.Suppressed("mentor@example.org"));
+    }
+
+    [Fact]
+    public void An_event_Brevo_retries_against_another_node_should_be_recorded_once()
+    {
+        Report(Event("delivered"));
+        var otherNode = new PostgresDeliveryStore(_shared.Postgres!);
+        Assert.False(otherNode.FirstTime(Event("delivered")));
+        Assert.Single(otherNode.History("mentor@example.org"));
+    }
+
+    [Fact]
+    public void An_upgrade_to_a_cluster_should_bring_the_single_nodes_suppression_list_along()
+    {
+        using var state = new TempStateDir();
+        var single = new SqliteDeliveryStore(state.Path);
+        single.Suppress(new Suppression("gone@example.org", "hard_bounce", Start, "webhook"));
+        single.Record(new HistoryEntry(Start, "gone@example.org", "sent", new Dictionary<string, object?>()));
+
+        Assert.Equal(1, ((PostgresDeliveryStore)Store).Import(state.Path));
+        Assert.Equal("hard_bounce", Store.Suppressed("gone@example.org")!.Reason);
+        Assert.Equal(["sent"], Store.History("gone@example.org").Select(h => h.Kind));
+        // Once: the file is renamed.
+        Assert.Equal(0, ((PostgresDeliveryStore)Store).Import(state.Path));
+    }
+}
+
+/// <summary>What every store must do under the Delivery actor.</summary>
+public abstract class DeliveryActorSpecsBase : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
+{
+    protected static readonly DateTimeOffset Start = DateTimeOffset.UtcNow;
+    private IActorRef _delivery = null!;
+
+    protected IDeliveryStore Store { get; private set; } = null!;
+
+    protected abstract Task<IDeliveryStore> CreateStoreAsync();
+
+    public async Task InitializeAsync()
+    {
+        Store = await CreateStoreAsync();
+        _delivery = Sys.ActorOf(DeliveryActor.Props(Store, new DeliverySettings(SoftBounceLimit: 5)));
         Sys.EventStream.Subscribe(TestActor, typeof(MailEvents.DeliveryReported));
     }
 
-    private void Report(params DeliveryEvent[] events)
+    public virtual Task DisposeAsync()
+    {
+        Shutdown();
+        return Task.CompletedTask;
+    }
+
+    protected void Report(params DeliveryEvent[] events)
     {
         _delivery.Tell(new DeliveryProtocol.Received(events));
         // Another probe waits for the flush, so the events published meanwhile stay for the spec to read.
@@ -29,7 +110,7 @@ public sealed class DeliveryActorSpecs : Akka.TestKit.Xunit2.TestKit, IDisposabl
         flushed.ExpectMsg<DeliveryProtocol.Done>();
     }
 
-    private static DeliveryEvent Event(string name, string email = "mentor@example.org", int n = 0, string? messageId = "<m@relay>") =>
+    protected static DeliveryEvent Event(string name, string email = "mentor@example.org", int n = 0, string? messageId = "<m@relay>") =>
         new(name, email, messageId, Start.AddMinutes(n), 7, null, Start.AddMinutes(n).ToUnixTimeMilliseconds());
 
     [Theory]
@@ -41,7 +122,7 @@ public sealed class DeliveryActorSpecs : Akka.TestKit.Xunit2.TestKit, IDisposabl
     public void DeliveryActor_should_suppress_an_address_at_once_on(string name)
     {
         Report(Event(name));
-        Assert.Equal(name, _store.Suppressed("mentor@example.org")!.Reason);
+        Assert.Equal(name, Store.Suppressed("mentor@example.org")!.Reason);
     }
 
     [Theory]
@@ -53,16 +134,16 @@ public sealed class DeliveryActorSpecs : Akka.TestKit.Xunit2.TestKit, IDisposabl
     public void DeliveryActor_should_not_suppress_an_address_on_one(string name)
     {
         Report(Event(name));
-        Assert.Null(_store.Suppressed("mentor@example.org"));
+        Assert.Null(Store.Suppressed("mentor@example.org"));
     }
 
     [Fact]
     public void Five_soft_bounces_in_a_row_should_suppress_and_four_should_not()
     {
         Report(Enumerable.Range(0, 4).Select(i => Event("soft_bounce", n: i, messageId: $"<{i}@relay>")).ToArray());
-        Assert.Null(_store.Suppressed("mentor@example.org"));
+        Assert.Null(Store.Suppressed("mentor@example.org"));
         Report(Event("soft_bounce", n: 4, messageId: "<4@relay>"));
-        Assert.Equal("soft_bounce", _store.Suppressed("mentor@example.org")!.Reason);
+        Assert.Equal("soft_bounce", Store.Suppressed("mentor@example.org")!.Reason);
     }
 
     [Fact]
@@ -70,21 +151,21 @@ public sealed class DeliveryActorSpecs : Akka.TestKit.Xunit2.TestKit, IDisposabl
     {
         Report([.. Enumerable.Range(0, 4).Select(i => Event("soft_bounce", n: i, messageId: $"<{i}@relay>")), Event("delivered", n: 5, messageId: "<5@relay>"),
             .. Enumerable.Range(6, 4).Select(i => Event("soft_bounce", n: i, messageId: $"<{i}@relay>"))]);
-        Assert.Null(_store.Suppressed("mentor@example.org"));
+        Assert.Null(Store.Suppressed("mentor@example.org"));
     }
 
     [Fact]
     public void Soft_bounces_spread_over_more_than_7_days_should_not_suppress()
     {
         Report(Enumerable.Range(0, 5).Select(i => Event("soft_bounce", n: i * 60 * 24 * 2, messageId: $"<{i}@relay>")).ToArray());
-        Assert.Null(_store.Suppressed("mentor@example.org"));
+        Assert.Null(Store.Suppressed("mentor@example.org"));
     }
 
     [Fact]
     public void The_same_event_retried_by_Brevo_should_be_recorded_once()
     {
         Report(Event("soft_bounce"), Event("soft_bounce"), Event("soft_bounce"));
-        Assert.Single(_store.History("mentor@example.org"));
+        Assert.Single(Store.History("mentor@example.org"));
         Assert.Equal("soft_bounce", ExpectMsg<MailEvents.DeliveryReported>().Event);
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
@@ -102,16 +183,11 @@ public sealed class DeliveryActorSpecs : Akka.TestKit.Xunit2.TestKit, IDisposabl
     [Fact]
     public void History_older_than_the_retention_should_be_purged_when_the_actor_starts()
     {
-        _store.Record(new HistoryEntry(Start.AddDays(-31), "old@example.org", "taken", new Dictionary<string, object?> { ["priority"] = 150 }));
-        _store.Record(new HistoryEntry(Start.AddDays(-29), "old@example.org", "sent", new Dictionary<string, object?>()));
-        Sys.ActorOf(DeliveryActor.Props(_store, new DeliverySettings(HistoryDays: 30))).Tell(DeliveryProtocol.Flush.Instance, TestActor);
+        Store.Record(new HistoryEntry(Start.AddDays(-31), "old@example.org", "taken", new Dictionary<string, object?> { ["priority"] = 150 }));
+        Store.Record(new HistoryEntry(Start.AddDays(-29), "old@example.org", "sent", new Dictionary<string, object?>()));
+        Sys.ActorOf(DeliveryActor.Props(Store, new DeliverySettings(HistoryDays: 30))).Tell(DeliveryProtocol.Flush.Instance, TestActor);
         FishForMessage(m => m is DeliveryProtocol.Done);
-        Assert.Equal(["sent"], _store.History("old@example.org").Select(h => h.Kind));
+        Assert.Equal(["sent"], Store.History("old@example.org").Select(h => h.Kind));
     }
 
-    void IDisposable.Dispose()
-    {
-        Shutdown();
-        _state.Dispose();
-    }
 }

@@ -82,5 +82,12 @@ public static class SuppressionsCommand
         return history;
     }
 
-    private static SqliteDeliveryStore Store(MailConsole console) => new(console.LoadSettings().StateDir);
+    /// <summary>The store the service uses: the shared database's with <c>MAIL_DATABASE_URL</c>, else <c>MAIL_STATE_DIR/delivery.db</c>.</summary>
+    private static IDeliveryStore Store(MailConsole console)
+    {
+        var settings = console.LoadSettings();
+        return settings.Database.Postgres is { } url
+            ? new PostgresDeliveryStore(Storage.MailDatabase.For(url, settings.StateDir).Postgres!)
+            : new SqliteDeliveryStore(settings.StateDir);
+    }
 }

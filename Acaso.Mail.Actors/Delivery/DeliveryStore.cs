@@ -209,6 +209,21 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
         return removed;
     }
 
+    /// <summary>Every address with a history (to copy the histories elsewhere).</summary>
+    internal IReadOnlyList<string> HistoryEmails()
+    {
+        using var connection = _file.Open();
+        using var command = SqliteStateFile.Command(connection, "SELECT DISTINCT email FROM history");
+        using var row = command.ExecuteReader();
+        var list = new List<string>();
+        while (row.Read())
+        {
+            list.Add(row.GetString(0));
+        }
+
+        return list;
+    }
+
     private static string Key(string email) => email.Trim().ToLowerInvariant();
 
     private static DateTimeOffset Instant(string stamp) => DateTimeOffset.Parse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);

@@ -37,8 +37,9 @@ public static class MailServiceHost
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var metrics = new MailMetrics(registry);
         var health = new ServiceHealth();
-        var deliveryStore = new SqliteDeliveryStore(settings.StateDir);
         var database = MailDatabase.For(settings.Database.Postgres, settings.StateDir);
+        var sharedDelivery = database.Postgres is { } source ? new PostgresDeliveryStore(source) : null;
+        IDeliveryStore deliveryStore = sharedDelivery is null ? new SqliteDeliveryStore(settings.StateDir) : sharedDelivery;
         var services = builder.Services;
         services.AddHttpClient("brevo", c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<IBrevoClient>(sp =>
@@ -62,6 +63,11 @@ public static class MailServiceHost
                 if (store.Import(settings.StateDir) is > 0 and var counts)
                 {
                     log.LogInformation("Imported {Counts} failed-window counts of failed-windows.db into the shared database", counts);
+                }
+
+                if (sharedDelivery?.Import(settings.StateDir) is > 0 and var suppressions)
+                {
+                    log.LogInformation("Imported {Suppressions} suppressed addresses of delivery.db into the shared database", suppressions);
                 }
 
                 failedWindows = store;

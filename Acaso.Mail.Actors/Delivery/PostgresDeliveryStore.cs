@@ -1,0 +1,196 @@
+using System.Text.Json;
+using Acaso.Mail.Actors.Storage;
+using Npgsql;
+
+namespace Acaso.Mail.Actors.Delivery;
+
+/// <summary>
+/// The suppression list, the histories and the rest of <see cref="IDeliveryStore"/> in the cluster's shared PostgreSQL
+/// database (<c>MAIL_DATABASE_URL</c>): a bounce reported to one node suppresses the address on every node, and an event
+/// Brevo retries against another node is still recorded once. Tables are prefixed <c>delivery_</c>.
+/// </summary>
+public sealed class PostgresDeliveryStore : IDeliveryStore
+{
+    private readonly NpgsqlDataSource _source;
+    private readonly PostgresState _db;
+
+    /// <summary>Creates the tables when missing.</summary>
+    public PostgresDeliveryStore(NpgsqlDataSource source)
+    {
+        _source = source;
+        _db = new PostgresState(source);
+        _db.EnsureSchema("""
+            CREATE TABLE IF NOT EXISTS delivery_suppressions (email text PRIMARY KEY, reason text NOT NULL, at timestamptz NOT NULL, source text NOT NULL);
+            CREATE TABLE IF NOT EXISTS delivery_events_seen (message_id text NOT NULL, event text NOT NULL, ts bigint NOT NULL, email text NOT NULL,
+                at timestamptz NOT NULL, PRIMARY KEY (message_id, event, ts, email));
+            CREATE TABLE IF NOT EXISTS delivery_soft_streaks (email text PRIMARY KEY, count integer NOT NULL, first_at timestamptz NOT NULL);
+            CREATE TABLE IF NOT EXISTS delivery_messages (message_id text PRIMARY KEY, template integer NOT NULL, at timestamptz NOT NULL);
+            CREATE TABLE IF NOT EXISTS delivery_history (id bigserial PRIMARY KEY, email text NOT NULL, at timestamptz NOT NULL, kind text NOT NULL,
+                fields text NOT NULL);
+            CREATE INDEX IF NOT EXISTS delivery_history_by_email ON delivery_history (email, at);
+            """);
+    }
+
+    /// <inheritdoc />
+    public Suppression? Suppressed(string email) =>
+        Suppressions("SELECT email, reason, at, source FROM delivery_suppressions WHERE email = @email", ("email", Key(email))).SingleOrDefault();
+
+    /// <inheritdoc />
+    public void Suppress(Suppression suppression) =>
+        _db.Execute("INSERT INTO delivery_suppressions (email, reason, at, source) VALUES (@email, @reason, @at, @source) ON CONFLICT (email) DO NOTHING",
+            ("email", Key(suppression.Email)), ("reason", suppression.Reason), ("at", suppression.At.ToUniversalTime()), ("source", suppression.Source));
+
+    /// <inheritdoc />
+    public bool Unsuppress(string email)
+    {
+        var removed = _db.Execute("DELETE FROM delivery_suppressions WHERE email = @email", ("email", Key(email))) > 0;
+        EndStreak(email);
+        return removed;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Suppression> Suppressions() => Suppressions("SELECT email, reason, at, source FROM delivery_suppressions ORDER BY at, email");
+
+    /// <inheritdoc />
+    public bool FirstTime(DeliveryEvent delivery) =>
+        _db.Execute("INSERT INTO delivery_events_seen (message_id, event, ts, email, at) VALUES (@id, @event, @ts, @email, @at) ON CONFLICT DO NOTHING",
+            ("id", delivery.MessageId ?? ""), ("event", delivery.Event), ("ts", delivery.TsEpoch), ("email", delivery.Email),
+            ("at", delivery.At.ToUniversalTime())) > 0;
+
+    /// <inheritdoc />
+    public int CountSoftBounce(string email, DateTimeOffset at, TimeSpan window) =>
+        Convert.ToInt32(_db.Scalar(
+            "INSERT INTO delivery_soft_streaks AS s (email, count, first_at) VALUES (@email, 1, @at) ON CONFLICT (email) DO UPDATE SET " +
+            "count = CASE WHEN s.first_at < @cutoff THEN 1 ELSE s.count + 1 END, first_at = CASE WHEN s.first_at < @cutoff THEN @at ELSE s.first_at END " +
+            "RETURNING count",
+            ("email", Key(email)), ("at", at.ToUniversalTime()), ("cutoff", (at - window).ToUniversalTime())), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <inheritdoc />
+    public void EndStreak(string email) => _db.Execute("DELETE FROM delivery_soft_streaks WHERE email = @email", ("email", Key(email)));
+
+    /// <inheritdoc />
+    public int? TemplateOf(string messageId) =>
+        _db.Scalar("SELECT template FROM delivery_messages WHERE message_id = @id", ("id", messageId)) is int template ? template : null;
+
+    /// <inheritdoc />
+    public void Record(HistoryEntry entry) => RecordAll([(entry, null, null)]);
+
+    /// <inheritdoc />
+    public void RecordAll(IReadOnlyList<(HistoryEntry Entry, string? MessageId, int? Template)> lines)
+    {
+        using var connection = _source.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var (entry, messageId, template) in lines)
+        {
+            if (messageId is not null && template is { } id)
+            {
+                batch.BatchCommands.Add(Command("INSERT INTO delivery_messages (message_id, template, at) VALUES (@id, @template, @at) ON CONFLICT DO NOTHING",
+                    ("id", messageId), ("template", id), ("at", entry.At.ToUniversalTime())));
+            }
+
+            batch.BatchCommands.Add(Command("INSERT INTO delivery_history (email, at, kind, fields) VALUES (@email, @at, @kind, @fields)",
+                ("email", Key(entry.Email)), ("at", entry.At.ToUniversalTime()), ("kind", entry.Kind), ("fields", JsonSerializer.Serialize(entry.Fields))));
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            batch.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<HistoryEntry> History(string email)
+    {
+        using var command = _source.CreateCommand("SELECT at, kind, fields FROM delivery_history WHERE email = @email ORDER BY at, id");
+        command.Parameters.AddWithValue("email", Key(email));
+        using var row = command.ExecuteReader();
+        var list = new List<HistoryEntry>();
+        while (row.Read())
+        {
+            var fields = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(row.GetString(2))!
+                .ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
+            list.Add(new HistoryEntry(row.GetFieldValue<DateTimeOffset>(0), Key(email), row.GetString(1), fields));
+        }
+
+        return list;
+    }
+
+    /// <inheritdoc />
+    public int Purge(DateTimeOffset before)
+    {
+        var cutoff = ("cutoff", (object)before.ToUniversalTime());
+        var removed = _db.Execute("DELETE FROM delivery_history WHERE at < @cutoff", cutoff);
+        _db.Execute("DELETE FROM delivery_events_seen WHERE at < @cutoff", cutoff);
+        _db.Execute("DELETE FROM delivery_messages WHERE at < @cutoff", cutoff);
+        return removed;
+    }
+
+    /// <summary>
+    /// Copies a single node's <c>delivery.db</c> under <paramref name="stateDir"/> (its suppression list, streaks and
+    /// histories) into the shared tables once, then renames it <c>delivery.db.imported</c>; returns the suppressions copied.
+    /// </summary>
+    public int Import(string stateDir)
+    {
+        if (!File.Exists(Path.Combine(stateDir, "delivery.db")))
+        {
+            return 0;
+        }
+
+        var local = new SqliteDeliveryStore(stateDir);
+        var suppressions = local.Suppressions();
+        foreach (var suppression in suppressions)
+        {
+            Suppress(suppression);
+        }
+
+        var emails = local.HistoryEmails();
+        foreach (var email in emails)
+        {
+            RecordAll(local.History(email).Select(h => (h, (string?)null, (int?)null)).ToList());
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var path = Path.Combine(stateDir, "delivery.db");
+        File.Move(path, path + ".imported", overwrite: true);
+        foreach (var side in new[] { "-wal", "-shm" })
+        {
+            File.Delete(path + side);
+        }
+
+        return suppressions.Count;
+    }
+
+    private IReadOnlyList<Suppression> Suppressions(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = _source.CreateCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var row = command.ExecuteReader();
+        var list = new List<Suppression>();
+        while (row.Read())
+        {
+            list.Add(new Suppression(row.GetString(0), row.GetString(1), row.GetFieldValue<DateTimeOffset>(2), row.GetString(3)));
+        }
+
+        return list;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+
+    private static string Key(string email) => email.Trim().ToLowerInvariant();
+}

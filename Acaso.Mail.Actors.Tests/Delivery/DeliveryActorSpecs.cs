@@ -54,6 +54,26 @@ public sealed class PostgresDeliveryActorSpecs : DeliveryActorSpecsBase
     }
 
     [Fact]
+    public void A_nodes_copy_of_the_shared_list_should_see_another_nodes_bounce_within_five_seconds_and_its_own_at_once()
+    {
+        var clock = new ManualClock(Start);
+        var here = new SuppressionSnapshot(new PostgresDeliveryStore(_shared.Postgres!), clock);
+        Assert.Null(here.Suppressed("mentor@example.org"));
+
+        // Another node records a bounce: this node's copy is not yet reloaded.
+        Report(Event("hard_bounce"));
+        Assert.Null(here.Suppressed("mentor@example.org"));
+        clock.Now += SuppressionSnapshot.MaxAge;
+        Assert.Equal("hard_bounce", here.Suppressed("mentor@example.org")!.Reason);
+
+        // What this node changes itself shows at once.
+        here.Unsuppress("mentor@example.org");
+        Assert.Null(here.Suppressed("mentor@example.org"));
+        here.Suppress(new Suppression("other@example.org", "operator", Start, "operator"));
+        Assert.Equal("operator", here.Suppressed("OTHER@example.org")!.Reason);
+    }
+
+    [Fact]
     public void An_event_Brevo_retries_against_another_node_should_be_recorded_once()
     {
         Report(Event("delivered"));

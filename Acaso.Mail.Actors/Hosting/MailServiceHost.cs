@@ -39,7 +39,8 @@ public static class MailServiceHost
         var health = new ServiceHealth();
         var database = MailDatabase.For(settings.Database.Postgres, settings.StateDir);
         var sharedDelivery = database.Postgres is { } source ? new PostgresDeliveryStore(source) : null;
-        IDeliveryStore deliveryStore = sharedDelivery is null ? new SqliteDeliveryStore(settings.StateDir) : sharedDelivery;
+        // The shared list is read from a copy at most 5 s old: a take must not wait on the database.
+        IDeliveryStore deliveryStore = sharedDelivery is null ? new SqliteDeliveryStore(settings.StateDir) : new SuppressionSnapshot(sharedDelivery);
         var services = builder.Services;
         services.AddHttpClient("brevo", c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<IBrevoClient>(sp =>

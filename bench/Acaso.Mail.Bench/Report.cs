@@ -90,6 +90,19 @@ public sealed class Report(bool quick)
           a window while a more urgent one was waiting in the queue at that window's grant. Target 0.
         - **What 255 levels cost** (`ten_level_speedup_vs_255`): the overhead drain again on a queue declared with
           `x-max-priority 10` (`MAIL_QUEUE_MAX_PRIORITY=10`, a documented setting for new deployments).
+        - **The durable inbox** (`inbox_throughput_ratio`): the overhead drain with `MAIL_DURABLE_INBOX=true` against
+          the same drain without it.
+        - **The cluster** (`cluster_throughput_ratio`): PostgreSQL from Debian (`scripts/ensure-postgres.sh`), a fresh
+          database for each measurement. One service process alone, then three clustered processes
+          (`MAIL_CLUSTER_SEEDS` naming all three, `MAIL_DATABASE_URL`, stable-after 5 s), then three processes that are
+          not a cluster (each its own rate keeper), each started and ready before the same number of messages is
+          published (unlimited mode, parallelism 32, the inbox off). Throughput counts from the first to the last
+          request Brevo receives.
+        - **Failover** (`failover_pause_s`): three clustered processes in daily mode (5 tokens every 2 s) drain a
+          backlog; once 10 mails are sent, the node whose `mail_budget_keeper_here` is 1 gets `kill -9`. The figure is
+          the time from the kill to the first request Brevo receives more than a second after it (sends already under
+          way on the survivors may end in that second): detection, stable-after, the hand-over, the journal's
+          recovery and the next window.
         - Micro-benchmarks of parse and render: `dotnet run -c Release --project bench/Acaso.Mail.Bench -- micro`
           (BenchmarkDotNet).
         """;

@@ -214,5 +214,10 @@ public static class DeliveryActorHostingExtensions
     public static AkkaConfigurationBuilder AddDeliveryActor(this AkkaConfigurationBuilder builder, IDeliveryStore store, DeliverySettings settings,
         IBrevoClient? brevo = null) =>
         builder.WithActors((system, registry) =>
-            registry.Register<DeliveryActor>(system.ActorOf(DeliveryActor.Props(store, settings, brevo), "delivery")));
+            // Its writes block (SQLite, or the shared database's round trips): on a thread of its own they never hold up
+            // the reader and the senders on these few cores.
+            registry.Register<DeliveryActor>(system.ActorOf(DeliveryActor.Props(store, settings, brevo).WithDispatcher(Dispatcher), "delivery")));
+
+    /// <summary>The Delivery actor's own thread (<c>hocon/akka.hocon</c>).</summary>
+    public const string Dispatcher = "acaso-mail-delivery-dispatcher";
 }

@@ -1,8 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Settings;
-using Acaso.Mail.Actors.Storage;
 using Acaso.Mail.Actors.Tests.Support;
 using Akka.Actor;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,38 +17,28 @@ public sealed class ClusterKeeperSpecs() : BrokerSpecs("cluster")
     private const int PerWindow = 5;
 
     private TestDatabase _database = null!;
-    private MailDatabase _shared = null!;
     private int _seedPort;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
         _database = await TestDatabase.CreateAsync("cluster");
-        _shared = MailDatabase.For(_database.Url, Path.GetTempPath());
-        _seedPort = FreePort();
+        _seedPort = ServiceProcess.FreePort();
     }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        await _shared.Postgres!.DisposeAsync();
         await _database.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>A node; the first one started is the seed (and the oldest, so the keeper's first home).</summary>
     private Task<TestPipeline> NodeAsync(bool seed = false) =>
         Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
             TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(300, PerWindow), Http,
-            sentLedger: new PostgresSentLedger(_shared.Postgres!), failedWindows: new PostgresFailedWindowStore(_shared.Postgres!),
-            cluster: new ClusterSettings([$"127.0.0.1:{_seedPort}"], "127.0.0.1", seed ? _seedPort : FreePort(), TimeSpan.FromSeconds(5)),
-            database: _shared));
+            sentLedger: new PostgresSentLedger(_database.Source), failedWindows: new PostgresFailedWindowStore(_database.Source),
+            cluster: new ClusterSettings([$"127.0.0.1:{_seedPort}"], "127.0.0.1", seed ? _seedPort : ServiceProcess.FreePort(), TimeSpan.FromSeconds(5)),
+            database: _database.Shared));
 
     private static async Task SettleAsync(params TestPipeline[] nodes)
     {

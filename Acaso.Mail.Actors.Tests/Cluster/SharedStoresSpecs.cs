@@ -1,5 +1,4 @@
 using Acaso.Mail.Actors.Queue;
-using Acaso.Mail.Actors.Storage;
 using Acaso.Mail.Actors.Tests.Support;
 
 namespace Acaso.Mail.Actors.Tests.Cluster;
@@ -9,17 +8,11 @@ public sealed class SharedStoresSpecs : IAsyncLifetime
 {
     private readonly string _stateDir = Directory.CreateTempSubdirectory("acaso-shared-").FullName;
     private TestDatabase _database = null!;
-    private MailDatabase _shared = null!;
 
-    public async Task InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync("shared_stores");
-        _shared = MailDatabase.For(_database.Url, _stateDir);
-    }
+    public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync("shared_stores");
 
     public async Task DisposeAsync()
     {
-        await _shared.Postgres!.DisposeAsync();
         await _database.DisposeAsync();
         Directory.Delete(_stateDir, recursive: true);
     }
@@ -28,9 +21,9 @@ public sealed class SharedStoresSpecs : IAsyncLifetime
     public void A_key_one_node_recorded_should_be_seen_by_every_other()
     {
         var key = Guid.NewGuid();
-        new PostgresSentLedger(_shared.Postgres!).Record(key);
+        new PostgresSentLedger(_database.Source).Record(key);
         // Another node: its own store object on the same database.
-        var other = new PostgresSentLedger(_shared.Postgres!);
+        var other = new PostgresSentLedger(_database.Source);
         Assert.True(other.Contains(key));
         Assert.False(other.Contains(Guid.NewGuid()));
     }
@@ -39,12 +32,12 @@ public sealed class SharedStoresSpecs : IAsyncLifetime
     public void Failed_windows_counted_on_one_node_should_go_on_counting_on_another()
     {
         var key = Guid.NewGuid();
-        Assert.Equal(1, new PostgresFailedWindowStore(_shared.Postgres!).Increment(key));
-        var other = new PostgresFailedWindowStore(_shared.Postgres!);
+        Assert.Equal(1, new PostgresFailedWindowStore(_database.Source).Increment(key));
+        var other = new PostgresFailedWindowStore(_database.Source);
         Assert.Equal(1, other.Count(key));
         Assert.Equal(2, other.Increment(key));
         other.Forget(key);
-        Assert.Equal(0, new PostgresFailedWindowStore(_shared.Postgres!).Count(key));
+        Assert.Equal(0, new PostgresFailedWindowStore(_database.Source).Count(key));
     }
 
     [Fact]
@@ -57,8 +50,8 @@ public sealed class SharedStoresSpecs : IAsyncLifetime
         local.Increment(failing);
         local.Increment(failing);
 
-        var ledger = new PostgresSentLedger(_shared.Postgres!);
-        var windows = new PostgresFailedWindowStore(_shared.Postgres!);
+        var ledger = new PostgresSentLedger(_database.Source);
+        var windows = new PostgresFailedWindowStore(_database.Source);
         Assert.Equal(1, ledger.Import(_stateDir));
         Assert.Equal(1, windows.Import(_stateDir));
         Assert.True(ledger.Contains(sent));

@@ -26,19 +26,16 @@ public sealed class DeliveryActorSpecs : DeliveryActorSpecsBase
 public sealed class PostgresDeliveryActorSpecs : DeliveryActorSpecsBase
 {
     private TestDatabase _database = null!;
-    private Storage.MailDatabase _shared = null!;
 
     protected override async Task<IDeliveryStore> CreateStoreAsync()
     {
         _database = await TestDatabase.CreateAsync("delivery");
-        _shared = Storage.MailDatabase.For(_database.Url, Path.GetTempPath());
-        return new PostgresDeliveryStore(_shared.Postgres!);
+        return new PostgresDeliveryStore(_database.Source);
     }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        await _shared.Postgres!.DisposeAsync();
         await _database.DisposeAsync();
     }
 
@@ -47,7 +44,7 @@ public sealed class PostgresDeliveryActorSpecs : DeliveryActorSpecsBase
     {
         Report(Event("hard_bounce"));
         // Another node: its own store on the same database, as its reader reads it before each token.
-        var otherNode = new PostgresDeliveryStore(_shared.Postgres!);
+        var otherNode = new PostgresDeliveryStore(_database.Source);
         Assert.Equal("hard_bounce", otherNode.Suppressed("Mentor@Example.org")!.Reason);
         Assert.True(otherNode.Unsuppress("mentor@example.org"));
         Assert.Null(Store.Suppressed("mentor@example.org"));
@@ -57,7 +54,7 @@ public sealed class PostgresDeliveryActorSpecs : DeliveryActorSpecsBase
     public void A_nodes_copy_of_the_shared_list_should_see_another_nodes_bounce_within_five_seconds_and_its_own_at_once()
     {
         var clock = new ManualClock(Start);
-        var here = new SuppressionSnapshot(new PostgresDeliveryStore(_shared.Postgres!), clock);
+        var here = new SuppressionSnapshot(new PostgresDeliveryStore(_database.Source), clock);
         Assert.Null(here.Suppressed("mentor@example.org"));
 
         // Another node records a bounce: this node's copy is not yet reloaded.
@@ -77,7 +74,7 @@ public sealed class PostgresDeliveryActorSpecs : DeliveryActorSpecsBase
     public void An_event_Brevo_retries_against_another_node_should_be_recorded_once()
     {
         Report(Event("delivered"));
-        var otherNode = new PostgresDeliveryStore(_shared.Postgres!);
+        var otherNode = new PostgresDeliveryStore(_database.Source);
         Assert.False(otherNode.FirstTime(Event("delivered")));
         Assert.Single(otherNode.History("mentor@example.org"));
     }

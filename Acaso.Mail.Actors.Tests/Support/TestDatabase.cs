@@ -10,10 +10,20 @@ public sealed class TestDatabase : IAsyncDisposable
 {
     private static readonly Uri Server = new(Environment.GetEnvironmentVariable("MAIL_TEST_POSTGRES") ?? "postgresql://acaso:acaso@localhost:5432/postgres");
 
-    private TestDatabase(string name) => Url = new Uri(Server, "/" + name);
+    private TestDatabase(string name)
+    {
+        Url = new Uri(Server, "/" + name);
+        Shared = Acaso.Mail.Actors.Storage.MailDatabase.For(Url, Path.GetTempPath());
+    }
 
     /// <summary>The database's <c>postgresql://</c> URL, as <c>MAIL_DATABASE_URL</c> takes it.</summary>
     public Uri Url { get; }
+
+    /// <summary>The database as the service opens it (its journal settings and a pooled data source), closed on dispose.</summary>
+    public Acaso.Mail.Actors.Storage.MailDatabase Shared { get; }
+
+    /// <summary>The pooled data source the shared stores take.</summary>
+    public NpgsqlDataSource Source => Shared.Postgres!;
 
     private string Name => Url.AbsolutePath.TrimStart('/');
 
@@ -28,6 +38,7 @@ public sealed class TestDatabase : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await Source.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await AdminAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
     }

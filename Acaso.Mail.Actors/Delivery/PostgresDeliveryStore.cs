@@ -154,14 +154,7 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
             RecordAll(local.History(email).Select(h => (h, (string?)null, (int?)null)).ToList());
         }
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var path = Path.Combine(stateDir, "delivery.db");
-        File.Move(path, path + ".imported", overwrite: true);
-        foreach (var side in new[] { "-wal", "-shm" })
-        {
-            File.Delete(path + side);
-        }
-
+        SqliteStateFile.Retire(stateDir, "delivery.db");
         return suppressions.Count;
     }
 

@@ -38,8 +38,8 @@ public sealed class InMemoryFailedWindowStore : IFailedWindowStore
 /// <summary>
 /// One small SQLite table under <c>MAIL_STATE_DIR</c> (<c>failed-windows.db</c>), so a restart does not give a mail
 /// Brevo keeps failing on a fresh count. Rows untouched for <see cref="Retention"/> are dropped when it opens: their
-/// mail left the queue some other way (purged, or taken by another consumer). The keys it holds are also kept in
-/// memory, so forgetting a mail that never failed (nearly every sent mail) does not touch the disk.
+/// mail left the queue some other way (purged, or taken by another consumer). The reader forgets only mail that came
+/// back redelivered (only a requeued mail has a count), so a sent mail's first delivery costs the file nothing.
 /// </summary>
 public sealed class SqliteFailedWindowStore : IFailedWindowStore
 {
@@ -48,7 +48,6 @@ public sealed class SqliteFailedWindowStore : IFailedWindowStore
 
     private readonly SqliteStateFile _file;
     private readonly TimeProvider _clock;
-    private readonly HashSet<Guid> _known = [];
 
     /// <summary>Opens (creating when missing) <c>failed-windows.db</c> in <paramref name="stateDir"/>.</summary>
     public SqliteFailedWindowStore(string stateDir, TimeProvider? clock = null)
@@ -59,38 +58,19 @@ public sealed class SqliteFailedWindowStore : IFailedWindowStore
             "CREATE TABLE IF NOT EXISTS failed_windows (key TEXT PRIMARY KEY, failed INTEGER NOT NULL, updated TEXT NOT NULL);" +
             "DELETE FROM failed_windows WHERE updated < $cutoff;",
             ("$cutoff", SqliteStateFile.Stamp(_clock.GetUtcNow() - Retention)));
-        using var connection = _file.Open();
-        using var keys = SqliteStateFile.Command(connection, "SELECT key FROM failed_windows");
-        using var reader = keys.ExecuteReader();
-        while (reader.Read())
-        {
-            _known.Add(Guid.Parse(reader.GetString(0)));
-        }
     }
 
     /// <inheritdoc />
     public int Count(Guid key) =>
-        _known.Contains(key) && _file.Scalar("SELECT failed FROM failed_windows WHERE key = $key", ("$key", key.ToString("D"))) is long failed
-            ? (int)failed
-            : 0;
+        _file.Scalar("SELECT failed FROM failed_windows WHERE key = $key", ("$key", key.ToString("D"))) is long failed ? (int)failed : 0;
 
     /// <inheritdoc />
-    public int Increment(Guid key)
-    {
-        var failed = Convert.ToInt32(_file.Scalar(
+    public int Increment(Guid key) =>
+        Convert.ToInt32(_file.Scalar(
             "INSERT INTO failed_windows (key, failed, updated) VALUES ($key, 1, $now) " +
             "ON CONFLICT(key) DO UPDATE SET failed = failed + 1, updated = excluded.updated RETURNING failed",
             ("$key", key.ToString("D")), ("$now", SqliteStateFile.Stamp(_clock.GetUtcNow()))), CultureInfo.InvariantCulture);
-        _known.Add(key);
-        return failed;
-    }
 
     /// <inheritdoc />
-    public void Forget(Guid key)
-    {
-        if (_known.Remove(key))
-        {
-            _file.Execute("DELETE FROM failed_windows WHERE key = $key", ("$key", key.ToString("D")));
-        }
-    }
+    public void Forget(Guid key) => _file.Execute("DELETE FROM failed_windows WHERE key = $key", ("$key", key.ToString("D")));
 }

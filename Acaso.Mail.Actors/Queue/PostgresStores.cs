@@ -37,15 +37,14 @@ public sealed class PostgresSentLedger : ISentLedger
     /// Copies the keys of a single node's <c>sent.db</c> under <paramref name="stateDir"/> (an upgrade to a cluster), then
     /// renames the file <c>sent.db.imported</c> so it is copied once; returns how many keys it held.
     /// </summary>
-    public int Import(string stateDir) => LegacyFile.Import(stateDir, "sent.db", "SELECT key, at FROM sent", row =>
+    public int Import(string stateDir) => SqliteStateFile.ImportOnce(stateDir, "sent.db", "SELECT key, at FROM sent", row =>
         _db.Execute("INSERT INTO sent_ledger (key, at) VALUES (@key, @at) ON CONFLICT (key) DO NOTHING",
             ("key", Guid.Parse(row.GetString(0))), ("at", DateTimeOffset.Parse(row.GetString(1), CultureInfo.InvariantCulture))));
 }
 
 /// <summary>
 /// The failed-window counts in the cluster's shared PostgreSQL database, so a mail Brevo keeps failing on is counted
-/// the same whichever node takes it next. Unlike the SQLite store it keeps no local list of keys: another node may
-/// have counted a key this one never saw.
+/// the same whichever node takes it next.
 /// </summary>
 public sealed class PostgresFailedWindowStore : IFailedWindowStore
 {
@@ -76,38 +75,8 @@ public sealed class PostgresFailedWindowStore : IFailedWindowStore
     public void Forget(Guid key) => _db.Execute("DELETE FROM failed_windows WHERE key = @key", ("key", key));
 
     /// <summary>Copies the counts of a single node's <c>failed-windows.db</c> (an upgrade to a cluster) once, as <see cref="PostgresSentLedger.Import"/> does.</summary>
-    public int Import(string stateDir) => LegacyFile.Import(stateDir, "failed-windows.db", "SELECT key, failed, updated FROM failed_windows", row =>
+    public int Import(string stateDir) => SqliteStateFile.ImportOnce(stateDir, "failed-windows.db", "SELECT key, failed, updated FROM failed_windows", row =>
         _db.Execute("INSERT INTO failed_windows (key, failed, updated) VALUES (@key, @failed, @updated) ON CONFLICT (key) DO NOTHING",
             ("key", Guid.Parse(row.GetString(0))), ("failed", row.GetInt32(1)),
             ("updated", DateTimeOffset.Parse(row.GetString(2), CultureInfo.InvariantCulture))));
-}
-
-/// <summary>Reads the rows of a SQLite file a single node kept, once: the file is renamed <c>.imported</c> after.</summary>
-internal static class LegacyFile
-{
-    public static int Import(string stateDir, string fileName, string query, Action<Microsoft.Data.Sqlite.SqliteDataReader> copy)
-    {
-        var path = Path.Combine(stateDir, fileName);
-        if (!File.Exists(path))
-        {
-            return 0;
-        }
-
-        var rows = 0;
-        var file = new SqliteStateFile(stateDir, fileName);
-        using (var connection = file.Open())
-        {
-            using var command = SqliteStateFile.Command(connection, query);
-            using var row = command.ExecuteReader();
-            while (row.Read())
-            {
-                copy(row);
-                rows++;
-            }
-        }
-
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Move(path, path + ".imported", overwrite: true);
-        return rows;
-    }
 }

@@ -31,9 +31,7 @@ public sealed record QueueSettings(Uri Url, string Name, bool Durable, int MaxPr
     public TimeSpan Timeout => OperationTimeout ?? TimeSpan.FromSeconds(5);
 
     /// <summary>The URL with its password masked, for logs.</summary>
-    public string SafeUrl => Url.UserInfo.Length == 0
-        ? Url.ToString()
-        : Url.ToString().Replace(Url.UserInfo, Url.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal);
+    public string SafeUrl => Secret.MaskPassword(Url);
 }
 
 /// <summary>How Brevo is called.</summary>
@@ -118,9 +116,7 @@ public sealed record DatabaseSettings(Uri? Postgres)
     public string Describe(string stateDir) => Postgres is null ? $"SQLite under {stateDir}" : SafeUrl!;
 
     /// <summary>The PostgreSQL URL with its password masked (null for SQLite).</summary>
-    public string? SafeUrl => Postgres is null ? null
-        : Postgres.UserInfo.Length == 0 ? Postgres.ToString()
-        : Postgres.ToString().Replace(Postgres.UserInfo, Uri.UnescapeDataString(Postgres.UserInfo.Split(':')[0]) + ":***", StringComparison.Ordinal);
+    public string? SafeUrl => Postgres is null ? null : Secret.MaskPassword(Postgres);
 
     /// <inheritdoc />
     public override string ToString() => $"DatabaseSettings {{ Postgres = {SafeUrl ?? "(none: SQLite)"} }}";

@@ -15,4 +15,9 @@ public sealed class Secret(string value)
     public string Reveal() => _value;
 
     public override string ToString() => IsEmpty ? "(not set)" : "(redacted)";
+
+    /// <summary><paramref name="url"/> with the password of its user info masked, for logs (the broker's, the database's).</summary>
+    public static string MaskPassword(Uri url) => url.UserInfo.Length == 0
+        ? url.ToString()
+        : url.ToString().Replace(url.UserInfo, url.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal);
 }

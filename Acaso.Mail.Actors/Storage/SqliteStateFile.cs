@@ -67,4 +67,44 @@ internal sealed class SqliteStateFile
 
         return command;
     }
+
+    /// <summary>
+    /// Reads every row of <paramref name="query"/> from the file <paramref name="fileName"/> a single node kept under
+    /// <paramref name="stateDir"/> (an upgrade to a shared database), then <see cref="Retire"/>s it so it is read once;
+    /// returns the rows read (0 when there is no such file).
+    /// </summary>
+    public static int ImportOnce(string stateDir, string fileName, string query, Action<SqliteDataReader> copy)
+    {
+        if (!File.Exists(Path.Combine(stateDir, fileName)))
+        {
+            return 0;
+        }
+
+        var rows = 0;
+        using (var connection = new SqliteStateFile(stateDir, fileName).Open())
+        {
+            using var command = Command(connection, query);
+            using var row = command.ExecuteReader();
+            while (row.Read())
+            {
+                copy(row);
+                rows++;
+            }
+        }
+
+        Retire(stateDir, fileName);
+        return rows;
+    }
+
+    /// <summary>Renames a file whose rows now live elsewhere to <c>&lt;name&gt;.imported</c>, and drops its WAL side files.</summary>
+    public static void Retire(string stateDir, string fileName)
+    {
+        SqliteConnection.ClearAllPools();
+        var path = Path.Combine(stateDir, fileName);
+        File.Move(path, path + ".imported", overwrite: true);
+        foreach (var side in new[] { "-wal", "-shm" })
+        {
+            File.Delete(path + side);
+        }
+    }
 }

@@ -93,7 +93,7 @@ public sealed class ClusterBench(Harness harness)
 
     private async Task<List<Node>> StartAsync(Acaso.Mail.Actors.Settings.QueueSettings queue, Uri? database, int count, Dictionary<string, string> extra)
     {
-        var remotePorts = Enumerable.Range(0, count).Select(_ => FreePort()).ToList();
+        var remotePorts = Enumerable.Range(0, count).Select(_ => Harness.FreePort()).ToList();
         var nodes = new List<Node>();
         for (var i = 0; i < count; i++)
         {
@@ -142,13 +142,6 @@ public sealed class ClusterBench(Harness harness)
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>One service process with its own metrics port and state folder.</summary>
     private sealed class Node : IAsyncDisposable
     {
@@ -169,7 +162,7 @@ public sealed class ClusterBench(Harness harness)
 
         public static Node Start(Dictionary<string, string> environment)
         {
-            var metricsPort = FreePort();
+            var metricsPort = Harness.FreePort();
             var state = Directory.CreateTempSubdirectory("acaso-bench-node-").FullName;
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Acaso.Mail.Actors.dll"));

@@ -313,7 +313,7 @@ public sealed class Harness : IAsyncDisposable
         return (Field("VmHWM"), Field("VmRSS"));
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

@@ -147,6 +147,9 @@ public sealed class ClusterKeeperSpecs() : BrokerSpecs("cluster")
         Assert.Equal(mails, Brevo.Delivered.Count);
         Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
         // and the day counted at least everything Brevo charged (it can never overspend), and at most a window more.
-        Assert.InRange(status.Spent, mails, mails + PerWindow);
+        // A crashed node's tokens stay in flight (counted against the day) until a window closes 30 s after the take-over
+        // writes them off as spent (BudgetKeeperSpecs): a mail it sent and recorded before dying is not sent again, so
+        // here its token may still be in flight, not spent.
+        Assert.InRange(status.Spent + status.InFlight, mails, mails + PerWindow);
     }
 }

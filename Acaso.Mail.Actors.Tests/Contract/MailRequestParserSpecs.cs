@@ -137,6 +137,11 @@ public sealed class MailRequestParserSpecs
         { Body(datetime: "2026-02-30 10:00:00"), RejectReasons.InvalidDatetime },
         { Body(datetime: "2026-12-01 25:00:00"), RejectReasons.InvalidDatetime },
         { new string('[', 40) + new string(']', 40), RejectReasons.TooDeep },
+        // Valid JSON whose escapes name half a character: in a value, and in a property name the parser must look past
+        // (the fuzzer found the second one throwing).
+        { Body().Replace("Dr. Daniel Dias", "Dr. \\ud800"), RejectReasons.InvalidJson },
+        { Body().Replace("{\"mail_params\"", "{\"\\ud800\": 1, \"mail_params\""), RejectReasons.InvalidJson },
+        { Body().Replace("\"mentor_name\"", "\"\\udc00x\": 1, \"mentor_name\""), RejectReasons.InvalidJson },
         { Body(datetime: "2026-11-27 21:59:59-03:00"), RejectReasons.Expired },
     };
 
@@ -148,6 +153,33 @@ public sealed class MailRequestParserSpecs
         Assert.False(result.IsValid);
         Assert.Equal(reason, result.Rejection!.Reason);
         Assert.False(string.IsNullOrWhiteSpace(result.Rejection.Detail));
+    }
+
+    [Theory]
+    [InlineData("{\"mail_params\"", "{\"extra\": [\"ok\", \"\\ud800\"], \"mail_params\"", "extra[1]")]
+    [InlineData("\"mentor_name\"", "\"\\udfff\": 1, \"mentor_name\"", "a property name in mail_params")]
+    [InlineData("\"Dr. Daniel Dias\"", "\"Dr. \\udbff\\u0041\"", "mail_params.mentor_name")]
+    public void Half_a_character_anywhere_should_be_invalid_json_naming_where(string from, string to, string where)
+    {
+        var result = Parse(Body().Replace(from, to), 100);
+        Assert.Equal((RejectReasons.InvalidJson, $"{where} holds an unpaired UTF-16 surrogate escape"),
+            (result.Rejection?.Reason, result.Rejection?.Detail));
+    }
+
+    [Fact]
+    public void An_escaped_backslash_before_u_should_be_text_not_an_escape()
+    {
+        var result = Parse(Body().Replace("Dr. Daniel Dias", "Dr. \\\\ud800"), 100);
+        Assert.True(result.IsValid, result.Rejection?.ToString());
+        Assert.Equal("Dr. \\ud800", result.Request!.MentorName);
+    }
+
+    [Fact]
+    public void An_escaped_surrogate_pair_should_be_one_character()
+    {
+        var result = Parse(Body().Replace("Dr. Daniel Dias", "Dr. Dias \\ud83d\\ude00"), 100);
+        Assert.True(result.IsValid, result.Rejection?.ToString());
+        Assert.Equal("Dr. Dias \U0001F600", result.Request!.MentorName);
     }
 
     [Fact]

@@ -49,6 +49,9 @@ public sealed class DeliveryEventsSpecs
         { "[{\"event\": \"delivered\", \"email\": \"a@example.org\"}, {\"event\": \"spam\"}]", "event 1: no \"email\"" },
         { "[1, 2]", "event 0: not a JSON object" },
         { "\"delivered\"", "not a JSON object" },
+        { "{\"event\": \"delivered\", \"email\": \"a\\ud800@example.org\"}", "body.email holds an unpaired UTF-16 surrogate escape" },
+        { "[{\"event\": \"delivered\", \"email\": \"a@example.org\"}, {\"\\udc00\": 1, \"event\": \"spam\", \"email\": \"b@example.org\"}]",
+            "a property name in body[1] holds an unpaired UTF-16 surrogate escape" },
     };
 
     [Theory]

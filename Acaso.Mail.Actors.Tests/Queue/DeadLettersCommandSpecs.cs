@@ -57,6 +57,26 @@ public sealed class DeadLettersCommandSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_should_show_a_letter_whose_body_holds_half_a_character()
+    {
+        // Refused as invalid_json for its "\ud800" escapes; reading its recipient for the list must not throw either.
+        await using (var publisher = await RabbitBroker.PublisherAsync(_queue))
+        {
+            await publisher.PublishAsync(Mails.Utf8("{\"\\ud800\": 1, \"recipient\": {\"email\": \"a\\udc00@example.org\"}, \"template\": 7}"), 120);
+        }
+
+        var message = (await _mailQueue.TakeAsync())!;
+        var refused = MailRequestParser.Parse(message.Body, message.Priority, DateTimeOffset.UtcNow).Rejection!;
+        Assert.Equal(RejectReasons.InvalidJson, refused.Reason);
+        await _mailQueue.DeadLetterAsync(message, refused.Reason, refused.Detail);
+
+        var (code, output) = await RunAsync("list");
+        Assert.Equal(0, code);
+        Assert.Contains("4 message(s)", output, StringComparison.Ordinal);
+        Assert.Contains("     2  invalid_json", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Replay_should_move_messages_of_a_reason_back_with_their_priority_and_body()
     {
         var (code, output) = await RunAsync("replay", "--reason", "expired", "--limit", "1");

@@ -179,8 +179,9 @@ public sealed class BrevoClient(HttpClient http, BrevoSettings settings) : IBrev
 
             return null;
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException or InvalidOperationException)
         {
+            // InvalidOperationException: valid JSON with text no string can hold (an unpaired "\ud800" escape).
             return null;
         }
     }
@@ -215,7 +216,7 @@ public sealed class BrevoClient(HttpClient http, BrevoSettings settings) : IBrev
                 ? value.GetString()
                 : null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return null;
         }
@@ -232,7 +233,7 @@ public sealed class BrevoClient(HttpClient http, BrevoSettings settings) : IBrev
                                           && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             return (Field("code") ?? $"http_{(int)response.StatusCode}", Field("message") ?? "");
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return ($"http_{(int)response.StatusCode}", text.Length > 200 ? text[..200] : text);
         }

@@ -56,6 +56,11 @@ public static class MailRequestParser
                 return ParseResult.Reject(RejectReasons.NotAnObject, $"body is a JSON {Kind(root.ValueKind)}, not an object");
             }
 
+            if (JsonText.UnpairedSurrogate(body, root) is { } where)
+            {
+                return ParseResult.Reject(RejectReasons.InvalidJson, $"{where} holds an unpaired UTF-16 surrogate escape");
+            }
+
             var reader = new FieldReader();
             var mailParams = reader.Object(root, "mail_params", "mail_params");
             var recipient = reader.Object(root, "recipient", "recipient");
@@ -229,16 +234,8 @@ public static class MailRequestParser
                 return null;
             }
 
-            try
-            {
-                return value.GetString();
-            }
-            catch (InvalidOperationException)
-            {
-                // Valid JSON, but an escape such as "\ud800" names half a character: no string can hold it.
-                Failure = ParseResult.Reject(RejectReasons.InvalidJson, $"{path} holds an unpaired UTF-16 surrogate escape");
-                return null;
-            }
+            // Parse has already refused any string no UTF-16 string can hold.
+            return value.GetString();
         }
     }
 }

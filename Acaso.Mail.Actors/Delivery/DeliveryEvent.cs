@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Acaso.Mail.Actors.Contract;
 
 namespace Acaso.Mail.Actors.Delivery;
 
@@ -59,6 +60,11 @@ public static class DeliveryEvents
         using (document)
         {
             var root = document.RootElement;
+            if (JsonText.UnpairedSurrogate(body, root, "body") is { } halfCharacter)
+            {
+                return ([], new WebhookRejection($"{halfCharacter} holds an unpaired UTF-16 surrogate escape"));
+            }
+
             var items = root.ValueKind == JsonValueKind.Array ? root.EnumerateArray().ToList() : [root];
             var events = new List<DeliveryEvent>(items.Count);
             for (var i = 0; i < items.Count; i++)

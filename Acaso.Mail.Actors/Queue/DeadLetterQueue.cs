@@ -118,9 +118,10 @@ public sealed class DeadLetterQueue(QueueSettings settings)
                 }
             }
         }
-        catch (Exception e) when (e is JsonException or ArgumentException)
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
-            // A dead letter is often not JSON at all: it is listed by its reason alone.
+            // A dead letter is often not JSON at all, or holds an escape no string can (such as "\ud800"): it is
+            // listed by its reason alone.
         }
 
         DateTimeOffset? at = message.BasicProperties.Headers?.TryGetValue("x-acaso-dead-lettered-at", out var when) == true && when is long seconds

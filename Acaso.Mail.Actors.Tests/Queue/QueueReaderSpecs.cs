@@ -58,6 +58,8 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
     {
         await Publisher.PublishAsync(Encoding.UTF8.GetBytes("{\"template\": 7"), 200);
         await Publisher.PublishAsync(new byte[] { 0x7B, 0xC3, 0x28, 0x7D }, 199);
+        // JSON that parses, with a name no string can hold: once it threw out of the parser, now it is refused like any.
+        await Publisher.PublishAsync(Encoding.UTF8.GetBytes("{\"template\": 7, \"\\ud800 is half a character\": 1}"), 198);
         await PublishAsync(1, 100);
         await PublishAsync(2, 90);
 
@@ -68,14 +70,17 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
 
         Assert.Equal([1, 2], Brevo.Delivered.Select(Mails.IndexOf).Order());
         var dead = await RabbitBroker.DrainAsync(TestQueue.DeadLetterQueue);
-        Assert.Equal(2, dead.Count);
+        Assert.Equal(3, dead.Count);
         Assert.Equal("invalid_json", Encoding.UTF8.GetString((byte[])dead[0].BasicProperties.Headers!["x-acaso-reason"]!));
         Assert.Equal("not_utf8", Encoding.UTF8.GetString((byte[])dead[1].BasicProperties.Headers!["x-acaso-reason"]!));
+        Assert.Equal("invalid_json", Encoding.UTF8.GetString((byte[])dead[2].BasicProperties.Headers!["x-acaso-reason"]!));
+        Assert.Equal("a property name at the top level holds an unpaired UTF-16 surrogate escape",
+            Encoding.UTF8.GetString((byte[])dead[2].BasicProperties.Headers!["x-acaso-detail"]!));
         Assert.False(string.IsNullOrEmpty(Encoding.UTF8.GetString((byte[])dead[0].BasicProperties.Headers!["x-acaso-detail"]!)));
         Assert.Equal("{\"template\": 7", Encoding.UTF8.GetString(dead[0].Body.Span));
         Assert.Equal(200, dead[0].BasicProperties.Priority);
         Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
-        AwaitAssert(() => Assert.Equal(2, pipeline.Sample("mail_dead_letters_total", "reason=\"invalid_json\"") + pipeline.Sample("mail_dead_letters_total", "reason=\"not_utf8\"")));
+        AwaitAssert(() => Assert.Equal(3, pipeline.Sample("mail_dead_letters_total", "reason=\"invalid_json\"") + pipeline.Sample("mail_dead_letters_total", "reason=\"not_utf8\"")));
     }
 
     [Fact]

@@ -28,6 +28,23 @@ public sealed partial class QueueReaderActor
     // When the service first saw each mail, for the queue-wait histogram (the producer sets no timestamp).
     private readonly Dictionary<Guid, DateTimeOffset> _firstSeen = [];
 
+    /// <summary>
+    /// The parser never throws on any input (its fuzz spec checks); should a body still find a way, that body is
+    /// refused and dead-lettered like any bad one, rather than stopping the reader with the mail behind it.
+    /// </summary>
+    private ParseResult Parse(QueueMessage message)
+    {
+        try
+        {
+            return MailRequestParser.Parse(message.Body, message.Priority, Context.System.Scheduler.Now, _settings.Contract);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "The parser threw on a {Bytes}-byte body at priority {Priority}: refused as invalid_json", message.Body.Length, message.Priority);
+            return ParseResult.Reject(RejectReasons.InvalidJson, $"the parser could not read it ({e.GetType().Name})");
+        }
+    }
+
     /// <summary>A mail just taken: <paramref name="lease"/> is the token its take held (none for a look between windows).</summary>
     private void Handle(QueueMessage message, bool look, Lease? lease)
     {
@@ -36,7 +53,7 @@ public sealed partial class QueueReaderActor
         events.Publish(new MailEvents.Taken(message.Priority, message.Redelivered));
         events.Publish(new MailEvents.QueueHead(message.Priority, message.Remaining + 1));
         var parsed = message.HasPriority && message.Priority > 0
-            ? MailRequestParser.Parse(message.Body, message.Priority, Context.System.Scheduler.Now, _settings.Contract)
+            ? Parse(message)
             : ParseResult.Reject(RejectReasons.InvalidPriority,
                 message.HasPriority ? "priority 0: the producer always sets 1..255" : "no priority property: the producer always sets 1..255");
         var request = parsed.Request;

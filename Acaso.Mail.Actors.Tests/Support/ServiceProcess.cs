@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 
 namespace Acaso.Mail.Actors.Tests.Support;
@@ -48,12 +47,36 @@ public sealed class ServiceProcess : IAsyncDisposable
         return new ServiceProcess(Process.Start(info)!);
     }
 
-    /// <summary>A free TCP port on loopback.</summary>
+    // Ports are handed out below the kernel's ephemeral range (32768 to 60999 on Debian): a port the kernel chose for
+    // bind(0) was also free to become the local port of any outgoing connection (to RabbitMQ, PostgreSQL, a stand-in)
+    // before the service bound it, and a spec once failed on "address already in use" that way. Each port is handed
+    // out once per run, from a random start so that two runs on one machine rarely meet. The range stays clear of
+    // RabbitMQ's own (15672 management, 25672 inter-node): a broker restarted by a spec must find them free.
+    private const int FirstPort = 16_000;
+    private const int LastPort = 25_000;
+    private static int _lastPort = FirstPort + Random.Shared.Next(LastPort - FirstPort);
+
+    /// <summary>A TCP port free on every address now, below the ephemeral range, and not handed out before in this run.</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var tries = 0; tries < LastPort - FirstPort; tries++)
+        {
+            var port = FirstPort + (Interlocked.Increment(ref _lastPort) - FirstPort) % (LastPort - FirstPort);
+            try
+            {
+                // Dual-stack on every address, as Kestrel's ListenAnyIP and Akka.Remote's 0.0.0.0 bind it.
+                var listener = TcpListener.Create(port);
+                listener.Start();
+                listener.Stop();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken (by a port another program chose by number): the next one.
+            }
+        }
+
+        throw new InvalidOperationException($"no free TCP port between {FirstPort} and {LastPort}");
     }
 
     /// <summary>Sends SIGTERM, as docker stop and systemd do.</summary>

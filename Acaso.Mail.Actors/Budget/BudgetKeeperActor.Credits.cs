@@ -78,7 +78,6 @@ public sealed partial class BudgetKeeperActor
         }
 
         _windowRepaid = 0;
-        WriteOffOrphans();
         OpenWindow(read.Credits is { } credits ? Math.Min(credits, left) : left, WindowKind.EndOfDay);
     }
 

@@ -133,7 +133,6 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor
         var owed = Math.Min(_borrowed, _settings.PerHour);
         _borrowed -= owed;
         _windowRepaid = owed;
-        WriteOffOrphans();
         OpenWindow(Math.Min(_settings.PerHour - owed, LeftToday), WindowKind.Hourly);
     }
 
@@ -211,8 +210,10 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor
         Save(() => reader.Tell(new Settled(settle.Tag)));
     }
 
+    /// <summary>Closes the open window (writing off what an earlier incarnation lent, once its grace is over) and opens the next.</summary>
     private void OpenWindow(int tokens, WindowKind kind)
     {
+        WriteOffOrphans();
         _window++;
         _windowGranted = Math.Max(0, tokens);
         _windowUsed = 0;

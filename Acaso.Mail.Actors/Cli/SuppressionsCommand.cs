@@ -36,8 +36,8 @@ public static class SuppressionsCommand
         add.SetAction(result =>
         {
             var email = result.GetValue(addEmail)!;
-            Store(console).Suppress(new Suppression(email.Trim().ToLowerInvariant(), result.GetValue(reason)!, DateTimeOffset.UtcNow, "operator"));
-            console.Out.WriteLine($"suppressed {email.Trim().ToLowerInvariant()}");
+            Store(console).Suppress(new Suppression(Suppression.Key(email), result.GetValue(reason)!, DateTimeOffset.UtcNow, "operator"));
+            console.Out.WriteLine($"suppressed {Suppression.Key(email)}");
             return ExitCodes.Ok;
         });
 
@@ -45,7 +45,7 @@ public static class SuppressionsCommand
         var remove = new Command("remove", "Take an address off the list: the next mail to it is sent.") { removeEmail };
         remove.SetAction(result =>
         {
-            var email = result.GetValue(removeEmail)!.Trim().ToLowerInvariant();
+            var email = Suppression.Key(result.GetValue(removeEmail)!);
             if (Store(console).Unsuppress(email))
             {
                 console.Out.WriteLine($"removed {email}");
@@ -83,11 +83,5 @@ public static class SuppressionsCommand
     }
 
     /// <summary>The store the service uses: the shared database's with <c>MAIL_DATABASE_URL</c>, else <c>MAIL_STATE_DIR/delivery.db</c>.</summary>
-    private static IDeliveryStore Store(MailConsole console)
-    {
-        var settings = console.LoadSettings();
-        return settings.Database.Postgres is { } url
-            ? new PostgresDeliveryStore(Storage.MailDatabase.For(url, settings.StateDir).Postgres!)
-            : new SqliteDeliveryStore(settings.StateDir);
-    }
+    private static IDeliveryStore Store(MailConsole console) => Hosting.StateStores.DeliveryStore(console.LoadSettings());
 }

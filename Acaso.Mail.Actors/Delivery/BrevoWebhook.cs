@@ -9,7 +9,8 @@ namespace Acaso.Mail.Actors.Delivery;
 /// <summary>
 /// <c>POST /webhooks/brevo</c>: Brevo's transactional webhook. Every request must carry <c>Authorization: Bearer
 /// &lt;MAIL_WEBHOOK_TOKEN&gt;</c> (compared in constant time): missing or wrong, 401 and nothing recorded. A body over
-/// 1 MiB is 413; one that is not JSON, or an event without <c>event</c> or <c>email</c>, is 400 with the reason. The
+/// 1 MiB is 413; one that is not JSON (or holds an unpaired surrogate escape, <see cref="Contract.JsonText"/>), or an event
+/// without <c>event</c> or <c>email</c>, is 400 with the reason. The
 /// events (one, or a batch) go to the Delivery actor and the answer is immediate: 200, or 202 when an event's name is
 /// not one Brevo documents (it is counted as <c>unknown</c>). Nothing here waits on Brevo or the broker.
 /// </summary>

@@ -86,7 +86,7 @@ public static class DeliveryEvents
                 }
 
                 var ts = items[i].TryGetProperty("ts_epoch", out var epoch) && epoch.TryGetInt64(out var ms) ? ms : 0;
-                events.Add(new DeliveryEvent(Names.GetValueOrDefault(name, "unknown"), email.Trim().ToLowerInvariant(), Text(items[i], "message-id"),
+                events.Add(new DeliveryEvent(Names.GetValueOrDefault(name, "unknown"), Suppression.Key(email), Text(items[i], "message-id"),
                     ts > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ts) : now,
                     items[i].TryGetProperty("template_id", out var template) && template.TryGetInt32(out var id) ? id : null,
                     Text(items[i], "reason"), ts));

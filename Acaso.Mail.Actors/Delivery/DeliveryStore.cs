@@ -9,7 +9,11 @@ namespace Acaso.Mail.Actors.Delivery;
 /// <param name="Reason">The event that put it there (<c>hard_bounce</c>, <c>spam</c>, <c>soft_bounce</c> …) or an operator's reason.</param>
 /// <param name="At">When.</param>
 /// <param name="Source">Where from: <c>webhook</c>, <c>operator</c>, <c>brevo_blocklist</c>.</param>
-public sealed record Suppression(string Email, string Reason, DateTimeOffset At, string Source);
+public sealed record Suppression(string Email, string Reason, DateTimeOffset At, string Source)
+{
+    /// <summary>An address as every store keys it (and Brevo's events spell it): trimmed, lower case.</summary>
+    public static string Key(string email) => email.Trim().ToLowerInvariant();
+}
 
 /// <summary>One line of a mail's history: <c>taken</c>, <c>sent</c>, <c>dead_lettered</c>, or a delivery event's name.</summary>
 public sealed record HistoryEntry(DateTimeOffset At, string Email, string Kind, IReadOnlyDictionary<string, object?> Fields);
@@ -85,7 +89,7 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
     {
         using var connection = _file.Open();
         using var command = SqliteStateFile.Command(connection, "SELECT email, reason, at, source FROM suppressions WHERE email = $email",
-            ("$email", Key(email)));
+            ("$email", Suppression.Key(email)));
         using var row = command.ExecuteReader();
         return row.Read() ? new Suppression(row.GetString(0), row.GetString(1), Instant(row.GetString(2)), row.GetString(3)) : null;
     }
@@ -93,15 +97,15 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
     /// <inheritdoc />
     public void Suppress(Suppression suppression) =>
         _file.Execute("INSERT INTO suppressions (email, reason, at, source) VALUES ($email, $reason, $at, $source) ON CONFLICT(email) DO NOTHING",
-            ("$email", Key(suppression.Email)), ("$reason", suppression.Reason), ("$at", SqliteStateFile.Stamp(suppression.At)), ("$source", suppression.Source));
+            ("$email", Suppression.Key(suppression.Email)), ("$reason", suppression.Reason), ("$at", SqliteStateFile.Stamp(suppression.At)), ("$source", suppression.Source));
 
     /// <inheritdoc />
     public bool Unsuppress(string email)
     {
         using var connection = _file.Open();
-        using var command = SqliteStateFile.Command(connection, "DELETE FROM suppressions WHERE email = $email", ("$email", Key(email)));
+        using var command = SqliteStateFile.Command(connection, "DELETE FROM suppressions WHERE email = $email", ("$email", Suppression.Key(email)));
         var removed = command.ExecuteNonQuery() > 0;
-        using var streak = SqliteStateFile.Command(connection, "DELETE FROM soft_streaks WHERE email = $email", ("$email", Key(email)));
+        using var streak = SqliteStateFile.Command(connection, "DELETE FROM soft_streaks WHERE email = $email", ("$email", Suppression.Key(email)));
         streak.ExecuteNonQuery();
         return removed;
     }
@@ -138,10 +142,10 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
             "INSERT INTO soft_streaks (email, count, first_at) VALUES ($email, 1, $at) ON CONFLICT(email) DO UPDATE SET " +
             "count = CASE WHEN first_at < $cutoff THEN 1 ELSE count + 1 END, first_at = CASE WHEN first_at < $cutoff THEN $at ELSE first_at END " +
             "RETURNING count",
-            ("$email", Key(email)), ("$at", SqliteStateFile.Stamp(at)), ("$cutoff", SqliteStateFile.Stamp(at - window))), CultureInfo.InvariantCulture);
+            ("$email", Suppression.Key(email)), ("$at", SqliteStateFile.Stamp(at)), ("$cutoff", SqliteStateFile.Stamp(at - window))), CultureInfo.InvariantCulture);
 
     /// <inheritdoc />
-    public void EndStreak(string email) => _file.Execute("DELETE FROM soft_streaks WHERE email = $email", ("$email", Key(email)));
+    public void EndStreak(string email) => _file.Execute("DELETE FROM soft_streaks WHERE email = $email", ("$email", Suppression.Key(email)));
 
     /// <inheritdoc />
     public int? TemplateOf(string messageId) =>
@@ -167,7 +171,7 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
             }
 
             using var history = SqliteStateFile.Command(connection, "INSERT INTO history (email, at, kind, fields) VALUES ($email, $at, $kind, $fields)",
-                ("$email", Key(entry.Email)), ("$at", SqliteStateFile.Stamp(entry.At)), ("$kind", entry.Kind), ("$fields", JsonSerializer.Serialize(entry.Fields)));
+                ("$email", Suppression.Key(entry.Email)), ("$at", SqliteStateFile.Stamp(entry.At)), ("$kind", entry.Kind), ("$fields", JsonSerializer.Serialize(entry.Fields)));
             history.Transaction = transaction;
             history.ExecuteNonQuery();
         }
@@ -180,14 +184,14 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
     {
         using var connection = _file.Open();
         using var command = SqliteStateFile.Command(connection, "SELECT at, kind, fields FROM history WHERE email = $email ORDER BY at, id",
-            ("$email", Key(email)));
+            ("$email", Suppression.Key(email)));
         using var row = command.ExecuteReader();
         var list = new List<HistoryEntry>();
         while (row.Read())
         {
             var fields = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(row.GetString(2))!
                 .ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
-            list.Add(new HistoryEntry(Instant(row.GetString(0)), Key(email), row.GetString(1), fields));
+            list.Add(new HistoryEntry(Instant(row.GetString(0)), Suppression.Key(email), row.GetString(1), fields));
         }
 
         return list;
@@ -223,8 +227,6 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
 
         return list;
     }
-
-    private static string Key(string email) => email.Trim().ToLowerInvariant();
 
     private static DateTimeOffset Instant(string stamp) => DateTimeOffset.Parse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }

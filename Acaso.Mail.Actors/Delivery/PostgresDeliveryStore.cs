@@ -33,17 +33,17 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
 
     /// <inheritdoc />
     public Suppression? Suppressed(string email) =>
-        Suppressions("SELECT email, reason, at, source FROM delivery_suppressions WHERE email = @email", ("email", Key(email))).SingleOrDefault();
+        Suppressions("SELECT email, reason, at, source FROM delivery_suppressions WHERE email = @email", ("email", Suppression.Key(email))).SingleOrDefault();
 
     /// <inheritdoc />
     public void Suppress(Suppression suppression) =>
         _db.Execute("INSERT INTO delivery_suppressions (email, reason, at, source) VALUES (@email, @reason, @at, @source) ON CONFLICT (email) DO NOTHING",
-            ("email", Key(suppression.Email)), ("reason", suppression.Reason), ("at", suppression.At.ToUniversalTime()), ("source", suppression.Source));
+            ("email", Suppression.Key(suppression.Email)), ("reason", suppression.Reason), ("at", suppression.At.ToUniversalTime()), ("source", suppression.Source));
 
     /// <inheritdoc />
     public bool Unsuppress(string email)
     {
-        var removed = _db.Execute("DELETE FROM delivery_suppressions WHERE email = @email", ("email", Key(email))) > 0;
+        var removed = _db.Execute("DELETE FROM delivery_suppressions WHERE email = @email", ("email", Suppression.Key(email))) > 0;
         EndStreak(email);
         return removed;
     }
@@ -63,10 +63,10 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
             "INSERT INTO delivery_soft_streaks AS s (email, count, first_at) VALUES (@email, 1, @at) ON CONFLICT (email) DO UPDATE SET " +
             "count = CASE WHEN s.first_at < @cutoff THEN 1 ELSE s.count + 1 END, first_at = CASE WHEN s.first_at < @cutoff THEN @at ELSE s.first_at END " +
             "RETURNING count",
-            ("email", Key(email)), ("at", at.ToUniversalTime()), ("cutoff", (at - window).ToUniversalTime())), System.Globalization.CultureInfo.InvariantCulture);
+            ("email", Suppression.Key(email)), ("at", at.ToUniversalTime()), ("cutoff", (at - window).ToUniversalTime())), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <inheritdoc />
-    public void EndStreak(string email) => _db.Execute("DELETE FROM delivery_soft_streaks WHERE email = @email", ("email", Key(email)));
+    public void EndStreak(string email) => _db.Execute("DELETE FROM delivery_soft_streaks WHERE email = @email", ("email", Suppression.Key(email)));
 
     /// <inheritdoc />
     public int? TemplateOf(string messageId) =>
@@ -78,6 +78,11 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
     /// <inheritdoc />
     public void RecordAll(IReadOnlyList<(HistoryEntry Entry, string? MessageId, int? Template)> lines)
     {
+        if (lines.Count == 0)
+        {
+            return;
+        }
+
         using var connection = _source.OpenConnection();
         using var transaction = connection.BeginTransaction();
         using var batch = new NpgsqlBatch(connection, transaction);
@@ -87,38 +92,24 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
         {
             if (messageId is not null && template is { } id)
             {
-                batch.BatchCommands.Add(Command("INSERT INTO delivery_messages (message_id, template, at) VALUES (@id, @template, @at) ON CONFLICT DO NOTHING",
+                batch.BatchCommands.Add(PostgresState.BatchCommand("INSERT INTO delivery_messages (message_id, template, at) VALUES (@id, @template, @at) ON CONFLICT DO NOTHING",
                     ("id", messageId), ("template", id), ("at", entry.At.ToUniversalTime())));
             }
 
-            batch.BatchCommands.Add(Command("INSERT INTO delivery_history (email, at, kind, fields) VALUES (@email, @at, @kind, @fields)",
-                ("email", Key(entry.Email)), ("at", entry.At.ToUniversalTime()), ("kind", entry.Kind), ("fields", JsonSerializer.Serialize(entry.Fields))));
+            batch.BatchCommands.Add(PostgresState.BatchCommand("INSERT INTO delivery_history (email, at, kind, fields) VALUES (@email, @at, @kind, @fields)",
+                ("email", Suppression.Key(entry.Email)), ("at", entry.At.ToUniversalTime()), ("kind", entry.Kind), ("fields", JsonSerializer.Serialize(entry.Fields))));
         }
 
-        if (batch.BatchCommands.Count > 1)
-        {
-            batch.ExecuteNonQuery();
-        }
-
+        batch.ExecuteNonQuery();
         transaction.Commit();
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<HistoryEntry> History(string email)
-    {
-        using var command = _source.CreateCommand("SELECT at, kind, fields FROM delivery_history WHERE email = @email ORDER BY at, id");
-        command.Parameters.AddWithValue("email", Key(email));
-        using var row = command.ExecuteReader();
-        var list = new List<HistoryEntry>();
-        while (row.Read())
-        {
-            var fields = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(row.GetString(2))!
-                .ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
-            list.Add(new HistoryEntry(row.GetFieldValue<DateTimeOffset>(0), Key(email), row.GetString(1), fields));
-        }
-
-        return list;
-    }
+    public IReadOnlyList<HistoryEntry> History(string email) =>
+        _db.Query("SELECT at, kind, fields FROM delivery_history WHERE email = @email ORDER BY at, id", row => new HistoryEntry(
+                row.GetFieldValue<DateTimeOffset>(0), Suppression.Key(email), row.GetString(1),
+                JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(row.GetString(2))!.ToDictionary(kv => kv.Key, kv => (object?)kv.Value)),
+            ("email", Suppression.Key(email)));
 
     /// <inheritdoc />
     public int Purge(DateTimeOffset before)
@@ -158,34 +149,6 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
         return suppressions.Count;
     }
 
-    private IReadOnlyList<Suppression> Suppressions(string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = _source.CreateCommand(sql);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        using var row = command.ExecuteReader();
-        var list = new List<Suppression>();
-        while (row.Read())
-        {
-            list.Add(new Suppression(row.GetString(0), row.GetString(1), row.GetFieldValue<DateTimeOffset>(2), row.GetString(3)));
-        }
-
-        return list;
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return command;
-    }
-
-    private static string Key(string email) => email.Trim().ToLowerInvariant();
+    private IReadOnlyList<Suppression> Suppressions(string sql, params (string Name, object Value)[] parameters) =>
+        _db.Query(sql, row => new Suppression(row.GetString(0), row.GetString(1), row.GetFieldValue<DateTimeOffset>(2), row.GetString(3)), parameters);
 }

@@ -28,7 +28,7 @@ public sealed class SuppressionSnapshot(IDeliveryStore store, TimeProvider? cloc
                 _loadedAt = now;
             }
 
-            return _list.GetValueOrDefault(email.Trim().ToLowerInvariant());
+            return _list.GetValueOrDefault(Suppression.Key(email));
         }
     }
 

@@ -2,7 +2,6 @@ using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Settings;
-using Acaso.Mail.Actors.Storage;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +19,7 @@ namespace Acaso.Mail.Actors.Hosting;
 public sealed record DispatchMode(Props Keeper, Func<IMailQueue> Queue, ISentLedger? SentLedger, string Description)
 {
     /// <summary>The mode <paramref name="settings"/> ask for.</summary>
-    public static DispatchMode For(MailSettings settings, IBrevoClient brevo, ILoggerFactory logs, MailDatabase database)
+    public static DispatchMode For(MailSettings settings, IBrevoClient brevo, ILoggerFactory logs, StateStores stores)
     {
         var budget = settings.Budget;
         return budget.Unlimited
@@ -31,24 +30,7 @@ public sealed record DispatchMode(Props Keeper, Func<IMailQueue> Queue, ISentLed
                 $"unlimited mode: at most {budget.RatePerSecond} mails a second, {settings.SendParallelism} at once")
             // Quartz's ticks run beside the keeper (its child), so in a cluster they fire on the singleton's node only.
             : new DispatchMode(BudgetKeeperActor.Props(budget, brevo, new SqliteBudgetStore(settings.StateDir), ticks: budget),
-                () => new RabbitPullQueue(settings.Queue, logs.CreateLogger<RabbitPullQueue>()), SharedOrLocalSentLedger(settings, database, logs),
+                () => new RabbitPullQueue(settings.Queue, logs.CreateLogger<RabbitPullQueue>()), stores.SentLedger(),
                 $"daily mode: {budget.PerHour} mails an hour ({budget.HourlyCron}), {budget.DailyLimit} a day, zone {budget.Zone.Id}");
-    }
-
-    /// <summary>The sent ledger: shared in PostgreSQL (importing a single node's <c>sent.db</c> once), else <c>sent.db</c> itself.</summary>
-    private static ISentLedger SharedOrLocalSentLedger(MailSettings settings, MailDatabase database, ILoggerFactory logs)
-    {
-        if (database.Postgres is not { } shared)
-        {
-            return new SqliteSentLedger(settings.StateDir);
-        }
-
-        var ledger = new PostgresSentLedger(shared);
-        if (ledger.Import(settings.StateDir) is > 0 and var keys)
-        {
-            logs.CreateLogger<PostgresSentLedger>().LogInformation("Imported {Keys} keys of sent.db into the shared sent ledger", keys);
-        }
-
-        return ledger;
     }
 }

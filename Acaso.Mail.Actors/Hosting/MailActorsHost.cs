@@ -15,6 +15,7 @@ namespace Acaso.Mail.Actors.Hosting;
 public sealed class MailActorsHost : IAsyncDisposable
 {
     private readonly IHost _host;
+    private int _disposed;
 
     private MailActorsHost(IHost host, ActorSystem system, MailActors actors)
     {
@@ -72,6 +73,4 @@ public sealed class MailActorsHost : IAsyncDisposable
         await _host.StopAsync().ConfigureAwait(false);
         _host.Dispose();
     }
-
-    private int _disposed;
 }

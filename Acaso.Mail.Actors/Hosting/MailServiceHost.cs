@@ -38,9 +38,6 @@ public static class MailServiceHost
         var metrics = new MailMetrics(registry);
         var health = new ServiceHealth();
         var database = MailDatabase.For(settings.Database.Postgres, settings.StateDir);
-        var sharedDelivery = database.Postgres is { } source ? new PostgresDeliveryStore(source) : null;
-        // The shared list is read from a copy at most 5 s old: a take must not wait on the database.
-        IDeliveryStore deliveryStore = sharedDelivery is null ? new SqliteDeliveryStore(settings.StateDir) : new SuppressionSnapshot(sharedDelivery);
         var services = builder.Services;
         services.AddHttpClient("brevo", c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<IBrevoClient>(sp =>
@@ -50,35 +47,16 @@ public static class MailServiceHost
         {
             var brevo = sp.GetRequiredService<IBrevoClient>();
             var logs = sp.GetRequiredService<ILoggerFactory>();
-            var mode = DispatchMode.For(settings, brevo, logs, database);
             var log = logs.CreateLogger("acaso-mail");
+            var stores = StateStores.Open(database, settings.StateDir, log);
+            var mode = DispatchMode.For(settings, brevo, logs, stores);
             log.LogInformation("Dispatching in {Mode}; state in {Database}", mode.Description, settings.Database.Describe(settings.StateDir));
-            IFailedWindowStore failedWindows;
-            if (database.Postgres is not { } shared)
-            {
-                failedWindows = new SqliteFailedWindowStore(settings.StateDir);
-            }
-            else
-            {
-                var store = new PostgresFailedWindowStore(shared);
-                if (store.Import(settings.StateDir) is > 0 and var counts)
-                {
-                    log.LogInformation("Imported {Counts} failed-window counts of failed-windows.db into the shared database", counts);
-                }
-
-                if (sharedDelivery?.Import(settings.StateDir) is > 0 and var suppressions)
-                {
-                    log.LogInformation("Imported {Suppressions} suppressed addresses of delivery.db into the shared database", suppressions);
-                }
-
-                failedWindows = store;
-            }
             akka.AddHocon(database.PersistenceConfig(), HoconAddMode.Prepend)
                 .AddMailCluster(settings.Cluster)
                 .AddMailDefaults()
                 .AddMailActors(new MailActorsOptions(mode.Keeper, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
-                    mode.Queue, ReaderSettings.From(settings), failedWindows, mode.SentLedger, metrics, health,
-                    new DeliveryOptions(deliveryStore, new DeliverySettings(settings.Delivery.SoftBounceLimit, HistoryDays: settings.Delivery.HistoryDays,
+                    mode.Queue, ReaderSettings.From(settings), stores.FailedWindows, mode.SentLedger, metrics, health,
+                    new DeliveryOptions(stores.Delivery, new DeliverySettings(settings.Delivery.SoftBounceLimit, HistoryDays: settings.Delivery.HistoryDays,
                         SyncBrevoBlocklist: settings.Delivery.SyncBrevoBlocklist), brevo), ClusterKeeper: settings.Cluster.Enabled))
                 .AddClusterStatusActor(settings.Cluster)
                 .WithActors((system, registry) =>

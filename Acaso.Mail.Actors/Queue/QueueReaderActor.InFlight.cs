@@ -120,16 +120,10 @@ public sealed partial class QueueReaderActor
 
     private void Handle(BudgetProtocol.Reserved reserved)
     {
-        if (reserved.Tag >= LeaseTags || !_inFlight.TryGetValue(reserved.Tag, out var mail))
+        if (reserved.Tag >= LeaseTags || !_inFlight.TryGetValue(reserved.Tag, out var mail) || mail.Sent)
         {
-            // Nothing to send under this token: give it back uncharged.
-            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed, reserved.Settles);
-            return;
-        }
-
-        if (mail.Sent)
-        {
-            // A second answer for a mail already sent: the token is not needed.
+            // Nothing to send under this token (a lease given up on, a mail settled meanwhile, or a second answer for a
+            // mail already sent): give it back uncharged.
             SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed, reserved.Settles);
             return;
         }

@@ -58,14 +58,14 @@ public sealed partial class QueueReaderActor
     /// <summary>A lease for the next take is asked of the keeper.</summary>
     private void Leasing()
     {
-        Receive<KeeperSilent>(IsLeaseAnswer, _ =>
+        Receive<KeeperSilent>(silent => IsLeaseAnswer(silent.Tag), _ =>
         {
             // Asked of a keeper that has gone (a node lost, a hand-over under way): ask again, under a new tag. A late
             // answer to the old one is a stray and goes back uncharged.
             _log.Warning("The budget keeper did not answer a lease within {Timeout}: asking again", KeeperAnswerTimeout);
             AskLease();
         });
-        Receive<BudgetProtocol.Reserved>(IsLeaseAnswer, reserved =>
+        Receive<BudgetProtocol.Reserved>(reserved => IsLeaseAnswer(reserved.Tag), reserved =>
         {
             Timers.Cancel(KeeperTimer);
             _lease = new Lease(reserved.Window, reserved.Tag, reserved.Borrowed, reserved.Settles);
@@ -74,7 +74,7 @@ public sealed partial class QueueReaderActor
             _demand.Request(1);
             Become(Taking);
         });
-        Receive<BudgetProtocol.ReservationDenied>(IsLeaseAnswer, denied =>
+        Receive<BudgetProtocol.ReservationDenied>(denied => IsLeaseAnswer(denied.Tag), denied =>
         {
             Timers.Cancel(KeeperTimer);
             // The window is spent (another reader leased its last tokens), has lapsed, or the day is spent: wait for the next.
@@ -90,11 +90,8 @@ public sealed partial class QueueReaderActor
         WaitForTheTake();
     }
 
-    private bool IsLeaseAnswer(BudgetProtocol.Reserved reserved) => reserved.Tag == LeaseTags + _leases;
-
-    private bool IsLeaseAnswer(BudgetProtocol.ReservationDenied denied) => denied.Tag == LeaseTags + _leases;
-
-    private bool IsLeaseAnswer(KeeperSilent silent) => silent.Tag == LeaseTags + _leases;
+    /// <summary>The tag is the lease asked last (earlier ones were given up on: their late answers are strays).</summary>
+    private bool IsLeaseAnswer(ulong tag) => tag == LeaseTags + _leases;
 
     private void OpenWindow(BudgetProtocol.WindowOpened opened)
     {

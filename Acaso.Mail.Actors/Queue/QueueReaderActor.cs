@@ -197,9 +197,9 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<QueuePull.Taken>(taken => Handle(taken.Message, look: _lease is null, TakeLease()));
         Receive<QueuePull.Empty>(_ => ReturnLease());
         Receive<QueuePull.Failed>(_ => ReturnLease());
-        Receive<BudgetProtocol.Reserved>(IsLeaseAnswer, reserved =>
+        Receive<BudgetProtocol.Reserved>(reserved => IsLeaseAnswer(reserved.Tag), reserved =>
             SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed, reserved.Settles));
-        Receive<BudgetProtocol.ReservationDenied>(IsLeaseAnswer, _ => { });
+        Receive<BudgetProtocol.ReservationDenied>(denied => IsLeaseAnswer(denied.Tag), _ => { });
         Receive<BudgetProtocol.UrgentCapacity>(_ => { });
         Receive<Drain>(_ =>
         {

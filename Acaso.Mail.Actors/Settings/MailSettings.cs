@@ -108,11 +108,11 @@ public sealed record MailSettings(
     public ClusterSettings Cluster { get; init; } = ClusterSettings.Alone;
 }
 
-/// <summary>Where the budget keeper's journal, the sent ledger and the failed-window counts live.</summary>
+/// <summary>Where the budget keeper's journal, the sent ledger, the failed-window counts and the suppression list live.</summary>
 /// <param name="Postgres">A <c>postgresql://</c> URL (<c>MAIL_DATABASE_URL</c>); null: SQLite files under the state dir.</param>
 public sealed record DatabaseSettings(Uri? Postgres)
 {
-    /// <summary>The URL with its password masked, for logs.</summary>
+    /// <summary>For logs: SQLite and the state dir, or the URL with its password masked.</summary>
     public string Describe(string stateDir) => Postgres is null ? $"SQLite under {stateDir}" : SafeUrl!;
 
     /// <summary>The PostgreSQL URL with its password masked (null for SQLite).</summary>

@@ -42,14 +42,40 @@ internal sealed class PostgresState(NpgsqlDataSource source)
         return value is DBNull ? null : value;
     }
 
+    /// <summary>Runs a query and reads each row with <paramref name="read"/>.</summary>
+    public IReadOnlyList<T> Query<T>(string sql, Func<NpgsqlDataReader, T> read, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        using var row = command.ExecuteReader();
+        var list = new List<T>();
+        while (row.Read())
+        {
+            list.Add(read(row));
+        }
+
+        return list;
+    }
+
+    /// <summary>One statement of a batch, with its parameters bound.</summary>
+    public static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        Bind(command.Parameters, parameters);
+        return command;
+    }
+
     private NpgsqlCommand Command(string sql, (string Name, object Value)[] parameters)
     {
         var command = source.CreateCommand(sql);
+        Bind(command.Parameters, parameters);
+        return command;
+    }
+
+    private static void Bind(NpgsqlParameterCollection bound, (string Name, object Value)[] parameters)
+    {
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value);
+            bound.AddWithValue(name, value);
         }
-
-        return command;
     }
 }

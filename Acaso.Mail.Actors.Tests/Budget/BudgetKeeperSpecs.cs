@@ -175,6 +175,10 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         first.Tell(new Reserve(window.Window, 101));
         ExpectMsg<Reserved>();
         ExpectMsg<Reserved>();
+        // The first went to Brevo; the second was still being taken.
+        first.Tell(new Spending(window.Window, 100));
+        first.Tell(GetStatus.Instance);
+        ExpectMsg<BudgetStatus>();
         Sys.Stop(first);
 
         // A new incarnation (on another node, in a cluster) recovers the day, the window and the loans from the journal.
@@ -189,11 +193,64 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         Assert.Equal(2, ExpectMsg<WindowOpened>().Tokens);
         ((Akka.TestKit.TestScheduler)Sys.Scheduler).Advance(TimeSpan.FromSeconds(31));
         second.Tell(HourlyTick.Instance);
-        // The two that never settled were written off as spent when their window closed.
+        // The two that never settled were written off when their window closed: the one sending as spent, the other given back.
         Assert.Equal(2, ExpectMsg<WindowOpened>().Tokens);
         second.Tell(GetStatus.Instance);
         var after = ExpectMsg<BudgetStatus>();
-        Assert.Equal((8, 0), (after.Spent, after.InFlight));
+        Assert.Equal((7, 0), (after.Spent, after.InFlight));
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_settle_the_leases_of_a_reader_that_stopped_after_a_grace()
+    {
+        var keeper = Keeper(dailyLimit: 20, perHour: 10);
+        keeper.Tell(HourlyTick.Instance);
+        var window = ExpectMsg<WindowOpened>();
+        // A second reader (another node's) leases three tokens: one goes to Brevo, two are still being taken.
+        var reader = CreateTestProbe();
+        keeper.Tell(new Subscribe(reader.Ref));
+        reader.ExpectMsg<WindowOpened>();
+        for (ulong tag = 1; tag <= 3; tag++)
+        {
+            reader.Send(keeper, new Reserve(window.Window, tag));
+            reader.FishForMessage(m => m is Reserved);
+        }
+
+        reader.Send(keeper, new Spending(window.Window, 1));
+        Sys.Stop(reader.Ref);
+        keeper.Tell(GetStatus.Instance);
+        Assert.Equal((0, 3, 3), ExpectMsg<BudgetStatus>() is var held ? (held.Spent, held.InFlight, held.WindowUsed) : default);
+
+        // Within the grace its settles may still be on their way; after it, the keeper settles them itself.
+        ((Akka.TestKit.TestScheduler)Sys.Scheduler).Advance(TimeSpan.FromSeconds(6));
+        AwaitAssert(() =>
+        {
+            keeper.Tell(GetStatus.Instance);
+            var status = ExpectMsg<BudgetStatus>();
+            // The one sending counts as spent (Brevo may have charged it); the other two go back to the window.
+            Assert.Equal((1, 0, 1), (status.Spent, status.InFlight, status.WindowUsed));
+        });
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_not_count_a_lease_of_yesterday_against_today()
+    {
+        var keeper = Keeper(dailyLimit: 12, perHour: 12);
+        VirtualDay.MoveTo(Sys, _midnight.AddHours(23));
+        keeper.Tell(HourlyTick.Instance);
+        var window = ExpectMsg<WindowOpened>();
+        keeper.Tell(new Reserve(window.Window, 7));
+        ExpectMsg<Reserved>();
+
+        VirtualDay.MoveTo(Sys, _midnight.AddDays(1).AddSeconds(1));
+        keeper.Tell(HourlyTick.Instance);
+        // The new day's window is whole: yesterday's token in flight counts against yesterday.
+        Assert.Equal(12, ExpectMsg<WindowOpened>().Tokens);
+        // Its settle, when it comes, is acknowledged and counts nowhere.
+        keeper.Tell(new Settle(window.Window, 7, Charged: true));
+        ExpectMsg<Settled>();
+        keeper.Tell(GetStatus.Instance);
+        Assert.Equal((0, 0), ExpectMsg<BudgetStatus>() is var status ? (status.Spent, status.InFlight) : default);
     }
 
     [Fact]

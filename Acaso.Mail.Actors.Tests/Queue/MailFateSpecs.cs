@@ -25,7 +25,11 @@ public sealed class MailFateSpecs
         // outcome, may have charged, current window, failed before → disposition, reason, charged, token back, halt, count, event
         ["sent", true, true, 0, Disposition.Ack, "sent", true, false, false, FailedWindowChange.Forget, SendEvent.Sent],
         ["sent", true, false, 2, Disposition.Ack, "sent", true, false, false, FailedWindowChange.Forget, SendEvent.Sent],
+        // A duplicate after this send's own attempt timed out: that attempt went through and was charged.
         ["duplicate", true, true, 0, Disposition.Ack, "sent", true, false, false, FailedWindowChange.Forget, SendEvent.Sent],
+        // A duplicate of another send's key (a node that died after sending it): that send's token counts the charge.
+        ["duplicate", false, true, 0, Disposition.Ack, "sent", false, true, false, FailedWindowChange.Forget, SendEvent.Sent],
+        ["duplicate", false, false, 1, Disposition.Ack, "sent", false, true, false, FailedWindowChange.Forget, SendEvent.Sent],
         ["invalid", false, true, 0, Disposition.DeadLetter, "brevo_invalid_parameter", false, true, false, FailedWindowChange.Forget, SendEvent.FailedDeadLettered],
         ["invalid", true, true, 1, Disposition.DeadLetter, "brevo_invalid_parameter", true, false, false, FailedWindowChange.Forget, SendEvent.FailedDeadLettered],
         ["unauthorized", false, true, 1, Disposition.Requeue, "brevo_unauthorized", false, false, true, FailedWindowChange.Keep, SendEvent.FailedRequeued],

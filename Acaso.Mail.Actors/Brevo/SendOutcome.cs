@@ -14,7 +14,11 @@ public sealed record Sent(string? MessageId) : SendOutcome
     /// <summary>True when this is Brevo's <c>duplicate_parameter</c> answer to a repeated key: an earlier attempt went through.</summary>
     public bool WasDuplicate => MessageId is null;
 
-    public override bool MayHaveCharged => true;
+    /// <summary>
+    /// A duplicate answer was not charged: the attempt that went through was, and whoever sent it counts it (an
+    /// earlier attempt of the same send, or another send of the same mail, on this node or another).
+    /// </summary>
+    public override bool MayHaveCharged => !WasDuplicate;
 }
 
 /// <summary>A failure that may pass: 5xx, 429, a timeout, a refused or reset connection.</summary>

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using static Acaso.Mail.Actors.Budget.BudgetProtocol;
@@ -24,17 +25,19 @@ public sealed partial class BudgetKeeperActor
     {
         _recovered = true;
         (_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, var leases, var orphans) = state;
-        _leases = [.. leases ?? []];
+        _leases = (leases ?? []).Select(text => KeeperLease.Parse(text, _window, _day)).ToDictionary(l => l.Key, l => l.Lease);
         _orphans = [.. orphans ?? []];
     }
 
     private BudgetKeeperState State() =>
-        new(_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, [.. _leases], [.. _orphans]);
+        new(_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid,
+            [.. _leases.Select(l => KeeperLease.Format(l.Key, l.Value))], [.. _orphans]);
 
     /// <summary>One token in flight: the reader that holds it (its full path, the same from every node) and the reservation's tag.</summary>
     private string LeaseOf(ulong tag) => $"{Akka.Serialization.Serialization.SerializedActorPath(Sender)} {tag}";
 
-    private int InFlight => _leases.Count;
+    /// <summary>Today's tokens in flight (a lease lent before midnight counted against its own day).</summary>
+    private int InFlight => _leases.Values.Count(l => l.Day == _day);
 
     /// <summary>Journals the state, then runs <paramref name="then"/> (a reply: nothing is promised before it is stored).</summary>
     private void Save(Action? then = null)
@@ -65,9 +68,15 @@ public sealed partial class BudgetKeeperActor
         {
             // Another incarnation (perhaps on a node that died) had tokens out: until their sends settle or their window
             // closes, they count against the day, so a hand-over never overspends it.
-            _orphans = [.. _leases];
+            _orphans = [.. _leases.Keys];
             _orphansSince = Context.System.Scheduler.Now;
             _log.Info("Taking over the budget: window {Window}, {Spent} spent today, {InFlight} tokens in flight", _window, _spent, _leases.Count);
+            // A reader that is gone (its node died with the old keeper) is reported Terminated at once; one that lives
+            // settles its leases itself.
+            foreach (var reader in _orphans.Select(KeeperLease.ReaderOf).Distinct())
+            {
+                Context.Watch(((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(reader));
+            }
         }
 
         if (_ticks is not null)
@@ -91,12 +100,89 @@ public sealed partial class BudgetKeeperActor
             return;
         }
 
-        var unsettled = _orphans.Count(_leases.Remove);
+        var unsettled = _orphans.Where(_leases.ContainsKey).ToList();
         _orphans.Clear();
-        if (unsettled > 0)
+        Release(unsettled, "lent before the take-over and never settled");
+    }
+
+    /// <summary>
+    /// How long after a reader is reported stopped (or its node gone) its leases are settled for it: settles it sent
+    /// just before may still be on their way.
+    /// </summary>
+    private static readonly TimeSpan ReaderGrace = TimeSpan.FromSeconds(5);
+
+    private void ReaderStopped(Terminated terminated)
+    {
+        _readers.Remove(terminated.ActorRef);
+        var reader = Akka.Serialization.Serialization.SerializedActorPath(terminated.ActorRef);
+        if (_leases.Keys.Any(key => KeeperLease.ReaderOf(key) == reader))
         {
-            _log.Warning("{Unsettled} tokens lent before the take-over never settled: counted as spent", unsettled);
-            _spent += unsettled;
+            Timers.StartSingleTimer("reader-gone " + reader, new ReaderGone(reader), ReaderGrace);
         }
     }
+
+    private void Handle(ReaderGone gone)
+    {
+        RollDay();
+        var leases = _leases.Keys.Where(key => KeeperLease.ReaderOf(key) == gone.Reader).ToList();
+        if (leases.Count > 0)
+        {
+            Release(leases, "held by a reader that stopped");
+            Save();
+        }
+    }
+
+    private void Handle(BudgetProtocol.Spending sending)
+    {
+        var key = LeaseOf(sending.Tag);
+        if (_leases.TryGetValue(key, out var lease) && !lease.Sending)
+        {
+            _leases[key] = lease with { Sending = true };
+            Save();
+        }
+    }
+
+    /// <summary>
+    /// Settles leases whose reader will not: one whose send may have reached Brevo counts as spent, the others go back to
+    /// their window (or to the coming one, when borrowed). A lease of an earlier day is dropped: it counted against that day.
+    /// </summary>
+    private void Release(IReadOnlyCollection<string> keys, string why)
+    {
+        var (spent, returned) = (0, 0);
+        foreach (var key in keys)
+        {
+            if (!_leases.Remove(key, out var lease) || lease.Day != _day)
+            {
+                continue;
+            }
+
+            _orphans.Remove(key);
+            if (lease.Sending)
+            {
+                spent++;
+            }
+            else
+            {
+                returned++;
+                if (lease.Borrowed)
+                {
+                    _borrowed = Math.Max(0, _borrowed - 1);
+                }
+                else if (lease.Window == _window)
+                {
+                    _windowUsed = Math.Max(0, _windowUsed - 1);
+                }
+            }
+        }
+
+        _spent += spent;
+        if (spent + returned > 0)
+        {
+            _log.Warning("{Count} tokens {Why}: {Spent} counted as spent (their sends may have reached Brevo), {Returned} given back",
+                spent + returned, why, spent, returned);
+        }
+    }
+
+    /// <summary>A reader reported stopped a grace ago: its leases are settled for it.</summary>
+    private sealed record ReaderGone(string Reader);
 }

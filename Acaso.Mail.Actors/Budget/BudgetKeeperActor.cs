@@ -18,7 +18,7 @@ namespace Acaso.Mail.Actors.Budget;
 /// <see cref="IBudgetStore"/> the service used before (<c>budget.db</c>). At start it cross-checks with Brevo's
 /// remaining credits. A new day (midnight in the configured zone, read from the scheduler's clock) resets the count.
 /// </summary>
-public sealed partial class BudgetKeeperActor : ReceivePersistentActor
+public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTimers
 {
     /// <summary>The keeper's persistence id: one budget per service, whichever node holds it.</summary>
     public const string Id = "budget-keeper";
@@ -42,8 +42,8 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor
     // Tokens of the current window that went to pay back earlier borrowing: until the window closes, urgent mail
     // is still that far ahead of the hourly schedule.
     private int _windowRepaid;
-    // Tokens in flight, each as its reader and reservation tag; and those an earlier incarnation lent.
-    private HashSet<string> _leases = [];
+    // Tokens in flight, by their reader and reservation tag; and the keys of those an earlier incarnation lent.
+    private Dictionary<string, KeeperLease> _leases = [];
     private HashSet<string> _orphans = [];
 
     /// <summary>Creates the keeper; <paramref name="brevo"/> answers the end-of-day credit question.</summary>
@@ -73,6 +73,9 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor
     /// <inheritdoc />
     public override string PersistenceId => Id;
 
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>
     /// Until Brevo's credits are read at start, nothing is granted: a send under way would race the cross-check.
     /// Everything but status questions waits in the stash, <see cref="WhenStarted"/> included.
@@ -92,7 +95,9 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor
     private void Ready()
     {
         Command<Subscribe>(Handle);
-        Command<Terminated>(terminated => _readers.Remove(terminated.ActorRef));
+        Command<Terminated>(ReaderStopped);
+        Command<ReaderGone>(Handle);
+        Command<BudgetProtocol.Spending>(Handle);
         Command<HourlyTick>(_ => Handle());
         Command<EndOfDayTick>(_ => HandleEndOfDay());
         Command<CreditsRead>(Handle);
@@ -161,7 +166,7 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor
             _windowUsed++;
         }
 
-        _leases.Add(LeaseOf(reserve.Tag));
+        _leases[LeaseOf(reserve.Tag)] = new KeeperLease(_window, borrow, _day);
         var reader = Sender;
         Save(() => reader.Tell(new Reserved(_window, reserve.Tag, borrow)));
     }
@@ -183,16 +188,20 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor
     {
         RollDay();
         var reader = Sender;
-        var lease = LeaseOf(settle.Tag);
-        if (!_leases.Remove(lease))
+        var key = LeaseOf(settle.Tag);
+        if (!_leases.Remove(key, out var lease))
         {
             // Settled already (the reader did not hear back and sent it again), or written off when its window closed.
             reader.Tell(new Settled(settle.Tag));
             return;
         }
 
-        _orphans.Remove(lease);
-        if (settle.Charged)
+        _orphans.Remove(key);
+        if (lease.Day != _day)
+        {
+            // Lent on a day that has ended: it counted against that day, not this one.
+        }
+        else if (settle.Charged)
         {
             _spent++;
         }
@@ -236,6 +245,12 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor
         }
 
         _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", today, _spent, _day);
+        // Leases of the day that ends stay until settled (a settle is acknowledged, and counts nowhere); older ones go.
+        foreach (var stale in _leases.Where(l => l.Value.Day < _day).Select(l => l.Key).ToList())
+        {
+            _leases.Remove(stale);
+        }
+
         _day = today;
         _spent = 0;
         // Borrowed mail was charged to the day that borrowed it: the new day owes nothing.

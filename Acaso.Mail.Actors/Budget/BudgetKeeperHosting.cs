@@ -30,9 +30,11 @@ public static class BudgetKeeperHostingExtensions
     /// </summary>
     public static AkkaConfigurationBuilder AddBudgetKeeperActor(this AkkaConfigurationBuilder builder, Props keeper, bool singleton = false)
     {
-        // A persistent keeper stops when its journal fails a write (a database restart, a lost connection): it is
-        // started again, from its journal, after a backoff. A cluster singleton that stopped would not come back.
-        var supervised = BackoffSupervisor.Props(Backoff.OnStop(keeper, Name, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1));
+        // A persistent keeper stops when its journal fails a write or a recovery (a database restart, an outage): it
+        // is started again, from its journal, after a backoff of at most 4 s, so it grants again within seconds of the
+        // database's return. Meanwhile readers hear that it is paused. A cluster singleton that stopped would not come back.
+        var supervised = BackoffSupervisor.Props(Backoff.OnStop(keeper, Name, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), 0.2, maxNrOfRetries: -1)
+            .WithReplyWhileStopped(BudgetProtocol.KeeperPaused.Instance));
         return singleton
             ? builder.WithSingleton<BudgetKeeper>(Name, supervised, new ClusterSingletonOptions { BufferSize = 10_000 }, createProxyToo: true)
             : builder.WithActors((system, registry) => registry.Register<BudgetKeeper>(system.ActorOf(supervised, Name)));

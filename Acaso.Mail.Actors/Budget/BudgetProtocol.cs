@@ -59,6 +59,21 @@ public static class BudgetProtocol
     /// </summary>
     public sealed record Settle(long Window, ulong Tag, bool Charged, bool Borrowed = false);
 
+    /// <summary>
+    /// The token reserved under <paramref name="Tag"/> goes to Brevo now: should its reader stop (or its node leave)
+    /// before it settles, the keeper counts it spent rather than giving it back, since Brevo may have charged it.
+    /// </summary>
+    public sealed record Spending(long Window, ulong Tag);
+
+    /// <summary>
+    /// The keeper cannot answer now (its journal cannot be written: a database outage); it is started again by itself.
+    /// Whatever was asked may be asked again later; a settle is sent again until acknowledged.
+    /// </summary>
+    public sealed record KeeperPaused
+    {
+        public static readonly KeeperPaused Instance = new();
+    }
+
     /// <summary>The keeper has recorded the settle of the token reserved under <paramref name="Tag"/> (or had already).</summary>
     public sealed record Settled(ulong Tag);
 

@@ -113,7 +113,7 @@ public static class MailFate
 
     /// <summary>Decides about a mail whose send has ended.</summary>
     /// <param name="outcome">Brevo's last answer, after the retries.</param>
-    /// <param name="mayHaveCharged">Some attempt may have reached Brevo and been charged.</param>
+    /// <param name="mayHaveCharged">Some attempt may have reached Brevo and been charged (a duplicate answer is not charged).</param>
     /// <param name="currentWindow">The mail's token belongs to the window still open.</param>
     /// <param name="failedWindowsBefore">Windows in which Brevo failed on this mail before this one.</param>
     /// <param name="maxFailedWindows"><c>MAIL_MAX_FAILED_WINDOWS</c>.</param>
@@ -122,7 +122,14 @@ public static class MailFate
     {
         switch (outcome)
         {
+            case Sent { WasDuplicate: true } when !mayHaveCharged:
+                // Brevo refused a repeat of a key it had accepted from another send of this mail (a node that died after
+                // its send, a redelivery): that send's token counts the charge, so this one returns to its window.
+                return new SendVerdict(Disposition.Ack, "sent", "", Charged: false, ReturnToken: true, HaltWindow: false,
+                    FailedWindowChange.Forget, SendEvent.Sent);
+
             case Sent:
+                // Accepted, or a duplicate of an earlier attempt of this same send (a timeout that went through): charged.
                 return new SendVerdict(Disposition.Ack, "sent", "", Charged: true, ReturnToken: false, HaltWindow: false,
                     FailedWindowChange.Forget, SendEvent.Sent);
 

@@ -45,7 +45,11 @@ public sealed partial class QueueReaderActor
         }
     }
 
-    /// <summary>A mail just taken: <paramref name="lease"/> is the token its take held (none for a look between windows).</summary>
+    /// <summary>
+    /// A mail just taken: <paramref name="lease"/> is the token its take held (none for a look between windows). What
+    /// the stores know of it (a redelivery already sent, a suppressed recipient) is asked off this thread
+    /// (<c>QueueReaderActor.Stores.cs</c>); the mail is in flight, its token held, until <see cref="Decide"/> has the answer.
+    /// </summary>
     private void Handle(QueueMessage message, bool look, Lease? lease)
     {
         SetConnected(true, null);
@@ -56,32 +60,42 @@ public sealed partial class QueueReaderActor
             ? Parse(message)
             : ParseResult.Reject(RejectReasons.InvalidPriority,
                 message.HasPriority ? "priority 0: the producer always sets 1..255" : "no priority property: the producer always sets 1..255");
-        var request = parsed.Request;
-        var alreadySent = request is not null && message.Redelivered && _sentLedger?.Contains(request.IdempotencyKey) == true;
-        var suppressed = request is null ? null : _delivery?.Store.Suppressed(request.RecipientEmail)?.Reason;
-        var urgent = request is not null && request.Priority >= _settings.UrgentLane.Priority;
-        var verdict = MailFate.OnTaken(parsed, alreadySent, suppressed, look, urgent, _window.Halted);
-        if (request is not null)
+        var mail = new InFlight(message, parsed, lease?.Window ?? _window.Id, look, lease?.Borrowed ?? false, Sent: lease is not null,
+            TokenTag: lease?.Tag ?? message.DeliveryTag, TokenSettles: lease?.Settles ?? true);
+        _inFlight[message.DeliveryTag] = mail;
+        if (parsed.Request is not { } request)
         {
-            Remember(request, "taken", ("priority", request.Priority), ("template", (int)request.Template));
+            Decide(mail, new TakeChecks(AlreadySent: false, Suppressed: null));
+            return;
         }
 
-        var mail = new InFlight(message, request, verdict.Disposition is null ? BrevoRequestRenderer.Render(request!, _settings.Render) : [],
-            lease?.Window ?? _window.Id, look, lease?.Borrowed ?? false, Sent: lease is not null, TokenTag: lease?.Tag ?? message.DeliveryTag,
-            TokenSettles: lease?.Settles ?? true);
+        Remember(request, "taken", ("priority", request.Priority), ("template", (int)request.Template));
+        Check(mail);
+    }
+
+    /// <summary>What the stores said of a mail just taken: <see cref="MailFate"/> decides, and the reader carries it out.</summary>
+    private void Decide(InFlight mail, TakeChecks checks)
+    {
+        var message = mail.Message;
+        var request = mail.Request;
+        var events = Context.System.EventStream;
+        var urgent = request is not null && request.Priority >= _settings.UrgentLane.Priority;
+        var verdict = MailFate.OnTaken(mail.Parsed, checks.AlreadySent, checks.Suppressed, mail.Look, urgent, _window.Halted);
+        mail = mail with { Decided = true, Body = verdict.Disposition is null ? BrevoRequestRenderer.Render(request!, _settings.Render) : [] };
         _inFlight[message.DeliveryTag] = mail;
-        if (verdict.Disposition is not null && lease is not null)
+        var leased = !mail.Look;
+        if (verdict.Disposition is not null && leased)
         {
             // Settled without a send: the lease goes back uncharged (the reader gets its token back when the verdict says so).
-            SettleToken(lease.Window, lease.Tag, charged: false, lease.Borrowed, lease.Settles);
+            SettleToken(mail.Window, mail.TokenTag, charged: false, mail.Borrowed, mail.TokenSettles);
         }
 
         switch (verdict.Disposition)
         {
-            case null when lease is not null:
+            case null when leased:
                 // Taken on a leased token: it is the mail's; send.
                 _firstSeen.TryAdd(request!.IdempotencyKey, Context.System.Scheduler.Now);
-                _senders.Tell(new SendingProtocol.SendMail(message.DeliveryTag, mail.Body));
+                SendNow(mail);
                 return;
             case null:
                 // Looked at between windows: an urgent mail asks the keeper for a token (it may borrow one).
@@ -91,7 +105,7 @@ public sealed partial class QueueReaderActor
                 return;
             case Disposition.DeadLetter:
                 _log.Warning("Dead-lettering a message of priority {Priority}: {Reason} ({Detail})", message.Priority, verdict.Reason, verdict.Detail);
-                if (suppressed is not null)
+                if (checks.Suppressed is { } suppressed)
                 {
                     events.Publish(new MailEvents.Suppressed(suppressed));
                 }
@@ -104,6 +118,20 @@ public sealed partial class QueueReaderActor
         }
 
         Settle(mail, verdict.Disposition.Value, verdict.Reason, verdict.Detail, verdict.ReturnToken);
+    }
+
+    /// <summary>
+    /// Hands a mail whose token is held to the MailSenders, first telling the keeper that this token's send may now
+    /// reach Brevo: should this reader die before it settles, the keeper counts the token as spent, not as free.
+    /// </summary>
+    private void SendNow(InFlight mail)
+    {
+        if (mail.TokenSettles)
+        {
+            _budgetKeeper.Tell(new BudgetProtocol.Spending(mail.Window, mail.TokenTag));
+        }
+
+        _senders.Tell(new SendingProtocol.SendMail(mail.Message.DeliveryTag, mail.Body!));
     }
 
     private static string TokenTimer(ulong tag) => "token-" + tag.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -129,8 +157,9 @@ public sealed partial class QueueReaderActor
         }
 
         Timers.Cancel(TokenTimer(reserved.Tag));
-        _inFlight[reserved.Tag] = mail with { Borrowed = reserved.Borrowed, Sent = true, TokenSettles = reserved.Settles };
-        _senders.Tell(new SendingProtocol.SendMail(reserved.Tag, mail.Body));
+        mail = mail with { Window = reserved.Window, Borrowed = reserved.Borrowed, Sent = true, TokenSettles = reserved.Settles };
+        _inFlight[reserved.Tag] = mail;
+        SendNow(mail);
         if (mail.Look)
         {
             // More urgent mail may be waiting behind it: look again now rather than at the next tick.
@@ -150,34 +179,31 @@ public sealed partial class QueueReaderActor
 
     private void Handle(SendingProtocol.SendCompleted completed)
     {
-        if (!_inFlight.TryGetValue(completed.Tag, out var mail) || mail.Request is not { } request)
+        if (!_inFlight.TryGetValue(completed.Tag, out var mail) || mail.Request is null)
         {
             _log.Warning("A send outcome for an unknown delivery {Tag}: the message was already returned to the queue", completed.Tag);
             return;
         }
 
-        var key = request.IdempotencyKey;
-        var currentWindow = mail.Window == _window.Id;
-        var verdict = MailFate.OnSendCompleted(completed.Outcome, completed.MayHaveCharged, currentWindow,
-            completed.Outcome is TransientFailure ? _failedWindows.Count(key) : 0, _settings.MaxFailedWindows);
-        if (verdict.Event == SendEvent.Sent)
+        // The verdict waits for the stores (the failed-window count, the ledger row of a sent mail): Record.
+        Record(mail, completed);
+    }
+
+    /// <summary>A send's outcome, decided and written down: the token is settled, and then the mail.</summary>
+    private void Handle(Recorded recorded)
+    {
+        if (!_inFlight.TryGetValue(recorded.Completed.Tag, out var mail) || mail.Request is not { } request)
         {
-            _sentLedger?.Record(key);
-            var messageId = ((Sent)completed.Outcome).MessageId;
-            Remember(request, "sent", messageId, ("message_id", messageId), ("window", mail.Window), ("attempts", completed.Attempts), ("template", (int)request.Template));
+            return;
         }
 
-        switch (verdict.FailedWindows)
+        var (completed, verdict) = (recorded.Completed, recorded.Verdict);
+        var key = request.IdempotencyKey;
+        if (verdict.Event == SendEvent.Sent)
         {
-            case FailedWindowChange.Increment:
-                _failedWindows.Increment(key);
-                break;
-            case FailedWindowChange.Forget when mail.Message.Redelivered:
-                // Only a mail that failed before has a count, and it failed only if it was requeued, so it comes back
-                // redelivered: the first delivery of a mail (nearly every mail) costs the store nothing, which matters
-                // when the store is the cluster's shared database.
-                _failedWindows.Forget(key);
-                break;
+            _unrecorded.Remove(key);
+            var messageId = ((Sent)completed.Outcome).MessageId;
+            Remember(request, "sent", messageId, ("message_id", messageId), ("window", mail.Window), ("attempts", completed.Attempts), ("template", (int)request.Template));
         }
 
         SettleToken(mail.Window, mail.TokenTag, verdict.Charged, mail.Borrowed, mail.TokenSettles);
@@ -309,13 +335,18 @@ public sealed partial class QueueReaderActor
     }
 
     /// <summary>
-    /// A mail taken and not yet settled. <c>Look</c>: taken between windows without a token; <c>Borrowed</c>: its token
-    /// was lent; <c>Sent</c>: handed to the MailSenders, its token held (a looked-at mail waits for one until then);
-    /// <c>TokenTag</c>: the reservation its token was granted under (the lease's, or the mail's own delivery tag);
-    /// <c>TokenSettles</c>: the keeper wants the token settled (not in unlimited mode, where it is spent as lent).
+    /// A mail taken and not yet settled. <c>Parsed</c>: the contract's verdict on it; <c>Look</c>: taken between windows
+    /// without a token; <c>Borrowed</c>: its token was lent; <c>Sent</c>: its token held (from the take, or once a
+    /// looked-at mail is granted one); <c>TokenTag</c>: the reservation its token was granted under (the lease's, or the
+    /// mail's own delivery tag); <c>TokenSettles</c>: the keeper wants the token settled (not in unlimited mode, where it
+    /// is spent as lent); <c>Decided</c>: the stores have answered and <see cref="MailFate"/> has decided; <c>Body</c>:
+    /// the rendered Brevo request, once it is to be sent.
     /// </summary>
-    private sealed record InFlight(QueueMessage Message, MailRequest? Request, byte[] Body, long Window, bool Look = false, bool Borrowed = false,
-        bool Sent = false, ulong TokenTag = 0, bool TokenSettles = true);
+    private sealed record InFlight(QueueMessage Message, ParseResult Parsed, long Window, bool Look = false, bool Borrowed = false,
+        bool Sent = false, ulong TokenTag = 0, bool TokenSettles = true, bool Decided = false, byte[]? Body = null)
+    {
+        public MailRequest? Request => Parsed.Request;
+    }
 
     private sealed record SettleResult(ulong Tag, Disposition Disposition, string Reason, bool ReturnToken, byte Priority, Exception? Failure);
 

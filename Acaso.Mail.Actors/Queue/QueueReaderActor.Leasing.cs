@@ -68,6 +68,7 @@ public sealed partial class QueueReaderActor
         Receive<BudgetProtocol.Reserved>(reserved => IsLeaseAnswer(reserved.Tag), reserved =>
         {
             Timers.Cancel(KeeperTimer);
+            _keeperPaused = false;
             _lease = new Lease(reserved.Window, reserved.Tag, reserved.Borrowed, reserved.Settles);
             // The rest of a batch waits for the next takes of the same window (it lapses with it).
             _pool = reserved.Count > 1 ? new LeasePool(reserved.Window, reserved.Tag, reserved.Count - 1) : null;
@@ -85,9 +86,33 @@ public sealed partial class QueueReaderActor
 
             TakeOrIdle();
         });
+        Receive<BudgetProtocol.KeeperPaused>(_ =>
+        {
+            // The keeper cannot write its journal (the database is away): the token goes back to the window, and the
+            // lease is asked again after the poll interval. A late answer to this one is a stray and goes back uncharged.
+            Timers.Cancel(KeeperTimer);
+            _leases++;
+            _window = _window with { Tokens = _window.Tokens + 1 };
+            KeeperIsPaused();
+            Timers.StartSingleTimer(PollTimer, TakeNext.Instance, _settings.PollInterval);
+            Stash.UnstashAll();
+            Become(Idle);
+        });
         // A lease asked of the old window is refused as lapsed; the new window's tokens are leased after it.
         Receive<BudgetProtocol.WindowOpened>(opened => _window = new ReaderWindow(opened.Window, opened.Tokens));
         WaitForTheTake();
+    }
+
+    private bool _keeperPaused;
+
+    /// <summary>Says once, until the keeper answers again, that it is paused.</summary>
+    private void KeeperIsPaused()
+    {
+        if (!_keeperPaused)
+        {
+            _keeperPaused = true;
+            _log.Warning("The budget keeper is paused (its journal cannot be written): nothing is taken until it grants again");
+        }
     }
 
     /// <summary>The tag is the lease asked last (earlier ones were given up on: their late answers are strays).</summary>

@@ -81,17 +81,29 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     protected override void PreStart()
     {
         _queue = _queueFactory();
-        _demand = Source.FromGraph(new QueuePullSource(_queue))
-            .To(Sink.ActorRef<QueuePull>(Self, StreamCompleted.Instance, e => new StreamFailed(e)))
-            .Run(Context.Materializer());
+        _demand = RunStream();
         _budgetKeeper.Tell(new BudgetProtocol.Subscribe(Self));
         Self.Tell(HealthTick.Instance);
         Timers.StartPeriodicTimer(UrgentTimer, UrgentTick.Instance, _settings.UrgentLane.PollInterval);
     }
 
+    private IQueueDemand RunStream() =>
+        Source.FromGraph(new QueuePullSource(_queue))
+            .To(Sink.ActorRef<QueuePull>(Self, StreamCompleted.Instance, e => new StreamFailed(e)))
+            .Run(Context.Materializer());
+
+    private void RestartStream(Exception cause)
+    {
+        _log.Error(cause, "The queue stream ended: it is started again");
+        _demand = RunStream();
+        Self.Tell(new QueuePull.Failed(cause));
+    }
+
     /// <inheritdoc />
     protected override void PostStop()
     {
+        _stopping.Cancel();
+        _stopping.Dispose();
         // Closing the connection returns every unacked message to the queue, at its priority.
         _queue.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
     }
@@ -145,8 +157,14 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// <summary>Between windows: the keeper is asked whether an urgent mail could get a token now.</summary>
     private void AskingUrgent()
     {
-        // The keeper did not answer (it may be moving): nothing is borrowed this time.
+        // The keeper did not answer (it may be moving) or is paused: nothing is borrowed this time.
         Receive<KeeperSilent>(_ => TakeOrIdle());
+        Receive<BudgetProtocol.KeeperPaused>(_ =>
+        {
+            Timers.Cancel(KeeperTimer);
+            KeeperIsPaused();
+            TakeOrIdle();
+        });
         Receive<BudgetProtocol.UrgentCapacity>(capacity =>
         {
             Timers.Cancel(KeeperTimer);
@@ -238,9 +256,15 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<BudgetProtocol.Reserved>(Handle);
         Receive<BudgetProtocol.ReservationDenied>(Handle);
         Receive<SendingProtocol.SendCompleted>(Handle);
+        Receive<Checked>(Handle);
+        Receive<Recorded>(Handle);
+        Receive<StoreCallCancelled>(_ => { });
         Receive<SettleResult>(Handle);
         Receive<TokenSilent>(Handle);
         Receive<BudgetProtocol.Settled>(Handle);
+        // Paused while a settle, a subscription or a looked-at mail's token was asked: the settle is sent again until
+        // acknowledged, the subscription on the next probe, and the mail goes back to the queue when its answer times out.
+        Receive<BudgetProtocol.KeeperPaused>(_ => KeeperIsPaused());
         // The keeper's view of the budget, for this node's gauges (the keeper may run on another node).
         Receive<BudgetProtocol.BudgetReport>(report => Context.System.EventStream.Publish(
             new MailEvents.BudgetChanged(report.Spent, report.LeftToday, report.WindowLeft, report.Borrowed)));
@@ -249,8 +273,10 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<ProbeResult>(Handle);
         Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window.Id, _window.Tokens, _inFlight.Count, _broker == BrokerState.Up, draining,
             Busy: busy || _inFlight.Count > 0)));
-        Receive<StreamCompleted>(_ => throw new InvalidOperationException("the queue stream completed; it never should"));
-        Receive<StreamFailed>(failed => throw new InvalidOperationException("the queue stream failed", failed.Cause));
+        // The source emits broker faults rather than failing, so neither should happen; should one, the stream is built
+        // again over the same queue and the take under way, if any, ends as a failed one: the reader and its mail stay.
+        Receive<StreamCompleted>(_ => RestartStream(new InvalidOperationException("the queue stream completed")));
+        Receive<StreamFailed>(failed => RestartStream(failed.Cause));
     }
 }
 
@@ -267,8 +293,10 @@ public static class QueueReaderActorHostingExtensions
         builder.WithActors((system, registry) =>
         {
             var delivery = deliveryStore is null ? null : new ReaderDelivery(deliveryStore, registry.Get<DeliveryActor>());
-            var reader = system.ActorOf(QueueReaderActor.Props(queueFactory, registry.Get<BudgetKeeper>(),
-                registry.Get<MailSendersActor>(), settings, failedWindows, sentLedger, delivery), "queue-reader");
+            var props = QueueReaderActor.Props(queueFactory, registry.Get<BudgetKeeper>(), registry.Get<MailSendersActor>(), settings,
+                failedWindows, sentLedger, delivery);
+            var supervisor = system.ActorOf(QueueReaderSupervisorActor.Props(props), "queue-reader");
+            var reader = supervisor.Ask<IActorRef>(QueueReaderSupervisorActor.GetReader.Instance, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
             registry.Register<QueueReaderActor>(reader);
         });
 }

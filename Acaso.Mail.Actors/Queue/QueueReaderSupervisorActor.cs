@@ -1,0 +1,36 @@
+using Akka.Actor;
+
+namespace Acaso.Mail.Actors.Queue;
+
+/// <summary>
+/// The QueueReader's parent, there for its supervision: the reader's mail in flight (taken, unacked, perhaps already
+/// accepted by Brevo) lives in the reader's memory, so a restart would lose the only record of it and send mail again.
+/// Its stores and broker never throw into it, so an exception is a defect: the reader is resumed with its state, the
+/// message that threw is lost (and logged). Only a reader that could not start is restarted.
+/// </summary>
+public sealed class QueueReaderSupervisorActor : ReceiveActor
+{
+    private readonly IActorRef _reader;
+
+    /// <summary>Starts the reader from <paramref name="reader"/> as its child <c>reader</c>.</summary>
+    public QueueReaderSupervisorActor(Props reader)
+    {
+        _reader = Context.ActorOf(reader, "reader");
+        Receive<GetReader>(_ => Sender.Tell(_reader));
+    }
+
+    /// <summary>Props for the supervisor of the reader <paramref name="reader"/> describes.</summary>
+    public static Props Props(Props reader) => Akka.Actor.Props.Create(() => new QueueReaderSupervisorActor(reader));
+
+    /// <inheritdoc />
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(
+        maxNrOfRetries: -1,
+        withinTimeRange: Timeout.InfiniteTimeSpan,
+        localOnlyDecider: cause => cause is ActorInitializationException ? Directive.Restart : Directive.Resume);
+
+    /// <summary>Asks for the reader's ref.</summary>
+    public sealed record GetReader
+    {
+        public static readonly GetReader Instance = new();
+    }
+}

@@ -29,7 +29,7 @@ public sealed class PrometheusRulesSpecs
         var (code, output) = Repository.Run("promtool", Folder, "test", "rules", "alerts.test.yml");
         Assert.True(code == 0, output);
         var tests = File.ReadAllText(Path.Combine(Folder, "alerts.test.yml"));
-        foreach (var alert in new[] { "UrgentMailFailing", "BudgetExhaustedWhileUrgentMailWaits", "DeadLettersGrowing", "BrevoUnreachable", "MailServiceDown", "MailServiceNotReady", "MailHardBounceRateHigh", "MailSpamComplaint" })
+        foreach (var alert in new[] { "UrgentMailFailing", "BudgetExhaustedWhileUrgentMailWaits", "DeadLettersGrowing", "BrevoUnreachable", "MailServiceDown", "MailServiceNotReady", "MailDatabaseDown", "MailHardBounceRateHigh", "MailSpamComplaint" })
         {
             // Each alert has at least one case that fires and one that must not.
             var cases = tests.Split("alertname: " + alert).Skip(1).Select(c => c.Split("alertname:")[0]).ToList();

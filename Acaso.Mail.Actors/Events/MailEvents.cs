@@ -56,6 +56,9 @@ public static class MailEvents
     /// <summary>A budget window opened with <paramref name="Tokens"/> tokens; <paramref name="Kind"/> is <c>hourly</c> or <c>end_of_day</c>.</summary>
     public sealed record TokensGranted(string Kind, int Tokens);
 
+    /// <summary>The state's database answers (<paramref name="Up"/>) or not, and why not (never its password).</summary>
+    public sealed record DatabaseHealth(bool Up, string? Detail);
+
     /// <summary>The budget keeper started (true) or stopped (false) on this node: in a cluster, it runs on one node at a time.</summary>
     public sealed record KeeperHere(bool Here);
 

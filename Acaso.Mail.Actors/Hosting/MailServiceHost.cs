@@ -58,6 +58,7 @@ public static class MailServiceHost
                     mode.Queue, ReaderSettings.From(settings), stores.FailedWindows, mode.SentLedger, metrics, health,
                     new DeliveryOptions(stores.Delivery, new DeliverySettings(settings.Delivery.SoftBounceLimit, HistoryDays: settings.Delivery.HistoryDays,
                         SyncBrevoBlocklist: settings.Delivery.SyncBrevoBlocklist), brevo), ClusterKeeper: settings.Cluster.Enabled))
+                .AddDatabaseWatchActor(database)
                 .AddClusterStatusActor(settings.Cluster)
                 .WithActors((system, registry) =>
                 {

@@ -34,6 +34,8 @@ public sealed class MailMetrics
         BrokerUp = factory.CreateGauge("mail_broker_up", "1 while the RabbitMQ connection is up.");
         BrokerConnected = factory.CreateGauge("mail_broker_connected",
             "1 while the reader's RabbitMQ connection answers its probe (a passive declare every 2 s, within the operation timeout).");
+        DatabaseUp = factory.CreateGauge("mail_database_up",
+            "1 while the state's database answers (PostgreSQL of MAIL_DATABASE_URL, or the SQLite files under MAIL_STATE_DIR).");
         BrokerBlocked = factory.CreateGauge("mail_broker_blocked", "1 while RabbitMQ blocks the service's publishes (a memory or disk alarm).");
         DeliveryEvents = factory.CreateCounter("mail_delivery_events_total",
             "Brevo's delivery events, by event (snake_case; unknown for names not known here) and template (from the message Brevo accepted, else the event's).",
@@ -77,6 +79,7 @@ public sealed class MailMetrics
     public Gauge BrokerUp { get; }
     public Gauge BrokerConnected { get; }
     public Gauge BrokerBlocked { get; }
+    public Gauge DatabaseUp { get; }
     public Counter MovedToInbox { get; }
     public Counter DeliveryEvents { get; }
     public Counter Suppressed { get; }

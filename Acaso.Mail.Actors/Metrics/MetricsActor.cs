@@ -37,6 +37,11 @@ public sealed class MetricsActor : ReceiveActor
         Receive<MailEvents.Suppressed>(e => _metrics.Suppressed.WithLabels(e.Reason).Inc());
         Receive<MailEvents.TokensGranted>(e => _metrics.TokensGranted.WithLabels(e.Kind).Inc(e.Tokens));
         Receive<MailEvents.BudgetChanged>(Handle);
+        Receive<MailEvents.DatabaseHealth>(e =>
+        {
+            _metrics.DatabaseUp.Set(e.Up ? 1 : 0);
+            _health.DatabaseProblem = e.Up ? null : "database unreachable" + (e.Detail is { } detail ? $" ({detail})" : "");
+        });
         Receive<MailEvents.KeeperHere>(e => _metrics.KeeperHere.Set(e.Here ? 1 : 0));
         Receive<MailEvents.ClusterChanged>(e =>
         {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Acaso.Mail.Actors.Metrics;
 
-/// <summary>What <c>/readyz</c> reports: the broker connected and not blocking publishers, the actors up, not shutting down.</summary>
+/// <summary>What <c>/readyz</c> reports: the broker connected and not blocking publishers, the database answering, the cluster joined, the actors up, not shutting down.</summary>
 public sealed class ServiceHealth
 {
     private readonly ConcurrentDictionary<string, string> _blocked = new();
@@ -11,6 +11,7 @@ public sealed class ServiceHealth
     private volatile bool _actorsUp;
     private volatile bool _shuttingDown;
     private volatile string? _clusterProblem;
+    private volatile string? _databaseProblem;
 
     /// <summary>The RabbitMQ connection is up.</summary>
     public bool BrokerConnected { get => _brokerConnected; set => _brokerConnected = value; }
@@ -26,6 +27,9 @@ public sealed class ServiceHealth
 
     /// <summary>Why the cluster does not let this node serve (not joined yet, the keeper unreachable too long); null when it does or there is no cluster.</summary>
     public string? ClusterProblem { get => _clusterProblem; set => _clusterProblem = value; }
+
+    /// <summary>Why the state's database does not serve (<c>database unreachable (…)</c>); null while it answers.</summary>
+    public string? DatabaseProblem { get => _databaseProblem; set => _databaseProblem = value; }
 
     /// <summary>Some connection's publishes are blocked by the broker (a memory or disk alarm).</summary>
     public bool BrokerBlocked => !_blocked.IsEmpty;
@@ -44,7 +48,7 @@ public sealed class ServiceHealth
     }
 
     /// <summary>Ready to serve.</summary>
-    public bool Ready => BrokerConnected && !BrokerBlocked && ActorsUp && !ShuttingDown && ClusterProblem is null;
+    public bool Ready => BrokerConnected && !BrokerBlocked && ActorsUp && !ShuttingDown && ClusterProblem is null && DatabaseProblem is null;
 
     /// <summary>What <c>/readyz</c> says: <c>ready</c>, or every reason it is not.</summary>
     public string Describe()
@@ -68,6 +72,11 @@ public sealed class ServiceHealth
         if (ClusterProblem is { } problem)
         {
             reasons.Add(problem);
+        }
+
+        if (DatabaseProblem is { } database)
+        {
+            reasons.Add(database);
         }
 
         if (!ActorsUp)

@@ -65,6 +65,27 @@ public sealed record MailDatabase(NpgsqlDataSource? Postgres, string ProviderNam
             """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 
+    /// <summary>
+    /// One round trip to the database, to tell whether it answers: <c>SELECT 1</c> on PostgreSQL; on SQLite, the
+    /// journal's file opened and read (a full or read-only disk, a deleted state dir). Throws when it does not answer.
+    /// </summary>
+    public void Probe()
+    {
+        if (Postgres is { } shared)
+        {
+            using var command = shared.CreateCommand("SELECT 1");
+            command.CommandTimeout = 3;
+            command.ExecuteScalar();
+            return;
+        }
+
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(ConnectionString);
+        connection.Open();
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT count(*) FROM sqlite_master";
+        read.ExecuteScalar();
+    }
+
     /// <summary>Says which provider, never the connection string (it holds the password).</summary>
     public override string ToString() => $"MailDatabase {{ Provider = {ProviderName} }}";
 

@@ -9,24 +9,11 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// real queue and one PostgreSQL database: windows granted once for the cluster, a <c>kill -9</c> of the keeper's
 /// node, a rolling restart. Nothing lost, nothing sent twice, the day never overspent.
 /// </summary>
-public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "cluster-process")
+public sealed class ClusterProcessSpecs() : ThreeNodeSpecs("xkeysib-cluster", "cluster-process")
 {
-    private const int PerWindow = 5;
-
-    private readonly Node[] _nodes = [new(), new(), new()];
     private TestDatabase _database = null!;
 
-    /// <summary>One node's own ports and state folder; its process, while it runs.</summary>
-    private sealed class Node
-    {
-        public int RemotePort { get; } = ServiceProcess.FreePort();
-
-        public int MetricsPort { get; } = ServiceProcess.FreePort();
-
-        public string StateDir { get; } = Directory.CreateTempSubdirectory("acaso-node-").FullName;
-
-        public ServiceProcess? Process { get; set; }
-    }
+    protected override Uri DatabaseUrl => _database.Url;
 
     public override async Task InitializeAsync()
     {
@@ -36,100 +23,12 @@ public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "clu
 
     public override async Task DisposeAsync()
     {
-        foreach (var node in _nodes)
-        {
-            if (node.Process is not null)
-            {
-                await node.Process.DisposeAsync();
-            }
-
-            Directory.Delete(node.StateDir, recursive: true);
-        }
-
-        await _database.DisposeAsync();
         await base.DisposeAsync();
-    }
-
-    private Dictionary<string, string> NodeEnvironment(Node node, string cron)
-    {
-        var environment = Environment(perHour: PerWindow, hourlyCron: cron);
-        environment["MAIL_METRICS_PORT"] = node.MetricsPort.ToString(CultureInfo.InvariantCulture);
-        environment["MAIL_STATE_DIR"] = node.StateDir;
-        environment["MAIL_DATABASE_URL"] = _database.Url.ToString();
-        // Every node is a seed, as in docker-compose.yml: a restarted first seed joins the others instead of forming a cluster of its own.
-        environment["MAIL_CLUSTER_SEEDS"] = string.Join(",", _nodes.Select(n => $"127.0.0.1:{n.RemotePort}"));
-        environment["MAIL_CLUSTER_HOSTNAME"] = "127.0.0.1";
-        environment["MAIL_CLUSTER_PORT"] = node.RemotePort.ToString(CultureInfo.InvariantCulture);
-        environment["MAIL_CLUSTER_STABLE_AFTER"] = "5s";
-        return environment;
-    }
-
-    private static async Task<string> GetAsync(Node node, string path)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        try
-        {
-            // /readyz answers 503 with its reasons: the body matters whatever the status.
-            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{node.MetricsPort}{path}"));
-            return await response.Content.ReadAsStringAsync();
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return "";
-        }
-    }
-
-    private static async Task<double> MetricAsync(Node node, string series) =>
-        await GetAsync(node, "/metrics") is { Length: > 0 } text ? Sample(text, series) : -1;
-
-    private static async Task<bool> ReadyAsync(Node node) => await GetAsync(node, "/readyz") == "ready";
-
-    private async Task StartAsync(Node node, string cron)
-    {
-        node.Process = ServiceProcess.Start(NodeEnvironment(node, cron));
-        await Eventually(() => ReadyAsync(node), TimeSpan.FromSeconds(60), "the node to join and be ready", node.Process);
-    }
-
-    private async Task StartClusterAsync(string cron)
-    {
-        foreach (var node in _nodes)
-        {
-            await StartAsync(node, cron);
-        }
-
-        await Eventually(async () => (await Task.WhenAll(_nodes.Select(n => MetricAsync(n, "mail_cluster_members")))).All(m => m == 3),
-            TimeSpan.FromSeconds(30), "every node to see three members");
-    }
-
-    private async Task<Node> KeeperNodeAsync()
-    {
-        Node? keeper = null;
-        await Eventually(async () =>
-        {
-            var here = await Task.WhenAll(_nodes.Where(n => n.Process is { HasExited: false }).Select(async n => (n, await MetricAsync(n, "mail_budget_keeper_here"))));
-            keeper = here.Where(h => h.Item2 == 1).Select(h => h.n).SingleOrDefault();
-            return keeper is not null;
-        }, TimeSpan.FromSeconds(60), "one node to hold the keeper");
-        return keeper!;
-    }
-
-    private async Task PublishAsync(int count, Func<int, byte> priority)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            await Publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(2)), priority(i));
-        }
-    }
-
-    private void AssertEachSentOnce(int count)
-    {
-        var keys = Brevo.Delivered.Select(m => m.IdempotencyKey).ToList();
-        Assert.Equal(keys.Count, keys.Distinct().Count());
-        Assert.Equal(Enumerable.Range(0, count), Brevo.Delivered.Select(Mails.IndexOf).Order());
+        await _database.DisposeAsync();
     }
 
     [Fact]
-    public async Task Three_nodes_should_send_a_window_of_five_once_on_the_five_most_urgent()
+    public async Task ThreeNodes_should_send_a_window_of_five_once_on_the_five_most_urgent()
     {
         var random = new Random(11);
         var priorities = Enumerable.Range(0, 30).Select(_ => (byte)random.Next(1, 199)).ToArray();
@@ -148,7 +47,7 @@ public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "clu
     [Fact]
     public async Task A_node_that_cannot_reach_its_seeds_should_not_be_ready_and_should_say_why()
     {
-        var node = _nodes[0];
+        var node = Nodes[0];
         var environment = NodeEnvironment(node, "0 0 * * * ?");
         // Nobody listens at the only seed, and it is not this node: it cannot join, nor form a cluster of its own.
         environment["MAIL_CLUSTER_SEEDS"] = $"127.0.0.1:{ServiceProcess.FreePort()}";
@@ -180,7 +79,7 @@ public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "clu
         // Detection (5 s of heartbeats), stable-after (5 s), removal and the singleton's start: well inside the 40 s promised.
         Assert.InRange(pause, TimeSpan.Zero, TimeSpan.FromSeconds(40));
 
-        var survivors = _nodes.Where(n => n != keeper).ToList();
+        var survivors = Nodes.Where(n => n != keeper).ToList();
         await Eventually(async () => Brevo.Delivered.Count == mails && await RabbitBroker.ReadyAsync(Queue.Inbox) == 0,
             TimeSpan.FromSeconds(90), "every mail");
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -203,7 +102,7 @@ public sealed class ClusterProcessSpecs() : ProcessSpecs("xkeysib-cluster", "clu
         Brevo.Latency = TimeSpan.FromMilliseconds(200);
         const string cron = "0/2 * * * * ?";
         await StartClusterAsync(cron);
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             // SIGTERM: the node drains its sends, leaves the cluster, and the keeper (if here) moves; then it comes back.
             node.Process!.Terminate();

@@ -277,6 +277,75 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         Assert.True(ledger.Contains(KeyOf(2, 90)));
     }
 
+    [Fact]
+    public async Task A_sent_ledger_that_fails_should_keep_the_mail_in_flight_and_ack_it_once_written()
+    {
+        using var state = new TempStateDir();
+        var ledger = new FlakySentLedger(new SqliteSentLedger(state.Path), failures: 3);
+        for (var i = 0; i < 3; i++)
+        {
+            await PublishAsync(i, 100);
+        }
+
+        var pipeline = await Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
+            TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(300, 3), Http, sentLedger: ledger));
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(3);
+        // The ledger refused the first writes: the mail waits in flight, unacked, until its row is written.
+        AwaitCondition(() => RabbitBroker.ReadyAsync(TestQueue.Name).Result == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
+        AwaitSettled(pipeline);
+
+        Assert.Equal(3, ledger.Failed);
+        Assert.Equal([0, 1, 2], Brevo.Delivered.Select(Mails.IndexOf).Order());
+        Assert.Equal(3, Brevo.Requests);
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.DeadLetterQueue));
+        // Nothing went back to the queue to be taken again: every take was a first delivery, and the reader never restarted.
+        Assert.Equal(0, pipeline.Sample("mail_taken_total", "redelivered=\"true\""));
+        var status = await pipeline.Keeper.Ask<BudgetStatus>(BudgetProtocol.GetStatus.Instance, TimeSpan.FromSeconds(5));
+        Assert.Equal((3, 0), (status.Spent, status.InFlight));
+    }
+
+    [Fact]
+    public async Task A_send_refused_as_a_duplicate_of_another_sends_key_should_give_its_token_back_to_the_window()
+    {
+        // The same mail twice (another node sent it and died before its ack), then another: a window of two sends both.
+        await PublishAsync(1, 100);
+        await PublishAsync(1, 100);
+        await PublishAsync(2, 90);
+        var pipeline = await Start(perHour: 2);
+        pipeline.Keeper.Tell(HourlyTick.Instance);
+        AwaitDelivered(2);
+        AwaitSettled(pipeline);
+
+        Assert.Equal([1, 2], Brevo.Delivered.Select(Mails.IndexOf).Order());
+        Assert.Equal(1, Brevo.DuplicatesRefused);
+        // The day counts what Brevo charged: two, not three.
+        var status = await pipeline.Keeper.Ask<BudgetStatus>(BudgetProtocol.GetStatus.Instance, TimeSpan.FromSeconds(5));
+        Assert.Equal((2, 0), (status.Spent, status.InFlight));
+        Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.Name));
+    }
+
+    /// <summary>A sent ledger whose first <c>failures</c> writes throw, as PostgreSQL does while it restarts.</summary>
+    private sealed class FlakySentLedger(ISentLedger inner, int failures) : ISentLedger
+    {
+        private int _failed;
+
+        public int Failed => Volatile.Read(ref _failed);
+
+        public bool Contains(Guid key) => inner.Contains(key);
+
+        public void Record(Guid key)
+        {
+            if (Interlocked.Increment(ref _failed) <= failures)
+            {
+                throw new InvalidOperationException("57P01: terminating connection due to administrator command");
+            }
+
+            Interlocked.Exchange(ref _failed, failures);
+            inner.Record(key);
+        }
+    }
+
     private static async Task StopAsync(TestPipeline pipeline)
     {
         await pipeline.Reader.GracefulStop(TimeSpan.FromSeconds(10));

@@ -45,6 +45,7 @@ public class BrevoCaptureSink(string? outboxPath = null, string? requiredApiKey 
     private WebApplication? _app;
     private int _credits = credits;
     private int _requests;
+    private int _duplicates;
 
     /// <summary>The API base to configure as <c>SENDINBLUE_URL</c>, such as <c>http://127.0.0.1:40123/v3</c>.</summary>
     public Uri BaseUrl { get; private set; } = null!;
@@ -54,6 +55,9 @@ public class BrevoCaptureSink(string? outboxPath = null, string? requiredApiKey 
 
     /// <summary>Every <c>POST /smtp/email</c> that reached the stand-in, whatever it answered.</summary>
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Requests refused as <c>duplicate_parameter</c>: a second send of a key, stopped only by the key.</summary>
+    public int DuplicatesRefused => Volatile.Read(ref _duplicates);
 
     /// <summary>How long every normal answer to <c>POST /smtp/email</c> takes (a real provider's latency, for the bench).</summary>
     public TimeSpan Latency { get; set; }
@@ -192,6 +196,7 @@ public class BrevoCaptureSink(string? outboxPath = null, string? requiredApiKey 
             // One check-and-claim, as Brevo does: two concurrent requests with one key cannot both go through.
             if (key is not null && _keys.TryGetValue(key, out var seen) && now - seen < TimeSpan.FromMinutes(30))
             {
+                Interlocked.Increment(ref _duplicates);
                 return Error(400, "duplicate_parameter", "Request with the same idempotencyKey already processed");
             }
 

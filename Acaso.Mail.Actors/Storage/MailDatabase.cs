@@ -55,11 +55,19 @@ public sealed record MailDatabase(NpgsqlDataSource? Postgres, string ProviderNam
             akka.persistence {
               journal {
                 plugin = "akka.persistence.journal.sql"
-                sql { connection-string = {{connection}}, provider-name = {{provider}}, auto-initialize = true }
+                sql {
+                  connection-string = {{connection}}, provider-name = {{provider}}, auto-initialize = true
+                  # After a database outage the keeper writes again within seconds: the breaker lets a call through 2 s
+                  # after it opened (the default waits 30 s), and a call gives up after 5 s.
+                  circuit-breaker { max-failures = 5, call-timeout = 5s, reset-timeout = 2s }
+                }
               }
               snapshot-store {
                 plugin = "akka.persistence.snapshot-store.sql"
-                sql { connection-string = {{connection}}, provider-name = {{provider}}, auto-initialize = true }
+                sql {
+                  connection-string = {{connection}}, provider-name = {{provider}}, auto-initialize = true
+                  circuit-breaker { max-failures = 5, call-timeout = 5s, reset-timeout = 2s }
+                }
               }
             }
             """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);

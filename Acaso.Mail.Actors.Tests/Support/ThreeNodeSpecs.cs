@@ -1,0 +1,127 @@
+using System.Globalization;
+using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
+
+namespace Acaso.Mail.Actors.Tests.Support;
+
+/// <summary>
+/// Three processes of the built service on loopback, one cluster (every node a seed, <c>MAIL_CLUSTER_STABLE_AFTER=5s</c>),
+/// one real queue and one PostgreSQL database (<see cref="DatabaseUrl"/>, made by the spec): the helpers the cluster's
+/// process specs share to start nodes, read their metrics and <c>/readyz</c>, and judge what Brevo saw.
+/// </summary>
+public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : ProcessSpecs(apiKey, queuePrefix)
+{
+    /// <summary>Tokens each hourly window grants.</summary>
+    protected const int PerWindow = 5;
+
+    /// <summary>The three nodes.</summary>
+    protected Node[] Nodes { get; } = [new(), new(), new()];
+
+    /// <summary>The shared database the nodes use.</summary>
+    protected abstract Uri DatabaseUrl { get; }
+
+    /// <summary>One node's own ports and state folder; its process, while it runs.</summary>
+    protected sealed class Node
+    {
+        public int RemotePort { get; } = ServiceProcess.FreePort();
+
+        public int MetricsPort { get; } = ServiceProcess.FreePort();
+
+        public string StateDir { get; } = Directory.CreateTempSubdirectory("acaso-node-").FullName;
+
+        public ServiceProcess? Process { get; set; }
+    }
+
+    public override async Task DisposeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            if (node.Process is not null)
+            {
+                await node.Process.DisposeAsync();
+            }
+
+            Directory.Delete(node.StateDir, recursive: true);
+        }
+
+        await base.DisposeAsync();
+    }
+
+    protected Dictionary<string, string> NodeEnvironment(Node node, string cron, int dailyLimit = 300)
+    {
+        var environment = Environment(perHour: PerWindow, dailyLimit: dailyLimit, hourlyCron: cron);
+        environment["MAIL_METRICS_PORT"] = node.MetricsPort.ToString(CultureInfo.InvariantCulture);
+        environment["MAIL_STATE_DIR"] = node.StateDir;
+        environment["MAIL_DATABASE_URL"] = DatabaseUrl.ToString();
+        // Every node is a seed, as in docker-compose.yml: a restarted first seed joins the others instead of forming a cluster of its own.
+        environment["MAIL_CLUSTER_SEEDS"] = string.Join(",", Nodes.Select(n => $"127.0.0.1:{n.RemotePort}"));
+        environment["MAIL_CLUSTER_HOSTNAME"] = "127.0.0.1";
+        environment["MAIL_CLUSTER_PORT"] = node.RemotePort.ToString(CultureInfo.InvariantCulture);
+        environment["MAIL_CLUSTER_STABLE_AFTER"] = "5s";
+        return environment;
+    }
+
+    protected static async Task<string> GetAsync(Node node, string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            // /readyz answers 503 with its reasons: the body matters whatever the status.
+            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{node.MetricsPort}{path}"));
+            return await response.Content.ReadAsStringAsync();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return "";
+        }
+    }
+
+    protected static async Task<double> MetricAsync(Node node, string series) =>
+        await GetAsync(node, "/metrics") is { Length: > 0 } text ? Sample(text, series) : -1;
+
+    protected static async Task<bool> ReadyAsync(Node node) => await GetAsync(node, "/readyz") == "ready";
+
+    protected async Task StartAsync(Node node, string cron, int dailyLimit = 300)
+    {
+        node.Process = ServiceProcess.Start(NodeEnvironment(node, cron, dailyLimit));
+        await Eventually(() => ReadyAsync(node), TimeSpan.FromSeconds(60), "the node to join and be ready", node.Process);
+    }
+
+    protected async Task StartClusterAsync(string cron, int dailyLimit = 300)
+    {
+        foreach (var node in Nodes)
+        {
+            await StartAsync(node, cron, dailyLimit);
+        }
+
+        await Eventually(async () => (await Task.WhenAll(Nodes.Select(n => MetricAsync(n, "mail_cluster_members")))).All(m => m == 3),
+            TimeSpan.FromSeconds(30), "every node to see three members");
+    }
+
+    protected async Task<Node> KeeperNodeAsync()
+    {
+        Node? keeper = null;
+        await Eventually(async () =>
+        {
+            var here = await Task.WhenAll(Nodes.Where(n => n.Process is { HasExited: false }).Select(async n => (n, await MetricAsync(n, "mail_budget_keeper_here"))));
+            keeper = here.Where(h => h.Item2 == 1).Select(h => h.n).SingleOrDefault();
+            return keeper is not null;
+        }, TimeSpan.FromSeconds(60), "one node to hold the keeper");
+        return keeper!;
+    }
+
+    protected async Task PublishAsync(int count, Func<int, byte> priority)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await Publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(2)), priority(i));
+        }
+    }
+
+    /// <summary>Every mail Brevo accepted was a different one, and they are mails 0 to <paramref name="count"/> - 1.</summary>
+    protected void AssertEachSentOnce(int count)
+    {
+        var keys = Brevo.Delivered.Select(m => m.IdempotencyKey).ToList();
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, count), Brevo.Delivered.Select(Mails.IndexOf).Order());
+    }
+}

@@ -176,7 +176,7 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         ExpectMsg<Reserved>();
         ExpectMsg<Reserved>();
         // The first went to Brevo; the second was still being taken.
-        first.Tell(new Spending(window.Window, 100));
+        first.Tell(new Spending(window.Window, 100, Guid.NewGuid()));
         first.Tell(GetStatus.Instance);
         ExpectMsg<BudgetStatus>();
         Sys.Stop(first);
@@ -216,7 +216,7 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
             reader.FishForMessage(m => m is Reserved);
         }
 
-        reader.Send(keeper, new Spending(window.Window, 1));
+        reader.Send(keeper, new Spending(window.Window, 1, Guid.NewGuid()));
         Sys.Stop(reader.Ref);
         keeper.Tell(GetStatus.Instance);
         Assert.Equal((0, 3, 3), ExpectMsg<BudgetStatus>() is var held ? (held.Spent, held.InFlight, held.WindowUsed) : default);
@@ -230,6 +230,47 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
             // The one sending counts as spent (Brevo may have charged it); the other two go back to the window.
             Assert.Equal((1, 0, 1), (status.Spent, status.InFlight, status.WindowUsed));
         });
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_not_count_a_dead_readers_send_that_another_send_of_the_same_mail_shows_was_never_charged()
+    {
+        var keeper = Keeper(dailyLimit: 20, perHour: 10);
+        keeper.Tell(HourlyTick.Instance);
+        var window = ExpectMsg<WindowOpened>();
+        // A reader on a node about to die tells it is sending mails a and b, then dies before either reaches Brevo.
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        var dying = CreateTestProbe();
+        keeper.Tell(new Subscribe(dying.Ref));
+        dying.ExpectMsg<WindowOpened>();
+        foreach (var (tag, mail) in new[] { (1UL, a), (2UL, b) })
+        {
+            dying.Send(keeper, new Reserve(window.Window, tag));
+            dying.FishForMessage(m => m is Reserved);
+            dying.Send(keeper, new Spending(window.Window, tag, mail));
+        }
+
+        Sys.Stop(dying.Ref);
+        // Mail a comes back to this reader before the keeper settles the dead one's leases: Brevo accepts it as new.
+        keeper.Tell(new Reserve(window.Window, 10));
+        ExpectMsg<Reserved>();
+        keeper.Tell(new Settle(window.Window, 10, Charged: true, Key: a, Accepted: true));
+        ExpectMsg<Settled>();
+        ((Akka.TestKit.TestScheduler)Sys.Scheduler).Advance(TimeSpan.FromSeconds(6));
+        // The dead reader's send of a was not charged; its send of b may have been, so it counts for now.
+        AwaitAssert(() =>
+        {
+            keeper.Tell(GetStatus.Instance);
+            Assert.Equal((2, 0), ExpectMsg<BudgetStatus>() is var status ? (status.Spent, status.InFlight) : default);
+        });
+
+        // Mail b comes back after that, and Brevo accepts it as new too: the dead reader's count of it is taken back.
+        keeper.Tell(new Reserve(window.Window, 11));
+        ExpectMsg<Reserved>();
+        keeper.Tell(new Settle(window.Window, 11, Charged: true, Key: b, Accepted: true));
+        ExpectMsg<Settled>();
+        keeper.Tell(GetStatus.Instance);
+        Assert.Equal(2, ExpectMsg<BudgetStatus>().Spent);
     }
 
     [Fact]

@@ -55,8 +55,21 @@ public sealed class FaultProcessSpecs() : ThreeNodeSpecs("xkeysib-faults", "faul
     /// <summary>The day reaches its limit, each mail accepted once, the rest waiting in the inbox, nothing dead-lettered.</summary>
     private async Task AssertTheDaySpentExactlyAsync(int duplicatesAllowed = 0)
     {
-        await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= Limit), TimeSpan.FromSeconds(120), "the day's limit to be sent");
         var keeper = await KeeperNodeAsync();
+        try
+        {
+            await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= Limit), TimeSpan.FromSeconds(120), "the day's limit to be sent");
+        }
+        catch (TimeoutException e)
+        {
+            // Say what the day looked like: Brevo's count, each node's budget gauges, and the keeper's node's log.
+            var gauges = await Task.WhenAll(Running.Select(async n =>
+                $"node {n.MetricsPort}: spent {await MetricAsync(n, "mail_tokens_spent_today")}, left {await MetricAsync(n, "mail_tokens_left_today")}, " +
+                $"window left {await MetricAsync(n, "mail_window_tokens_left")}"));
+            throw new TimeoutException($"{e.Message}: Brevo accepted {Brevo.Delivered.Count}, refused {Brevo.DuplicatesRefused} duplicates; " +
+                $"{string.Join("; ", gauges)}\n{keeper.Process!.Output}", e);
+        }
+
         // Tokens of a node that died count once its leases are settled for it (a few seconds after it is downed).
         await Eventually(async () => await MetricAsync(keeper, "mail_tokens_spent_today") == Limit, TimeSpan.FromSeconds(60),
             "the day's count to reach its limit");

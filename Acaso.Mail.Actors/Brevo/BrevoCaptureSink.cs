@@ -154,7 +154,8 @@ public class BrevoCaptureSink(string? outboxPath = null, string? requiredApiKey 
 
         if (Latency > TimeSpan.Zero)
         {
-            await Task.Delay(Latency, context.RequestAborted).ConfigureAwait(false);
+            // As Brevo does, a request received whole is processed (and charged) even if its client goes away meanwhile.
+            await Task.Delay(Latency, CancellationToken.None).ConfigureAwait(false);
         }
 
         if (string.IsNullOrEmpty(apiKey) || (_requiredApiKey is not null && apiKey != _requiredApiKey))

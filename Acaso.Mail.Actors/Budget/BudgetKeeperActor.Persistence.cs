@@ -24,14 +24,15 @@ public sealed partial class BudgetKeeperActor
     private void Apply(BudgetKeeperState state)
     {
         _recovered = true;
-        (_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, var leases, var orphans) = state;
+        (_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, var leases, var orphans, var writtenOff) = state;
+        _writtenOff = [.. (writtenOff ?? []).Select(Guid.Parse)];
         _leases = (leases ?? []).Select(text => KeeperLease.Parse(text, _window, _day)).ToDictionary(l => l.Key, l => l.Lease);
         _orphans = [.. orphans ?? []];
     }
 
     private BudgetKeeperState State() =>
         new(_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid,
-            [.. _leases.Select(l => KeeperLease.Format(l.Key, l.Value))], [.. _orphans]);
+            [.. _leases.Select(l => KeeperLease.Format(l.Key, l.Value))], [.. _orphans], [.. _writtenOff.Select(k => k.ToString("D"))]);
 
     /// <summary>One token in flight: the reader that holds it (its full path, the same from every node) and the reservation's tag.</summary>
     private string LeaseOf(ulong tag) => $"{Akka.Serialization.Serialization.SerializedActorPath(Sender)} {tag}";
@@ -137,8 +138,27 @@ public sealed partial class BudgetKeeperActor
         var key = LeaseOf(sending.Tag);
         if (_leases.TryGetValue(key, out var lease) && !lease.Sending)
         {
-            _leases[key] = lease with { Sending = true };
+            _leases[key] = lease with { Sending = true, Mail = sending.Key };
             Save();
+        }
+    }
+
+    /// <summary>
+    /// Brevo accepted a send of <paramref name="mail"/> as its first (under the lease <paramref name="by"/>): any other
+    /// send of the same mail (a node that died after telling it was sending) was not charged, so it will not count as
+    /// spent, and a write-off already counted for it is taken back.
+    /// </summary>
+    private void Superseded(Guid mail, string by)
+    {
+        foreach (var (key, lease) in _leases.Where(l => l.Key != by && l.Value.Mail == mail).ToList())
+        {
+            _leases[key] = lease with { Superseded = true };
+        }
+
+        if (_writtenOff.Remove(mail))
+        {
+            _log.Info("A mail counted spent when its reader went away was sent and charged again elsewhere: the first count is taken back");
+            _spent = Math.Max(0, _spent - 1);
         }
     }
 
@@ -157,9 +177,13 @@ public sealed partial class BudgetKeeperActor
             }
 
             _orphans.Remove(key);
-            if (lease.Sending)
+            if (lease.MayBeCharged)
             {
                 spent++;
+                if (lease.Mail is { } mail)
+                {
+                    _writtenOff.Add(mail);
+                }
             }
             else
             {

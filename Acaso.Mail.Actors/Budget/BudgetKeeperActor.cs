@@ -45,6 +45,7 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     // Tokens in flight, by their reader and reservation tag; and the keys of those an earlier incarnation lent.
     private Dictionary<string, KeeperLease> _leases = [];
     private HashSet<string> _orphans = [];
+    private HashSet<Guid> _writtenOff = [];
 
     /// <summary>Creates the keeper; <paramref name="brevo"/> answers the end-of-day credit question.</summary>
     /// <param name="settings">The budget.</param>
@@ -197,6 +198,11 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
         }
 
         _orphans.Remove(key);
+        if (settle.Accepted && settle.Key is { } mail)
+        {
+            Superseded(mail, key);
+        }
+
         if (lease.Day != _day)
         {
             // Lent on a day that has ended: it counted against that day, not this one.
@@ -253,6 +259,7 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
 
         _day = today;
         _spent = 0;
+        _writtenOff.Clear();
         // Borrowed mail was charged to the day that borrowed it: the new day owes nothing.
         _borrowed = 0;
         _windowRepaid = 0;

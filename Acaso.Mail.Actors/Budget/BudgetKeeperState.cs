@@ -17,5 +17,9 @@ namespace Acaso.Mail.Actors.Budget;
 /// The leases that were in flight when this keeper took over from another incarnation (a crash, a hand-over): their
 /// readers may be gone, so when the window closes those still unsettled are counted as spent.
 /// </param>
+/// <param name="WrittenOff">
+/// Today's mails (idempotency keys) whose send was counted spent when its reader went away unsettled: should another
+/// send of one be Brevo's first after all, the write-off is taken back.
+/// </param>
 public sealed record BudgetKeeperState(DateOnly Day, int Spent, long Window, int WindowGranted, int WindowUsed, int Borrowed, int WindowRepaid,
-    string[]? Leases = null, string[]? Orphans = null);
+    string[]? Leases = null, string[]? Orphans = null, string[]? WrittenOff = null);

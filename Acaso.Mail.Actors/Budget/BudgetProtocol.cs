@@ -57,13 +57,22 @@ public static class BudgetProtocol
     /// <paramref name="Tag"/> is the reservation's: the keeper settles each token once, however often the reader sends
     /// this (it does until <see cref="Settled"/> comes back: a keeper moving to another node loses what was sent to it).
     /// </summary>
-    public sealed record Settle(long Window, ulong Tag, bool Charged, bool Borrowed = false);
+    /// <param name="Window">The token's window.</param>
+    /// <param name="Tag">The token's reservation tag.</param>
+    /// <param name="Charged">Brevo may have charged it.</param>
+    /// <param name="Borrowed">It was borrowed from the coming window.</param>
+    /// <param name="Key">The mail's idempotency key, when a send was made.</param>
+    /// <param name="Accepted">Brevo accepted this send as the key's first (not a duplicate): no other send of the mail was charged.</param>
+    public sealed record Settle(long Window, ulong Tag, bool Charged, bool Borrowed = false, Guid? Key = null, bool Accepted = false);
 
     /// <summary>
     /// The token reserved under <paramref name="Tag"/> goes to Brevo now: should its reader stop (or its node leave)
     /// before it settles, the keeper counts it spent rather than giving it back, since Brevo may have charged it.
     /// </summary>
-    public sealed record Spending(long Window, ulong Tag);
+    /// <param name="Window">The token's window.</param>
+    /// <param name="Tag">The token's reservation tag.</param>
+    /// <param name="Key">The mail's idempotency key: another send of the same mail later tells which of them Brevo charged.</param>
+    public sealed record Spending(long Window, ulong Tag, Guid Key);
 
     /// <summary>
     /// The keeper cannot answer now (its journal cannot be written: a database outage); it is started again by itself.

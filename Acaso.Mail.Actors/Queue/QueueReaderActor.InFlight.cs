@@ -128,7 +128,7 @@ public sealed partial class QueueReaderActor
     {
         if (mail.TokenSettles)
         {
-            _budgetKeeper.Tell(new BudgetProtocol.Spending(mail.Window, mail.TokenTag));
+            _budgetKeeper.Tell(new BudgetProtocol.Spending(mail.Window, mail.TokenTag, mail.Request!.IdempotencyKey));
         }
 
         _senders.Tell(new SendingProtocol.SendMail(mail.Message.DeliveryTag, mail.Body!));
@@ -206,7 +206,8 @@ public sealed partial class QueueReaderActor
             Remember(request, "sent", messageId, ("message_id", messageId), ("window", mail.Window), ("attempts", completed.Attempts), ("template", (int)request.Template));
         }
 
-        SettleToken(mail.Window, mail.TokenTag, verdict.Charged, mail.Borrowed, mail.TokenSettles);
+        SettleToken(mail.Window, mail.TokenTag, verdict.Charged, mail.Borrowed, mail.TokenSettles, key,
+            accepted: completed.Outcome is Sent { WasDuplicate: false });
         if (verdict.HaltWindow)
         {
             _window = _window with { Tokens = 0, Halted = true };

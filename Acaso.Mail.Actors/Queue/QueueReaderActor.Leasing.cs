@@ -186,7 +186,7 @@ public sealed partial class QueueReaderActor
     /// <see cref="BudgetProtocol.Settled"/>: a settle sent to a keeper that is moving to another node is lost, and a
     /// token never settled would count against the day.
     /// </summary>
-    private void SettleToken(long window, ulong tag, bool charged, bool borrowed, bool settles = true)
+    private void SettleToken(long window, ulong tag, bool charged, bool borrowed, bool settles = true, Guid? key = null, bool accepted = false)
     {
         if (!settles)
         {
@@ -194,7 +194,7 @@ public sealed partial class QueueReaderActor
             return;
         }
 
-        var settle = new BudgetProtocol.Settle(window, tag, charged, borrowed);
+        var settle = new BudgetProtocol.Settle(window, tag, charged, borrowed, key, accepted);
         _unacknowledgedSettles[tag] = settle;
         _budgetKeeper.Tell(settle);
         if (!Timers.IsTimerActive(SettleTimer))

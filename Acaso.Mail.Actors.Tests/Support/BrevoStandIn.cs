@@ -40,8 +40,16 @@ public sealed class BrevoStandIn(string? requiredApiKey, int credits) : BrevoCap
         }
     }
 
+    /// <summary>Until this moment every send is answered 500 (Brevo down for a while); the past means never.</summary>
+    public DateTimeOffset FailingUntil { get; set; }
+
     protected override async Task<IResult?> InterceptAsync(HttpContext context, string body)
     {
+        if (DateTimeOffset.UtcNow < FailingUntil)
+        {
+            return Error(500, "internal_error", "Brevo is down (scripted)");
+        }
+
         if (!_script.TryDequeue(out var scripted))
         {
             return null;

@@ -239,6 +239,13 @@ public sealed class ReliabilityCampaign() : ThreeNodeSpecs("xkeysib-campaign", "
 
         await Task.Delay(TimeSpan.FromSeconds(5));
         var spent = (int)await MetricAsync(keeper, "mail_tokens_spent_today");
+        // The nodes stop (SIGTERM: they drain), so a mail a reader is looking at between windows is counted as waiting.
+        foreach (var node in Running.ToList())
+        {
+            node.Process!.Terminate();
+            await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        }
+
         var dead = (await RabbitBroker.DrainAsync(Queue.DeadLetterQueue)).Count;
         var waiting = (int)await RabbitBroker.ReadyAsync(Queue.Inbox) + (int)await RabbitBroker.ReadyAsync(Queue.Name);
         return (spent, dead, waiting);

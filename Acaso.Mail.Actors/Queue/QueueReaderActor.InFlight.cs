@@ -69,7 +69,11 @@ public sealed partial class QueueReaderActor
             return;
         }
 
-        Remember(request, "taken", ("priority", request.Priority), ("template", (int)request.Template));
+        if (!look)
+        {
+            RememberTaken(request);
+        }
+
         Check(mail);
     }
 
@@ -159,6 +163,8 @@ public sealed partial class QueueReaderActor
         Timers.Cancel(TokenTimer(reserved.Tag));
         mail = mail with { Window = reserved.Window, Borrowed = reserved.Borrowed, Sent = true, TokenSettles = reserved.Settles };
         _inFlight[reserved.Tag] = mail;
+        // A look becomes a take only now: a mail looked at and put back has no "taken" in its history.
+        RememberTaken(mail.Request!);
         SendNow(mail);
         if (mail.Look)
         {
@@ -310,6 +316,9 @@ public sealed partial class QueueReaderActor
 
         _settledWaiters.Clear();
     }
+
+    private void RememberTaken(MailRequest request) =>
+        Remember(request, "taken", ("priority", request.Priority), ("template", (int)request.Template));
 
     /// <summary>Tells the Delivery actor a line of the mail's history (no-op without one).</summary>
     private void Remember(MailRequest request, string kind, params (string Name, object? Value)[] fields) =>

@@ -11,7 +11,7 @@ namespace Acaso.Mail.Actors.Tests.Support;
 public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : ProcessSpecs(apiKey, queuePrefix)
 {
     /// <summary>Tokens each hourly window grants.</summary>
-    protected const int PerWindow = 5;
+    protected virtual int PerWindow => 5;
 
     /// <summary>The three nodes.</summary>
     protected Node[] Nodes { get; } = [new(), new(), new()];

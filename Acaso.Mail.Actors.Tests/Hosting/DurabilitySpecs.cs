@@ -181,7 +181,7 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
         await using (var channel = await connection.CreateChannelAsync())
         {
             await channel.QueueDeclareAsync(Queue.Inbox, durable: true, exclusive: false, autoDelete: false,
-                arguments: Acaso.Mail.Actors.Queue.RabbitMailQueue.QueueArguments(Queue));
+                arguments: Acaso.Mail.Actors.Queue.Broker.RabbitMailQueue.QueueArguments(Queue));
         }
 
         using (BrokerNode.InboxShovel(Queue.Name, Queue.Inbox))

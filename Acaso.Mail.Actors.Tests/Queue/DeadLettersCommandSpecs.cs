@@ -1,6 +1,7 @@
 using System.Text;
 using Acaso.Mail.Actors.Cli;
 using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Tests.Support;

@@ -1,6 +1,8 @@
 using System.Text;
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Queue.Broker;
+using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Tests.Support;
 using Akka.Actor;

@@ -1,3 +1,4 @@
+using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Tests.Support;
 

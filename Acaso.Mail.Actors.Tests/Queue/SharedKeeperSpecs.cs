@@ -1,3 +1,4 @@
+using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Tests.Support;
 using Akka.Actor;

@@ -1,4 +1,5 @@
 using System.Text;
+using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,6 @@
 using System.Text;
 using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue;
 
 namespace Acaso.Mail.Actors.Tests.Support;

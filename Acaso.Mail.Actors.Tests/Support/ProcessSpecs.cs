@@ -1,5 +1,6 @@
 using System.Globalization;
 using Acaso.Mail.Actors.Brevo;
+using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Settings;
 

@@ -28,10 +28,15 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    /// <summary>Starts <c>dotnet Acaso.Mail.Actors.dll args…</c> with these environment variables.</summary>
+    /// <summary>
+    /// Starts <c>dotnet Acaso.Mail.Actors.dll args…</c> with these environment variables: the build beside the specs, or
+    /// the one <c>MAIL_SERVICE_DLL</c> names (another commit's build, to measure it under the same specs).
+    /// </summary>
     public static ServiceProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Acaso.Mail.Actors.dll");
+        var dll = System.Environment.GetEnvironmentVariable("MAIL_SERVICE_DLL") is { Length: > 0 } other
+            ? other
+            : Path.Combine(AppContext.BaseDirectory, "Acaso.Mail.Actors.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);
         foreach (var arg in args)

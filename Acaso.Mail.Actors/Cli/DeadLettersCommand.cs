@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue;
 
 namespace Acaso.Mail.Actors.Cli;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Acaso.Mail.Actors.Contract;
+using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue;
 
 namespace Acaso.Mail.Actors.Cli;

@@ -1,5 +1,7 @@
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Queue.Broker;
+using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Settings;
 using Akka.Actor;

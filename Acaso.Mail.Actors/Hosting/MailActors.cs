@@ -2,6 +2,8 @@ using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Metrics;
+using Acaso.Mail.Actors.Queue.Broker;
+using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;

@@ -3,6 +3,7 @@ using Acaso.Mail.Actors.Cluster;
 using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Logging;
 using Acaso.Mail.Actors.Metrics;
+using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;

@@ -1,4 +1,5 @@
 using Acaso.Mail.Actors.Delivery;
+using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Storage;

@@ -1,5 +1,6 @@
 using Akka.Streams;
 using Akka.Streams.Stage;
+using Acaso.Mail.Actors.Queue.Broker;
 
 namespace Acaso.Mail.Actors.Queue;
 

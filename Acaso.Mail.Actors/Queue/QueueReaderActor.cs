@@ -2,6 +2,8 @@ using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Events;
+using Acaso.Mail.Actors.Queue.Broker;
+using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Sending;
 using Akka.Actor;
 using Akka.Event;

@@ -5,6 +5,8 @@ using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Hosting;
 using Acaso.Mail.Actors.Metrics;
+using Acaso.Mail.Actors.Queue.Broker;
+using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
 using Acaso.Mail.Actors.Settings;

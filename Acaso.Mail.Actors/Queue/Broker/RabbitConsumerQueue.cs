@@ -5,7 +5,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Broker;
 
 /// <summary>
 /// Unlimited mode's queue: a consumer with a prefetch of <paramref name="prefetch"/> (the send parallelism), so a

@@ -2,7 +2,7 @@ using System.Globalization;
 using Acaso.Mail.Actors.Storage;
 using Npgsql;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Stores;
 
 /// <summary>
 /// The sent ledger in the cluster's shared PostgreSQL database: a mail one node sent and could not ack (its node died)

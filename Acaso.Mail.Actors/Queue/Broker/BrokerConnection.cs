@@ -4,7 +4,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Broker;
 
 /// <summary>The broker did not answer in time, or the connection is gone: the operation may be tried again on a new one.</summary>
 public sealed class BrokerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

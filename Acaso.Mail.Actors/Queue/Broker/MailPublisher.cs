@@ -3,7 +3,7 @@ using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Settings;
 using RabbitMQ.Client;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Broker;
 
 /// <summary>
 /// Publishes mail requests exactly as Acaso's producer does: default exchange, routing key = queue name, the

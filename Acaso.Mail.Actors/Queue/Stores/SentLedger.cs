@@ -1,6 +1,6 @@
 using Acaso.Mail.Actors.Storage;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Stores;
 
 /// <summary>
 /// The idempotency keys of mails Brevo accepted, written before the message is acked. When the service dies between

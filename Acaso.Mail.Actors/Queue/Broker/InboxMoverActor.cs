@@ -2,7 +2,7 @@ using Acaso.Mail.Actors.Events;
 using Akka.Actor;
 using Akka.Event;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Broker;
 
 /// <summary>
 /// Keeps the <see cref="InboxMover"/> running for as long as the service runs: it starts it, starts it again a second

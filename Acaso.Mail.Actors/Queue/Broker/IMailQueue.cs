@@ -1,4 +1,4 @@
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Broker;
 
 /// <summary>One message taken from the queue and not yet acknowledged.</summary>
 /// <param name="DeliveryTag">The broker's tag for this delivery (unique per channel).</param>

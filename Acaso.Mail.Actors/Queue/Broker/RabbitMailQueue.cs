@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Broker;
 
 /// <summary>The queue exists on the broker with another declaration than ours (PRECONDITION_FAILED).</summary>
 public sealed class QueueDeclarationMismatchException(string message, Exception inner) : Exception(message, inner);

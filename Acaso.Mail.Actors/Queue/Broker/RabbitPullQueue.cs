@@ -2,7 +2,7 @@ using Acaso.Mail.Actors.Settings;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Broker;
 
 /// <summary>
 /// Daily mode's queue: one <c>basic.get</c> a take and never a prefetch, so every take gets the head of RabbitMQ's

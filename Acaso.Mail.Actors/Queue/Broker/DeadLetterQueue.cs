@@ -3,7 +3,7 @@ using System.Text.Json;
 using Acaso.Mail.Actors.Settings;
 using RabbitMQ.Client;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Broker;
 
 /// <summary>One message in the dead-letter queue, as an operator reads it.</summary>
 /// <param name="Reason">Why it is there (<c>x-acaso-reason</c>).</param>

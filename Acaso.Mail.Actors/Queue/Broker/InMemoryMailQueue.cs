@@ -1,4 +1,4 @@
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Broker;
 
 /// <summary>A message held in the dead-letter list of <see cref="InMemoryMailQueue"/>.</summary>
 public sealed record DeadLetter(byte[] Body, byte Priority, string Reason, string Detail);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Acaso.Mail.Actors.Storage;
 
-namespace Acaso.Mail.Actors.Queue;
+namespace Acaso.Mail.Actors.Queue.Stores;
 
 /// <summary>
 /// How many windows in a row Brevo kept failing on each mail, by its idempotency key: the QueueReader dead-letters a

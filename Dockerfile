@@ -6,7 +6,9 @@ COPY hocon/ hocon/
 COPY Acaso.Mail.Actors/Acaso.Mail.Actors.csproj Acaso.Mail.Actors/
 RUN dotnet restore Acaso.Mail.Actors/Acaso.Mail.Actors.csproj
 COPY Acaso.Mail.Actors/ Acaso.Mail.Actors/
-RUN dotnet publish Acaso.Mail.Actors/Acaso.Mail.Actors.csproj -c Release --no-restore -o /app
+# .git is not copied in: the commit comes as a build argument (docker compose build --build-arg COMMIT=$(git rev-parse HEAD)).
+ARG COMMIT=unknown
+RUN dotnet publish Acaso.Mail.Actors/Acaso.Mail.Actors.csproj -c Release --no-restore -o /app -p:SourceRevisionId=$COMMIT
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

@@ -56,6 +56,20 @@ public sealed class CommandLineSpecs
     }
 
     [Fact]
+    public async Task Version_should_give_the_version_of_Directory_Build_props_and_the_commit_it_was_built_from()
+    {
+        var props = System.Xml.Linq.XDocument.Load(Repository.PathOf("Directory.Build.props"));
+        var version = props.Descendants("Version").Single().Value;
+        // The service's own process: in this one, the entry assembly is the test host.
+        await using var service = ServiceProcess.Start(new Dictionary<string, string>(), "--version");
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), service.Output);
+        Assert.Equal(0, service.ExitCode);
+        Assert.Matches($@"^{System.Text.RegularExpressions.Regex.Escape(version)}\+[0-9a-f]{{40}}$", service.Output.Trim());
+        Assert.Equal(version, Acaso.Mail.Actors.Hosting.BuildInfo.Version);
+        Assert.Matches("^[0-9a-f]{40}$", Acaso.Mail.Actors.Hosting.BuildInfo.Commit);
+    }
+
+    [Fact]
     public async Task An_unknown_verb_should_exit_64()
     {
         var (code, _, error) = await CommandLineRun.RunAsync(["send-everything"]);

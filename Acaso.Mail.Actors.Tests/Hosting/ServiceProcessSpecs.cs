@@ -41,6 +41,10 @@ public sealed class ServiceProcessSpecs() : ProcessSpecs("xkeysib-PROCESS-SECRET
         Assert.Equal(9, Sample(metrics, "mails_sent_total"));
         Assert.Equal(0, Sample(metrics, "mails_fails_total"));
         Assert.Equal("ok", await ScrapeAsync("/healthz"));
+        // Which build runs: the gauge and the first line say the version and the commit.
+        var build = $"mail_build_info{{version=\"{Acaso.Mail.Actors.Hosting.BuildInfo.Version}\",commit=\"{Acaso.Mail.Actors.Hosting.BuildInfo.Commit}\"}}";
+        Assert.Equal(1, Sample(metrics, build));
+        Assert.Contains($"{Acaso.Mail.Actors.Hosting.BuildInfo.Describe}. Role: a single node", service.Output.Split('\n')[0], StringComparison.Ordinal);
 
         service.Terminate();
         Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), "SIGTERM did not stop the service\n" + service.Output);

@@ -30,12 +30,13 @@ public static class RunCommand
         var database = settings.Database.Describe(settings.StateDir);
         if (settings.Cluster.Enabled)
         {
-            log.LogInformation("Role: cluster node {Hostname}:{Port}, joining through seeds {Seeds}; the budget keeper runs on the oldest node; state in {Database}",
-                settings.Cluster.Hostname, settings.Cluster.Port, string.Join(",", settings.Cluster.Seeds), database);
+            log.LogInformation("{Build}. Role: cluster node {Hostname}:{Port}, joining through seeds {Seeds}; the budget keeper runs on the oldest node; state in {Database}",
+                BuildInfo.Describe, settings.Cluster.Hostname, settings.Cluster.Port, string.Join(",", settings.Cluster.Seeds), database);
         }
         else
         {
-            log.LogInformation("Role: a single node (no MAIL_CLUSTER_SEEDS), holding the budget keeper itself; state in {Database}", database);
+            log.LogInformation("{Build}. Role: a single node (no MAIL_CLUSTER_SEEDS), holding the budget keeper itself; state in {Database}",
+                BuildInfo.Describe, database);
         }
 
         BrevoCaptureSink? sink = null;

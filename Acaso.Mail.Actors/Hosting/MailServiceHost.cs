@@ -37,6 +37,7 @@ public static class MailServiceHost
 
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var metrics = new MailMetrics(registry);
+        metrics.BuildInfo.WithLabels(BuildInfo.Version, BuildInfo.Commit).Set(1);
         var health = new ServiceHealth();
         var database = MailDatabase.For(settings.Database.Postgres, settings.StateDir);
         var services = builder.Services;

@@ -34,6 +34,8 @@ public sealed class MailMetrics
         BrokerUp = factory.CreateGauge("mail_broker_up", "1 while the RabbitMQ connection is up.");
         BrokerConnected = factory.CreateGauge("mail_broker_connected",
             "1 while the reader's RabbitMQ connection answers its probe (a passive declare every 2 s, within the operation timeout).");
+        BuildInfo = factory.CreateGauge("mail_build_info", "1, labelled with the running build's version and the git commit it was built from.",
+            "version", "commit");
         DatabaseUp = factory.CreateGauge("mail_database_up",
             "1 while the state's database answers (PostgreSQL of MAIL_DATABASE_URL, or the SQLite files under MAIL_STATE_DIR).");
         BrokerBlocked = factory.CreateGauge("mail_broker_blocked", "1 while RabbitMQ blocks the service's publishes (a memory or disk alarm).");
@@ -80,6 +82,7 @@ public sealed class MailMetrics
     public Gauge BrokerConnected { get; }
     public Gauge BrokerBlocked { get; }
     public Gauge DatabaseUp { get; }
+    public Gauge BuildInfo { get; }
     public Counter MovedToInbox { get; }
     public Counter DeliveryEvents { get; }
     public Counter Suppressed { get; }

@@ -22,4 +22,4 @@ namespace Acaso.Mail.Actors.Budget;
 /// send of one be Brevo's first after all, the write-off is taken back.
 /// </param>
 public sealed record BudgetKeeperState(DateOnly Day, int Spent, long Window, int WindowGranted, int WindowUsed, int Borrowed, int WindowRepaid,
-    string[]? Leases = null, string[]? Orphans = null, string[]? WrittenOff = null);
+    string[]? Leases = null, string[]? Orphans = null, string[]? WrittenOff = null) : IBudgetWire;

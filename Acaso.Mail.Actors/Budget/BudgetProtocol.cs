@@ -3,24 +3,31 @@ using Akka.Actor;
 namespace Acaso.Mail.Actors.Budget;
 
 /// <summary>
-/// The BudgetKeeper's messages. Plain immutable data: the keeper will one day run as a cluster singleton.
+/// A message of <see cref="BudgetProtocol"/> or the keeper's journaled state: what crosses nodes (the keeper is a
+/// cluster singleton) or is persisted, so it goes through <see cref="BudgetSerializer"/> (bound in <c>hocon/akka.hocon</c>).
+/// </summary>
+public interface IBudgetWire;
+
+/// <summary>
+/// The BudgetKeeper's messages. Plain immutable data: the keeper runs as a cluster singleton, and each message has a
+/// stable manifest in <see cref="BudgetSerializer"/>.
 /// </summary>
 public static class BudgetProtocol
 {
     /// <summary>The hourly tick (Quartz's <c>MAIL_HOURLY_CRON</c>): opens a window of <c>min(per_hour, left_today)</c> tokens.</summary>
-    public sealed record HourlyTick
+    public sealed record HourlyTick : IBudgetWire
     {
         public static readonly HourlyTick Instance = new();
     }
 
     /// <summary>The end-of-day tick (<c>MAIL_END_OF_DAY_CRON</c>): opens a window of the day's remaining credit.</summary>
-    public sealed record EndOfDayTick
+    public sealed record EndOfDayTick : IBudgetWire
     {
         public static readonly EndOfDayTick Instance = new();
     }
 
     /// <summary>A reader to tell of every window (several may subscribe: one a node in a cluster).</summary>
-    public sealed record Subscribe(IActorRef Reader);
+    public sealed record Subscribe(IActorRef Reader) : IBudgetWire;
 
     /// <summary>Which tick opened a window.</summary>
     public enum WindowKind
@@ -30,7 +37,7 @@ public static class BudgetProtocol
     }
 
     /// <summary>A new window: <paramref name="Tokens"/> sends may start in it. The previous window's unused tokens lapse.</summary>
-    public sealed record WindowOpened(long Window, int Tokens, WindowKind Kind, DateOnly Day);
+    public sealed record WindowOpened(long Window, int Tokens, WindowKind Kind, DateOnly Day) : IBudgetWire;
 
     /// <summary>
     /// The reader asks for one token of <paramref name="Window"/>: before a take (a lease: the take happens only with the
@@ -39,17 +46,17 @@ public static class BudgetProtocol
     /// <paramref name="Tag"/> is echoed back. <paramref name="Count"/>: as many tokens as may be lent at once (unlimited
     /// mode leases in batches, so the keeper, a cluster singleton, is not on every send's path; the daily keeper lends one).
     /// </summary>
-    public sealed record Reserve(long Window, ulong Tag, bool Urgent = false, int Count = 1);
+    public sealed record Reserve(long Window, ulong Tag, bool Urgent = false, int Count = 1) : IBudgetWire;
 
     /// <summary>
     /// The token is the reader's: send. <paramref name="Borrowed"/>: it was borrowed from the coming window.
     /// <paramref name="Count"/>: tokens lent (more than one only when asked); <paramref name="Settles"/>: false when the
     /// keeper counts them spent as they are lent and wants no <see cref="Settle"/> (unlimited mode: a rate, not a budget).
     /// </summary>
-    public sealed record Reserved(long Window, ulong Tag, bool Borrowed = false, int Count = 1, bool Settles = true);
+    public sealed record Reserved(long Window, ulong Tag, bool Borrowed = false, int Count = 1, bool Settles = true) : IBudgetWire;
 
     /// <summary>No token: the window has lapsed, is spent, or the day's limit is reached. Requeue the mail.</summary>
-    public sealed record ReservationDenied(long Window, ulong Tag, string Reason);
+    public sealed record ReservationDenied(long Window, ulong Tag, string Reason) : IBudgetWire;
 
     /// <summary>
     /// A reserved token's send has ended. <paramref name="Charged"/>: Brevo may have charged it (sent, or an
@@ -63,7 +70,7 @@ public static class BudgetProtocol
     /// <param name="Borrowed">It was borrowed from the coming window.</param>
     /// <param name="Key">The mail's idempotency key, when a send was made.</param>
     /// <param name="Accepted">Brevo accepted this send as the key's first (not a duplicate): no other send of the mail was charged.</param>
-    public sealed record Settle(long Window, ulong Tag, bool Charged, bool Borrowed = false, Guid? Key = null, bool Accepted = false);
+    public sealed record Settle(long Window, ulong Tag, bool Charged, bool Borrowed = false, Guid? Key = null, bool Accepted = false) : IBudgetWire;
 
     /// <summary>
     /// The token reserved under <paramref name="Tag"/> goes to Brevo now: should its reader stop (or its node leave)
@@ -72,49 +79,49 @@ public static class BudgetProtocol
     /// <param name="Window">The token's window.</param>
     /// <param name="Tag">The token's reservation tag.</param>
     /// <param name="Key">The mail's idempotency key: another send of the same mail later tells which of them Brevo charged.</param>
-    public sealed record Spending(long Window, ulong Tag, Guid Key);
+    public sealed record Spending(long Window, ulong Tag, Guid Key) : IBudgetWire;
 
     /// <summary>
     /// The keeper cannot answer now (its journal cannot be written: a database outage); it is started again by itself.
     /// Whatever was asked may be asked again later; a settle is sent again until acknowledged.
     /// </summary>
-    public sealed record KeeperPaused
+    public sealed record KeeperPaused : IBudgetWire
     {
         public static readonly KeeperPaused Instance = new();
     }
 
     /// <summary>The keeper has recorded the settle of the token reserved under <paramref name="Tag"/> (or had already).</summary>
-    public sealed record Settled(ulong Tag);
+    public sealed record Settled(ulong Tag) : IBudgetWire;
 
     /// <summary>
     /// The budget as the keeper last saw it, told to every subscribed reader on each change: each node publishes it on its
     /// own event stream, so the budget gauges read the same on every node of a cluster, whichever holds the keeper.
     /// </summary>
-    public sealed record BudgetReport(int Spent, int LeftToday, int WindowLeft, int Borrowed);
+    public sealed record BudgetReport(int Spent, int LeftToday, int WindowLeft, int Borrowed) : IBudgetWire;
 
     /// <summary>Asks whether an urgent mail could get a token now (the reader's cue to look at the queue head).</summary>
-    public sealed record CanSendUrgent
+    public sealed record CanSendUrgent : IBudgetWire
     {
         public static readonly CanSendUrgent Instance = new();
     }
 
     /// <summary>How many urgent mails could get a token now: the window's leftover plus what may still be borrowed.</summary>
-    public sealed record UrgentCapacity(long Window, int Tokens);
+    public sealed record UrgentCapacity(long Window, int Tokens) : IBudgetWire;
 
     /// <summary>Asks the keeper to answer <see cref="KeeperStarted"/> once it grants tokens (daily mode: once Brevo's credits were read).</summary>
-    public sealed record WhenStarted
+    public sealed record WhenStarted : IBudgetWire
     {
         public static readonly WhenStarted Instance = new();
     }
 
     /// <summary>The answer to <see cref="WhenStarted"/>.</summary>
-    public sealed record KeeperStarted
+    public sealed record KeeperStarted : IBudgetWire
     {
         public static readonly KeeperStarted Instance = new();
     }
 
     /// <summary>Asks for the keeper's <see cref="BudgetStatus"/>.</summary>
-    public sealed record GetStatus
+    public sealed record GetStatus : IBudgetWire
     {
         public static readonly GetStatus Instance = new();
     }
@@ -130,7 +137,7 @@ public static class BudgetProtocol
     /// <param name="Borrowed">Tokens urgent mail has borrowed from the coming hourly window(s).</param>
     /// <param name="Started">False until Brevo's credits have been read at start (or could not be): nothing is granted before.</param>
     public sealed record BudgetStatus(DateOnly Day, int Spent, int InFlight, long Window, int WindowGranted, int WindowUsed, int DailyLimit, int Borrowed = 0,
-        bool Started = true)
+        bool Started = true) : IBudgetWire
     {
         /// <summary>What the day can still spend.</summary>
         public int LeftToday => Math.Max(0, DailyLimit - Spent - InFlight);

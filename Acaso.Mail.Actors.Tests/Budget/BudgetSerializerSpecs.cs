@@ -1,0 +1,107 @@
+using System.Text;
+using Acaso.Mail.Actors.Budget;
+using Akka.Actor;
+using static Acaso.Mail.Actors.Budget.BudgetProtocol;
+
+namespace Acaso.Mail.Actors.Tests.Budget;
+
+/// <summary>
+/// The keeper's wire and journal format: every type that crosses nodes or is persisted goes through
+/// <see cref="BudgetSerializer"/> with a stable manifest, and each manifest's JSON is pinned here, so a rename or a
+/// changed field shows as a failing row (then add a <c>-v2</c> manifest and keep reading <c>-v1</c>).
+/// </summary>
+public sealed class BudgetSerializerSpecs() : Akka.TestKit.Xunit2.TestKit(Acaso.Mail.Actors.Settings.SettingsLoader.Embedded("akka.hocon"))
+{
+    private static readonly Guid Key = Guid.Parse("0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1");
+    private static readonly DateOnly Day = new(2026, 11, 30);
+
+    /// <summary>One value of each wire type, and the JSON its manifest pins.</summary>
+    private static readonly Dictionary<Type, (object Value, string Json)> Samples = new()
+    {
+        [typeof(HourlyTick)] = (HourlyTick.Instance, "{}"),
+        [typeof(EndOfDayTick)] = (EndOfDayTick.Instance, "{}"),
+        [typeof(WindowOpened)] = (new WindowOpened(7, 12, WindowKind.EndOfDay, Day), """{"window":7,"tokens":12,"kind":"end_of_day","day":"2026-11-30"}"""),
+        [typeof(Reserve)] = (new Reserve(7, 9223372036854775809, Urgent: true, Count: 4), """{"window":7,"tag":9223372036854775809,"urgent":true,"count":4}"""),
+        [typeof(Reserved)] = (new Reserved(7, 3, Borrowed: true, Count: 1, Settles: false), """{"window":7,"tag":3,"borrowed":true,"count":1,"settles":false}"""),
+        [typeof(ReservationDenied)] = (new ReservationDenied(7, 3, "window_spent"), """{"window":7,"tag":3,"reason":"window_spent"}"""),
+        [typeof(Spending)] = (new Spending(7, 3, Key), """{"window":7,"tag":3,"key":"0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1"}"""),
+        [typeof(Settle)] = (new Settle(7, 3, Charged: true, Borrowed: false, Key, Accepted: true),
+            """{"window":7,"tag":3,"charged":true,"borrowed":false,"key":"0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1","accepted":true}"""),
+        [typeof(Settled)] = (new Settled(3), """{"tag":3}"""),
+        [typeof(KeeperPaused)] = (KeeperPaused.Instance, "{}"),
+        [typeof(BudgetReport)] = (new BudgetReport(25, 275, 4, 1), """{"spent":25,"left_today":275,"window_left":4,"borrowed":1}"""),
+        [typeof(CanSendUrgent)] = (CanSendUrgent.Instance, "{}"),
+        [typeof(UrgentCapacity)] = (new UrgentCapacity(7, 2), """{"window":7,"tokens":2}"""),
+        [typeof(WhenStarted)] = (WhenStarted.Instance, "{}"),
+        [typeof(KeeperStarted)] = (KeeperStarted.Instance, "{}"),
+        [typeof(GetStatus)] = (GetStatus.Instance, "{}"),
+        [typeof(BudgetStatus)] = (new BudgetStatus(Day, 25, 2, 7, 12, 10, 300, 1, Started: true),
+            """{"day":"2026-11-30","spent":25,"in_flight":2,"window":7,"window_granted":12,"window_used":10,"daily_limit":300,"borrowed":1,"started":true,"left_today":273,"window_left":2}"""),
+        [typeof(BudgetKeeperState)] = (new BudgetKeeperState(Day, 25, 7, 12, 10, 1, 0, ["akka://acaso-mail/user/queue-reader/reader#12 9223372036854775809|7|0|1|2026-11-30|0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1|0"], [], [Key.ToString("D")]),
+            """{"day":"2026-11-30","spent":25,"window":7,"window_granted":12,"window_used":10,"borrowed":1,"window_repaid":0,"leases":["akka://acaso-mail/user/queue-reader/reader#12 9223372036854775809|7|0|1|2026-11-30|0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1|0"],"orphans":[],"written_off":["0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1"]}"""),
+    };
+
+    public static TheoryData<string> WireTypes
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            // A subscribe carries an actor ref: its own spec below.
+            foreach (var type in WireTypesOfTheAssembly().Where(t => t != typeof(Subscribe)))
+            {
+                data.Add(type.FullName!);
+            }
+
+            return data;
+        }
+    }
+
+    private static IEnumerable<Type> WireTypesOfTheAssembly() =>
+        typeof(IBudgetWire).Assembly.GetTypes().Where(t => typeof(IBudgetWire).IsAssignableFrom(t) && !t.IsInterface).OrderBy(t => t.FullName);
+
+    [Fact]
+    public void Every_type_that_crosses_nodes_or_is_persisted_should_be_bound_to_the_budget_serializer_with_a_manifest_and_a_sample()
+    {
+        var types = WireTypesOfTheAssembly().ToList();
+        Assert.Equal(Samples.Keys.Append(typeof(Subscribe)).OrderBy(t => t.FullName), types);
+        Assert.Equal(BudgetSerializer.Written.Keys.OrderBy(t => t.FullName), types);
+        Assert.All(types, type =>
+        {
+            Assert.IsType<BudgetSerializer>(Sys.Serialization.FindSerializerForType(type));
+            // Stable and versioned, naming no CLR type.
+            Assert.Matches("^[a-z]+(-[a-z]+)*-v[0-9]+$", BudgetSerializer.Written[type]);
+        });
+        Assert.Equal(types.Count, BudgetSerializer.Written.Values.Distinct().Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(WireTypes))]
+    public void A_wire_type_should_be_written_as_its_pinned_json_and_read_back_equal(string typeName)
+    {
+        var (value, json) = Samples[WireTypesOfTheAssembly().Single(t => t.FullName == typeName)];
+        var serializer = Sys.Serialization.FindSerializerFor(value);
+        var bytes = serializer.ToBinary(value);
+        Assert.Equal(json, Encoding.UTF8.GetString(bytes));
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, value);
+        Assert.Equivalent(value, Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest), strict: true);
+    }
+
+    [Fact]
+    public void A_subscribe_should_carry_its_reader_as_a_path_resolved_on_the_other_side()
+    {
+        var reader = CreateTestProbe();
+        var serializer = Sys.Serialization.FindSerializerFor(new Subscribe(reader.Ref));
+        var bytes = serializer.ToBinary(new Subscribe(reader.Ref));
+        Assert.DoesNotContain("Acaso.Mail", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+        var read = Assert.IsType<Subscribe>(Sys.Serialization.Deserialize(bytes, BudgetSerializer.Id, "subscribe-v1"));
+        read.Reader.Tell("hello");
+        reader.ExpectMsg("hello");
+    }
+
+    [Fact]
+    public void An_unknown_manifest_should_be_refused_saying_which()
+    {
+        var e = Assert.ThrowsAny<Exception>(() => Sys.Serialization.Deserialize("{}"u8.ToArray(), BudgetSerializer.Id, "reserve-v9"));
+        Assert.Contains("reserve-v9", e.GetBaseException().Message, StringComparison.Ordinal);
+    }
+}

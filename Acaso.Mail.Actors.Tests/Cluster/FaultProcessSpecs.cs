@@ -11,28 +11,13 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// count equal to what Brevo accepted and at its limit, sending again within 20 s of the fault's end, and
 /// <c>/readyz</c> saying so while a dependency is away.
 /// </summary>
-public sealed class FaultProcessSpecs() : ThreeNodeSpecs("xkeysib-faults", "fault-process")
+public sealed class FaultProcessSpecs() : PrivateDatabaseNodeSpecs("xkeysib-faults", "fault-process")
 {
     private const int Limit = 25;
     private const int Published = 40;
     private const string Cron = "0/3 * * * * ?";
     private static readonly TimeSpan Resume = TimeSpan.FromSeconds(20);
 
-    private PrivatePostgres _postgres = null!;
-
-    protected override Uri DatabaseUrl => _postgres.Url;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _postgres = await PrivatePostgres.StartAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
 
     private async Task StartSendingAsync()
     {
@@ -91,7 +76,7 @@ public sealed class FaultProcessSpecs() : ThreeNodeSpecs("xkeysib-faults", "faul
     public async Task A_database_stopped_for_30_s_should_hold_the_mail_say_so_and_resume_with_nothing_lost_or_sent_twice()
     {
         await StartSendingAsync();
-        await _postgres.StopAsync();
+        await Postgres.StopAsync();
         var stopped = DateTimeOffset.UtcNow;
         await Eventually(async () => (await Task.WhenAll(Running.Select(n => GetAsync(n, "/readyz"))))
                 .All(r => r.Contains("database unreachable", StringComparison.Ordinal)),
@@ -99,7 +84,7 @@ public sealed class FaultProcessSpecs() : ThreeNodeSpecs("xkeysib-faults", "faul
         Assert.All(await Task.WhenAll(Running.Select(n => MetricAsync(n, "mail_database_up"))), up => Assert.Equal(0, up));
 
         await Task.Delay(stopped.AddSeconds(30) - DateTimeOffset.UtcNow);
-        await _postgres.StartServerAsync();
+        await Postgres.StartServerAsync();
         var started = DateTimeOffset.UtcNow;
         await Eventually(async () => (await Task.WhenAll(Running.Select(ReadyAsync))).All(r => r), TimeSpan.FromSeconds(10),
             "/readyz on every node to be ready again");
@@ -114,7 +99,7 @@ public sealed class FaultProcessSpecs() : ThreeNodeSpecs("xkeysib-faults", "faul
         await StartSendingAsync();
         // Mid-window: sends are under way, their ledger rows and settles about to be written.
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count % PerWindow > 0), TimeSpan.FromSeconds(30), "a window under way");
-        await _postgres.RestartAsync();
+        await Postgres.RestartAsync();
         var restarted = DateTimeOffset.UtcNow;
         Assert.InRange(await ResumedAfterAsync(restarted), TimeSpan.Zero, Resume);
         await AssertTheDaySpentExactlyAsync();

@@ -21,29 +21,14 @@ namespace Acaso.Mail.Actors.Tests.Reliability;
 /// <c>MAIL_CAMPAIGN_REPORT</c> set it writes the report there (<c>RELIABILITY.md</c>).
 /// </para>
 /// </summary>
-public sealed class ReliabilityCampaign() : ThreeNodeSpecs("xkeysib-campaign", "campaign")
+public sealed class ReliabilityCampaign() : PrivateDatabaseNodeSpecs("xkeysib-campaign", "campaign")
 {
     private static readonly TimeSpan Resume = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan TakeOver = TimeSpan.FromSeconds(40);
     private readonly Campaign _campaign = Campaign.FromEnvironment();
     private readonly List<FaultRecord> _records = [];
-    private PrivatePostgres _postgres = null!;
-
-    protected override Uri DatabaseUrl => _postgres.Url;
 
     protected override int PerWindow => _campaign.PerWindow;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _postgres = await PrivatePostgres.StartAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
 
     /// <summary>The campaign's settings: which faults, in what order, at what pace.</summary>
     private sealed record Campaign(string Mode, int Seed, IReadOnlyList<string> Faults, string Cron, TimeSpan WindowEvery, int PerWindow, int Limit,
@@ -124,13 +109,13 @@ public sealed class ReliabilityCampaign() : ThreeNodeSpecs("xkeysib-campaign", "
         switch (fault)
         {
             case "postgres-restart":
-                await _postgres.RestartAsync();
+                await Postgres.RestartAsync();
                 break;
             case "postgres-down-30s":
-                await _postgres.StopAsync();
+                await Postgres.StopAsync();
                 said = await ReadyzSaysAsync("database unreachable", TimeSpan.FromSeconds(10));
                 await Task.Delay(start.AddSeconds(30) - DateTimeOffset.UtcNow);
-                await _postgres.StartServerAsync();
+                await Postgres.StartServerAsync();
                 break;
             case "kill-keeper":
             case "kill-other":

@@ -125,3 +125,24 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
         Assert.Equal(Enumerable.Range(0, count), Brevo.Delivered.Select(Mails.IndexOf).Order());
     }
 }
+
+/// <summary>Three nodes on a PostgreSQL server of their own (<see cref="Postgres"/>), which the spec may stop and restart.</summary>
+public abstract class PrivateDatabaseNodeSpecs(string apiKey, string queuePrefix) : ThreeNodeSpecs(apiKey, queuePrefix)
+{
+    /// <summary>The nodes' database server.</summary>
+    protected PrivatePostgres Postgres { get; private set; } = null!;
+
+    protected override Uri DatabaseUrl => Postgres.Url;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Postgres = await PrivatePostgres.StartAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Postgres.DisposeAsync();
+    }
+}

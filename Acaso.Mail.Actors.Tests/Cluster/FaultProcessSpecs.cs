@@ -18,7 +18,6 @@ public sealed class FaultProcessSpecs() : PrivateDatabaseNodeSpecs("xkeysib-faul
     private const string Cron = "0/3 * * * * ?";
     private static readonly TimeSpan Resume = TimeSpan.FromSeconds(20);
 
-
     private async Task StartSendingAsync()
     {
         await PublishAsync(Published, i => (byte)(100 + i));

@@ -63,6 +63,9 @@ public sealed class BudgetSerializerSpecs() : Akka.TestKit.Xunit2.TestKit(Acaso.
     public void Every_type_that_crosses_nodes_or_is_persisted_should_be_bound_to_the_budget_serializer_with_a_manifest_and_a_sample()
     {
         var types = WireTypesOfTheAssembly().ToList();
+        // Every message of the protocol and the journaled state: a new one not marked IBudgetWire fails here.
+        var protocol = typeof(BudgetProtocol).GetNestedTypes().Where(t => !t.IsEnum).Append(typeof(BudgetKeeperState));
+        Assert.All(protocol, type => Assert.Contains(type, types));
         Assert.Equal(Samples.Keys.Append(typeof(Subscribe)).OrderBy(t => t.FullName), types);
         Assert.Equal(BudgetSerializer.Written.Keys.OrderBy(t => t.FullName), types);
         Assert.All(types, type =>

@@ -13,8 +13,8 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// </summary>
 public sealed class FaultProcessSpecs() : PrivateDatabaseNodeSpecs("xkeysib-faults", "fault-process")
 {
-    private const int Limit = 25;
-    private const int Published = 40;
+    private const int Limit = 40;
+    private const int Published = 60;
     private const string Cron = "0/3 * * * * ?";
     private static readonly TimeSpan Resume = TimeSpan.FromSeconds(20);
 
@@ -32,7 +32,17 @@ public sealed class FaultProcessSpecs() : PrivateDatabaseNodeSpecs("xkeysib-faul
     private async Task<TimeSpan> ResumedAfterAsync(DateTimeOffset end)
     {
         // A send's time is when the stand-in received it; one already under way at the end may still arrive a little after.
-        await Eventually(() => Task.FromResult(Brevo.Delivered.Any(m => m.At > end)), Resume + TimeSpan.FromSeconds(10), "a send after the fault");
+        try
+        {
+            await Eventually(() => Task.FromResult(Brevo.Delivered.Any(m => m.At > end)), Resume + TimeSpan.FromSeconds(10), "a send after the fault");
+        }
+        catch (TimeoutException e)
+        {
+            // Say what each node was doing: its last lines.
+            throw new TimeoutException(e.Message + "\n" + string.Join("\n---\n", Running.Select(n =>
+                string.Join('\n', n.Process!.Output.Split('\n').TakeLast(25)))), e);
+        }
+
         return Brevo.Delivered.Where(m => m.At > end).Min(m => m.At) - end;
     }
 

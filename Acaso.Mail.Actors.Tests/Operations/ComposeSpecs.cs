@@ -63,8 +63,13 @@ public sealed class ComposeSpecs
             Assert.Equal(".", ((YamlScalarNode)Merged(Service(node))["build"]).Value);
             var environment = EnvironmentOf(node);
             environment["SENDINBLUE_API_KEY"] = "";
+            // Every node presents the certificate the one-shot job makes in the volume it mounts (opened at start, so not here).
+            Assert.Equal("/tls/cluster.p12", environment["MAIL_CLUSTER_TLS_CERT"]);
+            Assert.Contains("cluster-tls:/tls:ro", ((YamlSequenceNode)Merged(Service(node))["volumes"]).Children.Select(v => v.ToString()));
+            environment["MAIL_CLUSTER_TLS_CERT"] = "";
             return SettingsLoader.Load(name => environment.GetValueOrDefault(name));
         }).ToList();
+        Assert.Contains("/tls/cluster.p12", string.Join(' ', ((YamlSequenceNode)Service("cluster-tls")[new YamlScalarNode("command")]).Children), StringComparison.Ordinal);
 
         // One list of seeds, naming every node at the address it announces; one shared database.
         Assert.Single(settings.Select(s => string.Join(",", s.Cluster.Seeds)).Distinct());
@@ -113,6 +118,7 @@ public sealed class ComposeSpecs
         // And the values it sets are ones the service accepts.
         var values = environment.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value!);
         values["SENDINBLUE_API_KEY"] = "";
+        values["MAIL_CLUSTER_TLS_CERT"] = "";
         var settings = SettingsLoader.Load(name => values.GetValueOrDefault(name));
         Assert.Equal("rabbitmq", settings.Queue.Url.Host);
         Assert.Equal("/data", settings.StateDir);

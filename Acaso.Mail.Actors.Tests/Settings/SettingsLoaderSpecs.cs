@@ -111,6 +111,37 @@ public sealed class SettingsLoaderSpecs
     }
 
     [Fact]
+    public void A_cluster_certificate_that_cannot_be_opened_should_stop_the_start_naming_it_never_the_password()
+    {
+        var missing = Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_TLS_CERT", "/nowhere/cluster.p12"), ("MAIL_CLUSTER_TLS_PASSWORD", "s3cret-pass")));
+        Assert.Contains("MAIL_CLUSTER_TLS_CERT", missing.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pass", missing.Message, StringComparison.Ordinal);
+
+        // A real PKCS#12 file, opened with the wrong password.
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=acaso-mail", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1));
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "right-pass"));
+            var wrong = Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_TLS_CERT", path), ("MAIL_CLUSTER_TLS_PASSWORD", "wrong-pass")));
+            Assert.Contains("MAIL_CLUSTER_TLS_PASSWORD", wrong.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("wrong-pass", wrong.Message, StringComparison.Ordinal);
+
+            var settings = Load(("MAIL_CLUSTER_TLS_CERT", path), ("MAIL_CLUSTER_TLS_PASSWORD", "right-pass"));
+            Assert.Equal(path, settings.Cluster.Tls!.CertificatePath);
+            Assert.DoesNotContain("right-pass", settings.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("right-pass", settings.Cluster.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void A_cluster_on_SQLite_should_refuse_to_start_saying_why()
     {
         var e = Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_SEEDS", "mail-1:4053")));

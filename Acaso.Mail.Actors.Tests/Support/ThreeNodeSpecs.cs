@@ -57,7 +57,13 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
         environment["MAIL_CLUSTER_HOSTNAME"] = "127.0.0.1";
         environment["MAIL_CLUSTER_PORT"] = node.RemotePort.ToString(CultureInfo.InvariantCulture);
         environment["MAIL_CLUSTER_STABLE_AFTER"] = "5s";
+        Configure(node, environment);
         return environment;
+    }
+
+    /// <summary>What a spec adds to a node's environment.</summary>
+    protected virtual void Configure(Node node, Dictionary<string, string> environment)
+    {
     }
 
     protected static async Task<string> GetAsync(Node node, string path)

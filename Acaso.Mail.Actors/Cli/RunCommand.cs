@@ -28,9 +28,15 @@ public static class RunCommand
         using var logs = MailLogging.ConsoleFactory(settings.JsonLogs);
         var log = logs.CreateLogger("acaso-mail");
         var database = settings.Database.Describe(settings.StateDir);
-        if (settings.Cluster.Enabled)
+        if (settings.Cluster.Enabled && settings.Cluster.Tls is null)
         {
-            log.LogInformation("{Build}. Role: cluster node {Hostname}:{Port}, joining through seeds {Seeds}; the budget keeper runs on the oldest node; state in {Database}",
+            log.LogWarning("{Build}. Role: cluster node {Hostname}:{Port}, joining through seeds {Seeds}; the budget keeper runs on the oldest node; state in {Database}. " +
+                "Cluster traffic is plain TCP (no MAIL_CLUSTER_TLS_CERT): anything that reaches port {Port} can join the cluster",
+                BuildInfo.Describe, settings.Cluster.Hostname, settings.Cluster.Port, string.Join(",", settings.Cluster.Seeds), database, settings.Cluster.Port);
+        }
+        else if (settings.Cluster.Enabled)
+        {
+            log.LogInformation("{Build}. Role: cluster node {Hostname}:{Port}, joining through seeds {Seeds} over mutual TLS; the budget keeper runs on the oldest node; state in {Database}",
                 BuildInfo.Describe, settings.Cluster.Hostname, settings.Cluster.Port, string.Join(",", settings.Cluster.Seeds), database);
         }
         else

@@ -4,12 +4,14 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Akka.Remote.Transport.DotNetty;
 
 namespace Acaso.Mail.Actors.Cluster;
 
 /// <summary>
 /// Akka.Cluster for the service's nodes: remoting on <c>MAIL_CLUSTER_PORT</c>, the seeds of <c>MAIL_CLUSTER_SEEDS</c>,
-/// and the split-brain resolver's keep-majority strategy after <c>MAIL_CLUSTER_STABLE_AFTER</c>. Every node's actor
+/// and the split-brain resolver's keep-majority strategy after <c>MAIL_CLUSTER_STABLE_AFTER</c>; mutual TLS with the
+/// certificate of <c>MAIL_CLUSTER_TLS_CERT</c> when it is set. Every node's actor
 /// system is named <see cref="SystemName"/>, so their addresses match the seeds.
 /// </summary>
 public static class MailClusterHostingExtensions
@@ -26,11 +28,29 @@ public static class MailClusterHostingExtensions
         }
 
         var stableAfter = ((long)cluster.StableAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        var remote = new RemoteOptions { HostName = "0.0.0.0", PublicHostName = cluster.Hostname, Port = cluster.Port };
+        if (cluster.Tls is { } tls)
+        {
+            // Mutual TLS with one certificate for the whole cluster, pinned: a peer must present this very certificate
+            // (its chain is self-signed, so pinning is the check; a node without it, or with another, is refused).
+            var certificate = tls.Load();
+            remote.EnableSsl = true;
+            remote.Ssl = new SslOptions
+            {
+                X509Certificate = certificate,
+                SuppressValidation = false,
+                RequireMutualAuthentication = true,
+                ValidateCertificateHostname = false,
+                CustomValidator = CertificateValidation.PinnedCertificate(certificate.Thumbprint),
+            };
+        }
+
+        var scheme = cluster.Tls is null ? "akka.tcp" : "akka.ssl.tcp";
         return builder
-            .WithRemoting(new RemoteOptions { HostName = "0.0.0.0", PublicHostName = cluster.Hostname, Port = cluster.Port })
+            .WithRemoting(remote)
             .WithClustering(new ClusterOptions
             {
-                SeedNodes = cluster.Seeds.Select(seed => $"akka.tcp://{SystemName}@{seed}").ToArray(),
+                SeedNodes = cluster.Seeds.Select(seed => $"{scheme}://{SystemName}@{seed}").ToArray(),
                 SplitBrainResolver = new KeepMajorityOption(),
             })
             // Down-removal follows stable-after; a downed node's singleton moves once it is removed.

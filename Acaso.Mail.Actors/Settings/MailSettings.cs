@@ -134,4 +134,19 @@ public sealed record ClusterSettings(IReadOnlyList<string> Seeds, string Hostnam
 
     /// <summary>True when the node joins a cluster.</summary>
     public bool Enabled => Seeds.Count > 0;
+
+    /// <summary>The certificate every node presents and accepts (mutual TLS); null: cluster traffic is plain TCP.</summary>
+    public ClusterTls? Tls { get; init; }
+}
+
+/// <summary>
+/// Akka.Remote's TLS: <paramref name="CertificatePath"/> (<c>MAIL_CLUSTER_TLS_CERT</c>), a PKCS#12 file with its private
+/// key, opened with <paramref name="Password"/> (<c>MAIL_CLUSTER_TLS_PASSWORD</c>, never printed). Every node presents
+/// it and accepts only a peer that presents the same one.
+/// </summary>
+public sealed record ClusterTls(string CertificatePath, Secret Password)
+{
+    /// <summary>Opens the certificate with its private key.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 Load() =>
+        System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(CertificatePath, Password.Reveal());
 }

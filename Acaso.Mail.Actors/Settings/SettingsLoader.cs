@@ -52,6 +52,8 @@ public static class SettingsLoader
         ["MAIL_CLUSTER_HOSTNAME"] = "cluster.hostname",
         ["MAIL_CLUSTER_PORT"] = "cluster.port",
         ["MAIL_CLUSTER_STABLE_AFTER"] = "cluster.stable-after",
+        ["MAIL_CLUSTER_TLS_CERT"] = "cluster.tls-cert",
+        ["MAIL_CLUSTER_TLS_PASSWORD"] = "cluster.tls-password",
     };
 
     /// <summary>The embedded HOCON file <paramref name="name"/> (for example <c>akka.hocon</c>).</summary>
@@ -135,7 +137,10 @@ public static class SettingsLoader
                 Duration("contract.expiry-grace", TimeSpan.Zero, TimeSpan.FromDays(3650)));
             var database = Database("database.url");
             var cluster = new ClusterSettings(Seeds("cluster.seeds"), NonEmpty("cluster.hostname"), Int("cluster.port", 1, 65535),
-                Duration("cluster.stable-after", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)));
+                Duration("cluster.stable-after", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)))
+            {
+                Tls = Tls("cluster.tls-cert", "cluster.tls-password"),
+            };
             if (cluster.Enabled && database.Postgres is null)
             {
                 throw new SettingsException(
@@ -154,6 +159,33 @@ public static class SettingsLoader
                 Database = database,
                 Cluster = cluster,
             };
+        }
+
+        /// <summary>The cluster's certificate, opened once here so a wrong path or password stops the start (never printing it).</summary>
+        private ClusterTls? Tls(string certificatePath, string passwordPath)
+        {
+            var path = config.GetString(certificatePath) ?? "";
+            if (path.Length == 0)
+            {
+                return null;
+            }
+
+            var tls = new ClusterTls(path, new Secret(config.GetString(passwordPath) ?? ""));
+            try
+            {
+                using var certificate = tls.Load();
+                if (!certificate.HasPrivateKey)
+                {
+                    throw new SettingsException($"{Name(certificatePath)} ({path}) holds no private key: a node must present its certificate");
+                }
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                throw new SettingsException(
+                    $"{Name(certificatePath)} ({path}) could not be opened as PKCS#12 with {Name(passwordPath)}: {e.GetType().Name}");
+            }
+
+            return tls;
         }
 
         private DatabaseSettings Database(string path)

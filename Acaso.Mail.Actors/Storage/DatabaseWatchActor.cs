@@ -22,11 +22,13 @@ public sealed class DatabaseWatchActor : ReceiveActor, IWithTimers
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly MailDatabase _database;
     private bool? _up;
 
     /// <summary>Watches <paramref name="database"/>.</summary>
     public DatabaseWatchActor(MailDatabase database)
     {
+        _database = database;
         Receive<Probe>(_ => Task.Run(database.Probe).WaitAsync(ProbeTimeout)
             .PipeTo(Self, success: () => new ProbeResult(null), failure: e => new ProbeResult(e.GetBaseException())));
         Receive<ProbeResult>(Handle);
@@ -54,6 +56,12 @@ public sealed class DatabaseWatchActor : ReceiveActor, IWithTimers
             else
             {
                 _log.Warning("The database is unreachable: {Detail}", detail);
+            }
+
+            if (_up is not null)
+            {
+                // Connections pooled before the change are dead (or about to be): none is tried again.
+                _database.ClearPools();
             }
 
             _up = up;

@@ -94,6 +94,20 @@ public sealed record MailDatabase(NpgsqlDataSource? Postgres, string ProviderNam
         read.ExecuteScalar();
     }
 
+    /// <summary>
+    /// Drops every pooled PostgreSQL connection (the shared stores' data source and the journal's pool, which Linq2Db
+    /// opens by connection string): after the server went away, each idle one is broken, and would otherwise fail once
+    /// when next used, one retry at a time.
+    /// </summary>
+    public void ClearPools()
+    {
+        if (Postgres is { } shared)
+        {
+            shared.Clear();
+            NpgsqlConnection.ClearAllPools();
+        }
+    }
+
     /// <summary>Says which provider, never the connection string (it holds the password).</summary>
     public override string ToString() => $"MailDatabase {{ Provider = {ProviderName} }}";
 

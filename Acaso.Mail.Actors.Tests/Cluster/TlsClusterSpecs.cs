@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Acaso.Mail.Actors.Tests.Support;
+using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
+
+namespace Acaso.Mail.Actors.Tests.Cluster;
+
+/// <summary>
+/// Three processes forming a cluster over mutual TLS with one certificate (<c>MAIL_CLUSTER_TLS_CERT</c>, made here by
+/// openssl), and nodes without it kept out: one presenting another certificate, one speaking plain TCP.
+/// </summary>
+public sealed class TlsClusterSpecs() : ThreeNodeSpecs("xkeysib-tls", "tls-cluster")
+{
+    private const string Password = "correct horse battery staple";
+    private readonly string _certificates = Directory.CreateTempSubdirectory("acaso-tls-").FullName;
+    private TestDatabase _database = null!;
+
+    protected override Uri DatabaseUrl => _database.Url;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _database = await TestDatabase.CreateAsync("tls_cluster");
+        MakeCertificate("cluster");
+        MakeCertificate("stranger");
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _database.DisposeAsync();
+        Directory.Delete(_certificates, recursive: true);
+    }
+
+    protected override void Configure(Node node, Dictionary<string, string> environment)
+    {
+        environment["MAIL_CLUSTER_TLS_CERT"] = Path.Combine(_certificates, "cluster.p12");
+        environment["MAIL_CLUSTER_TLS_PASSWORD"] = Password;
+    }
+
+    /// <summary>A self-signed certificate and its key as PKCS#12, as compose's one-shot job makes it.</summary>
+    private void MakeCertificate(string name)
+    {
+        var key = Path.Combine(_certificates, name + ".key");
+        var pem = Path.Combine(_certificates, name + ".pem");
+        Openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", pem, "-days", "2", "-subj", "/CN=acaso-mail");
+        Openssl("pkcs12", "-export", "-inkey", key, "-in", pem, "-out", Path.Combine(_certificates, name + ".p12"), "-passout", "pass:" + Password);
+    }
+
+    private static void Openssl(params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo("openssl", args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"openssl {string.Join(' ', args)}: {error}");
+    }
+
+    /// <summary>Starts a fourth node with <paramref name="environment"/>, checks it is kept out, and returns what it printed.</summary>
+    private async Task<string> AssertKeptOutAsync(Dictionary<string, string> environment, string what)
+    {
+        var outsider = new Node();
+        try
+        {
+            environment["MAIL_METRICS_PORT"] = outsider.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            environment["MAIL_CLUSTER_PORT"] = outsider.RemotePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            environment["MAIL_STATE_DIR"] = outsider.StateDir;
+            outsider.Process = ServiceProcess.Start(environment);
+            await Eventually(async () => (await GetAsync(outsider, "/readyz")).Contains("cluster not joined", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30), "/readyz of " + what + " to say it has not joined", outsider.Process);
+            // Long enough for a join to have happened: it stays out (or gives up joining and stops, as Akka does after its
+            // seed-node timeout), and the cluster stays three.
+            await Task.Delay(TimeSpan.FromSeconds(15));
+            var ready = await GetAsync(outsider, "/readyz");
+            Assert.True(ready.Contains("cluster not joined", StringComparison.Ordinal) || outsider.Process.HasExited,
+                $"{what}: /readyz said '{ready}'\n{string.Join('\n', outsider.Process.Output.Split('\n').TakeLast(30))}");
+            Assert.DoesNotContain("Welcome from", outsider.Process.Output, StringComparison.Ordinal);
+            Assert.All(await Task.WhenAll(Nodes.Select(n => MetricAsync(n, "mail_cluster_members"))), members => Assert.Equal(3, members));
+            Assert.DoesNotContain(Password, outsider.Process.Output, StringComparison.Ordinal);
+            return outsider.Process.Output;
+        }
+        finally
+        {
+            if (outsider.Process is not null)
+            {
+                await outsider.Process.DisposeAsync();
+            }
+
+            Directory.Delete(outsider.StateDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Three_nodes_with_the_certificate_should_form_a_cluster_and_keep_out_a_node_without_it()
+    {
+        await PublishAsync(10, i => (byte)(100 + i));
+        await StartClusterAsync("0/3 * * * * ?");
+        await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= PerWindow), TimeSpan.FromSeconds(40), "a window sent over the TLS cluster");
+        Assert.All(Nodes, n => Assert.Contains("over mutual TLS", n.Process!.Output.Split('\n')[0], StringComparison.Ordinal));
+        Assert.All(Nodes, n => Assert.DoesNotContain(Password, n.Process!.Output, StringComparison.Ordinal));
+
+        // Another certificate: the handshake is refused (the certificate is pinned).
+        var stranger = NodeEnvironment(Nodes[0], "0/3 * * * * ?");
+        stranger["MAIL_CLUSTER_TLS_CERT"] = Path.Combine(_certificates, "stranger.p12");
+        var strangerOutput = await AssertKeptOutAsync(stranger, "a node with another certificate");
+        Assert.Contains("The remote certificate was rejected", strangerOutput, StringComparison.Ordinal);
+
+        // No certificate at all: it speaks plain TCP, and warns so on its first line.
+        var plain = NodeEnvironment(Nodes[0], "0/3 * * * * ?");
+        plain.Remove("MAIL_CLUSTER_TLS_CERT");
+        plain.Remove("MAIL_CLUSTER_TLS_PASSWORD");
+        var plainOutput = await AssertKeptOutAsync(plain, "a node without a certificate");
+        Assert.Contains("Cluster traffic is plain TCP", plainOutput.Split('\n')[0], StringComparison.Ordinal);
+    }
+}

@@ -22,6 +22,13 @@ if ! command -v iptables >/dev/null 2>&1; then
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables >/dev/null
 fi
+# The TLS cluster specs make their certificates with openssl.
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "test.sh: installing openssl from apt" >&2
+  if [[ $(id -u) -eq 0 ]]; then sudo=(); else sudo=(sudo); fi
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
 dotnet test Acaso.Mail.sln --filter "Isolation!=BrokerRestart" "$@"
 # The broker-restart specs stop, partition and block the shared broker: they run alone, after everything else.
 dotnet test Acaso.Mail.sln --no-build --filter "Isolation=BrokerRestart" "$@"

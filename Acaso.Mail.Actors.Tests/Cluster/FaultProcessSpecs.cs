@@ -26,8 +26,6 @@ public sealed class FaultProcessSpecs() : PrivateDatabaseNodeSpecs("xkeysib-faul
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= PerWindow), TimeSpan.FromSeconds(60), "the first sends");
     }
 
-    private IEnumerable<Node> Running => Nodes.Where(n => n.Process is { HasExited: false });
-
     /// <summary>Waits for a send that started after <paramref name="end"/> and returns how long after it that was.</summary>
     private async Task<TimeSpan> ResumedAfterAsync(DateTimeOffset end)
     {

@@ -99,8 +99,6 @@ public sealed class ReliabilityCampaign() : PrivateDatabaseNodeSpecs("xkeysib-ca
         Assert.All(_records, r => Assert.True(r.ResumedInTime, $"sending resumed {r.Resumed?.TotalSeconds:0.0} s after {r.Fault}"));
     }
 
-    private IEnumerable<Node> Running => Nodes.Where(n => n.Process is { HasExited: false });
-
     private async Task<FaultRecord> RunAsync(string fault)
     {
         var start = DateTimeOffset.UtcNow;

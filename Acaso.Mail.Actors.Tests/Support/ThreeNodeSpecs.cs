@@ -16,6 +16,9 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
     /// <summary>The three nodes.</summary>
     protected Node[] Nodes { get; } = [new(), new(), new()];
 
+    /// <summary>The nodes whose process runs.</summary>
+    protected IEnumerable<Node> Running => Nodes.Where(n => n.Process is { HasExited: false });
+
     /// <summary>The shared database the nodes use.</summary>
     protected abstract Uri DatabaseUrl { get; }
 
@@ -108,7 +111,7 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
         Node? keeper = null;
         await Eventually(async () =>
         {
-            var here = await Task.WhenAll(Nodes.Where(n => n.Process is { HasExited: false }).Select(async n => (n, await MetricAsync(n, "mail_budget_keeper_here"))));
+            var here = await Task.WhenAll(Running.Select(async n => (n, await MetricAsync(n, "mail_budget_keeper_here"))));
             keeper = here.Where(h => h.Item2 == 1).Select(h => h.n).SingleOrDefault();
             return keeper is not null;
         }, TimeSpan.FromSeconds(60), "one node to hold the keeper");

@@ -203,11 +203,19 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
             Superseded(mail, key);
         }
 
-        if (lease.Day != _day)
+        // A lease lent on a day that has ended counted against that day, not this one.
+        if (lease.Day == _day)
         {
-            // Lent on a day that has ended: it counted against that day, not this one.
+            Count(settle);
         }
-        else if (settle.Charged)
+
+        Save(() => reader.Tell(new Settled(settle.Tag)));
+    }
+
+    /// <summary>What a settle of today's token does to the day: a charge, or the token back where it came from.</summary>
+    private void Count(Settle settle)
+    {
+        if (settle.Charged)
         {
             _spent++;
         }
@@ -221,8 +229,6 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
             // Nothing was charged: the token goes back to its window for the next mail.
             _windowUsed = Math.Max(0, _windowUsed - 1);
         }
-
-        Save(() => reader.Tell(new Settled(settle.Tag)));
     }
 
     /// <summary>Closes the open window (writing off what an earlier incarnation lent, once its grace is over) and opens the next.</summary>

@@ -146,7 +146,9 @@ public sealed record ClusterSettings(IReadOnlyList<string> Seeds, string Hostnam
 /// </summary>
 public sealed record ClusterTls(string CertificatePath, Secret Password)
 {
-    /// <summary>Opens the certificate with its private key.</summary>
+    private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
+
+    /// <summary>The certificate with its private key, read from the file once (the settings' check reads it; remoting uses it).</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2 Load() =>
-        System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(CertificatePath, Password.Reveal());
+        _certificate ??= System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(CertificatePath, Password.Reveal());
 }

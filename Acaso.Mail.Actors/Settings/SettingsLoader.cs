@@ -173,8 +173,7 @@ public static class SettingsLoader
             var tls = new ClusterTls(path, new Secret(config.GetString(passwordPath) ?? ""));
             try
             {
-                using var certificate = tls.Load();
-                if (!certificate.HasPrivateKey)
+                if (!tls.Load().HasPrivateKey)
                 {
                     throw new SettingsException($"{Name(certificatePath)} ({path}) holds no private key: a node must present its certificate");
                 }

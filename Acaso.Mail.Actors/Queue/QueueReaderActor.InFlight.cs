@@ -75,6 +75,13 @@ public sealed partial class QueueReaderActor
         {
             RememberTaken(request);
         }
+        else if (request.Priority < _settings.UrgentLane.Priority)
+        {
+            // A look at mail that is not urgent puts it back whatever the stores say, at once: the head is held unacked
+            // as briefly as before the stores were asked off this thread, so a window opening now still takes it.
+            Decide(mail, new TakeChecks(AlreadySent: false, Suppressed: null));
+            return;
+        }
 
         Check(mail);
     }

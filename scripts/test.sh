@@ -29,6 +29,8 @@ if ! command -v openssl >/dev/null 2>&1; then
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 fi
-dotnet test Acaso.Mail.sln --filter "Isolation!=BrokerRestart" "$@"
+dotnet test Acaso.Mail.sln --filter "Isolation!=BrokerRestart&Isolation!=Upgrade" "$@"
+# A rolling upgrade from the oldest commit it must work from (scripts/upgrade-from) to this build.
+scripts/upgrade-check.sh "$(cat scripts/upgrade-from)" --no-build "$@"
 # The broker-restart specs stop, partition and block the shared broker: they run alone, after everything else.
 dotnet test Acaso.Mail.sln --no-build --filter "Isolation=BrokerRestart" "$@"

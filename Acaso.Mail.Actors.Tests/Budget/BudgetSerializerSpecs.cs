@@ -14,6 +14,7 @@ public sealed class BudgetSerializerSpecs() : Akka.TestKit.Xunit2.TestKit(Acaso.
 {
     private static readonly Guid Key = Guid.Parse("0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1");
     private static readonly DateOnly Day = new(2026, 11, 30);
+    private const string Lease = "akka://acaso-mail/user/queue-reader/reader#12 3";
 
     /// <summary>One value of each wire type, and the JSON its manifest pins.</summary>
     private static readonly Dictionary<Type, (object Value, string Json)> Samples = new()
@@ -39,6 +40,14 @@ public sealed class BudgetSerializerSpecs() : Akka.TestKit.Xunit2.TestKit(Acaso.
             """{"day":"2026-11-30","spent":25,"in_flight":2,"window":7,"window_granted":12,"window_used":10,"daily_limit":300,"borrowed":1,"started":true,"left_today":273,"window_left":2}"""),
         [typeof(BudgetKeeperState)] = (new BudgetKeeperState(Day, 25, 7, 12, 10, 1, 0, ["akka://acaso-mail/user/queue-reader/reader#12 9223372036854775809|7|0|1|2026-11-30|0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1|0"], [], [Key.ToString("D")]),
             """{"day":"2026-11-30","spent":25,"window":7,"window_granted":12,"window_used":10,"borrowed":1,"window_repaid":0,"leases":["akka://acaso-mail/user/queue-reader/reader#12 9223372036854775809|7|0|1|2026-11-30|0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1|0"],"orphans":[],"written_off":["0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1"]}"""),
+        [typeof(KeeperEvents.DayBegan)] = (new KeeperEvents.DayBegan(Day), """{"day":"2026-11-30"}"""),
+        [typeof(KeeperEvents.WindowBegan)] = (new KeeperEvents.WindowBegan(8, 11, WindowKind.Hourly, 1), """{"window":8,"tokens":11,"kind":"hourly","repaid":1}"""),
+        [typeof(KeeperEvents.TokenLeased)] = (new KeeperEvents.TokenLeased(Lease, 8, true, Day), """{"lease":"akka://acaso-mail/user/queue-reader/reader#12 3","window":8,"borrowed":true,"day":"2026-11-30"}"""),
+        [typeof(KeeperEvents.LeaseSending)] = (new KeeperEvents.LeaseSending(Lease, Key), """{"lease":"akka://acaso-mail/user/queue-reader/reader#12 3","mail":"0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1"}"""),
+        [typeof(KeeperEvents.LeaseSettled)] = (new KeeperEvents.LeaseSettled(Lease, 8, Charged: true, Borrowed: true, Key, Accepted: true),
+            """{"lease":"akka://acaso-mail/user/queue-reader/reader#12 3","window":8,"charged":true,"borrowed":true,"mail":"0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1","accepted":true}"""),
+        [typeof(KeeperEvents.LeasesReleased)] = (new KeeperEvents.LeasesReleased([Lease]), """{"leases":["akka://acaso-mail/user/queue-reader/reader#12 3"]}"""),
+        [typeof(KeeperEvents.SpentCounted)] = (new KeeperEvents.SpentCounted(Day, 42), """{"day":"2026-11-30","spent":42}"""),
     };
 
     public static TheoryData<string> WireTypes
@@ -64,7 +73,8 @@ public sealed class BudgetSerializerSpecs() : Akka.TestKit.Xunit2.TestKit(Acaso.
     {
         var types = WireTypesOfTheAssembly().ToList();
         // Every message of the protocol and the journaled state: a new one not marked IBudgetWire fails here.
-        var protocol = typeof(BudgetProtocol).GetNestedTypes().Where(t => !t.IsEnum).Append(typeof(BudgetKeeperState));
+        var protocol = typeof(BudgetProtocol).GetNestedTypes().Concat(typeof(KeeperEvents).GetNestedTypes())
+            .Where(t => !t.IsEnum && !t.IsInterface).Append(typeof(BudgetKeeperState));
         Assert.All(protocol, type => Assert.Contains(type, types));
         Assert.Equal(Samples.Keys.Append(typeof(Subscribe)).OrderBy(t => t.FullName), types);
         Assert.Equal(BudgetSerializer.Written.Keys.OrderBy(t => t.FullName), types);

@@ -12,20 +12,27 @@ namespace Acaso.Mail.Actors.Tests.Budget;
 /// <summary>
 /// Journals written by earlier builds and by this one (<c>Fixtures/journal/</c>, made by its <c>capture.sh</c>: a node
 /// stopped with <c>kill -9</c> while a token was in flight, on SQLite and on PostgreSQL, snapshots included) are
-/// recovered by this build: the same day, count, window and tokens in flight; then it writes on in its own format, and
+/// recovered by this build: the same day, count, window and tokens in flight; then it writes on in its own format (events), and
 /// recovers from the mixed journal. A format change adds a fixture of the build before it here.
 /// </summary>
 public sealed class JournalMigrationSpecs() : StandInSpecs(TestConfigs.TestSchedulerConfig)
 {
-    /// <summary>A fixture: the build that wrote it, the day it was written, and what its last state holds.</summary>
-    public static TheoryData<string, string, int, long, int> Fixtures => new()
+    /// <summary>The fixtures of one database: the build that wrote each, the day it was written, and what its last state holds.</summary>
+    public static TheoryData<string, string, int, long, int> Fixtures(string database)
     {
         // label, day, spent, window, tokens in flight
-        // Newtonsoft rows naming CLR types (Akka's default serializer, id 1), a snapshot at 100.
-        { "2f98441", "2026-11-30", 60, 19, 1 },
-        // This version's format (BudgetSerializer, budget-state-v1), snapshots at 100 and 200.
-        { "1.3.0", "2026-11-30", 60, 19, 1 },
-    };
+        var data = new TheoryData<string, string, int, long, int>
+        {
+            // Newtonsoft rows naming CLR types (Akka's default serializer, id 1), a snapshot at 100.
+            { "2f98441", "2026-11-30", 60, 19, 1 },
+            // 1.3.0's format (BudgetSerializer, the whole state as budget-state-v1 on every change), snapshots at 100 and 200.
+            { "1.3.0", "2026-11-30", 60, 19, 1 },
+        };
+        // This version's: events (window-began-v1, token-leased-v1, lease-settled-v1, …) after a budget-state-v1 snapshot;
+        // its two runs were cut in different windows.
+        data.Add("1.4.0", "2026-11-30", 60, database == "sqlite" ? 19 : 18, 1);
+        return data;
+    }
 
     private static string Fixture(string name) => Repository.PathOf(Path.Combine("Acaso.Mail.Actors.Tests", "Fixtures", "journal", name));
 
@@ -64,7 +71,7 @@ public sealed class JournalMigrationSpecs() : StandInSpecs(TestConfigs.TestSched
     }
 
     [Theory]
-    [MemberData(nameof(Fixtures))]
+    [MemberData(nameof(Fixtures), "sqlite")]
     public async Task A_sqlite_journal_of_this_or_an_earlier_build_should_be_recovered_and_written_on(string label, string dayText, int spent, long window, int inFlight)
     {
         using var state = new TempStateDir();
@@ -78,11 +85,11 @@ public sealed class JournalMigrationSpecs() : StandInSpecs(TestConfigs.TestSched
         newest.CommandText = "SELECT identifier, manifest FROM journal ORDER BY sequence_number DESC LIMIT 1";
         await using var row = await newest.ExecuteReaderAsync();
         Assert.True(await row.ReadAsync());
-        Assert.Equal((BudgetSerializer.Id, "budget-state-v1"), (Convert.ToInt32(row.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), row.GetString(1)));
+        Assert.Equal((BudgetSerializer.Id, "window-began-v1"), (Convert.ToInt32(row.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), row.GetString(1)));
     }
 
     [Theory]
-    [MemberData(nameof(Fixtures))]
+    [MemberData(nameof(Fixtures), "postgres")]
     public async Task A_postgres_journal_of_this_or_an_earlier_build_should_be_recovered_and_written_on(string label, string dayText, int spent, long window, int inFlight)
     {
         await using var database = await TestDatabase.CreateAsync("journal_fixture");
@@ -97,6 +104,6 @@ public sealed class JournalMigrationSpecs() : StandInSpecs(TestConfigs.TestSched
         await using var newest = database.Source.CreateCommand("SELECT identifier, manifest FROM journal ORDER BY sequence_number DESC LIMIT 1");
         await using var row = await newest.ExecuteReaderAsync();
         Assert.True(await row.ReadAsync());
-        Assert.Equal((BudgetSerializer.Id, "budget-state-v1"), (row.GetInt32(0), row.GetString(1)));
+        Assert.Equal((BudgetSerializer.Id, "window-began-v1"), (row.GetInt32(0), row.GetString(1)));
     }
 }

@@ -32,11 +32,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// Starts <c>dotnet Acaso.Mail.Actors.dll args…</c> with these environment variables: the build beside the specs, or
     /// the one <c>MAIL_SERVICE_DLL</c> names (another commit's build, to measure it under the same specs).
     /// </summary>
-    public static ServiceProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var dll = System.Environment.GetEnvironmentVariable("MAIL_SERVICE_DLL") is { Length: > 0 } other
+    public static ServiceProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartBuild(System.Environment.GetEnvironmentVariable("MAIL_SERVICE_DLL") is { Length: > 0 } other
             ? other
-            : Path.Combine(AppContext.BaseDirectory, "Acaso.Mail.Actors.dll");
+            : Path.Combine(AppContext.BaseDirectory, "Acaso.Mail.Actors.dll"), environment, args);
+
+    /// <summary>Starts <c>dotnet <paramref name="dll"/> args…</c>: a given build of the service (an older commit's, for an upgrade).</summary>
+    public static ServiceProcess StartBuild(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);
         foreach (var arg in args)

@@ -89,17 +89,20 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
 
     protected static async Task<bool> ReadyAsync(Node node) => await GetAsync(node, "/readyz") == "ready";
 
-    protected async Task StartAsync(Node node, string cron, int dailyLimit = 300)
+    /// <summary>Starts the node (on the build beside the specs, or on <paramref name="dll"/>) and waits until it is ready.</summary>
+    protected async Task StartAsync(Node node, string cron, int dailyLimit = 300, string? dll = null)
     {
-        node.Process = ServiceProcess.Start(NodeEnvironment(node, cron, dailyLimit));
+        node.Process = dll is null
+            ? ServiceProcess.Start(NodeEnvironment(node, cron, dailyLimit))
+            : ServiceProcess.StartBuild(dll, NodeEnvironment(node, cron, dailyLimit));
         await Eventually(() => ReadyAsync(node), TimeSpan.FromSeconds(60), "the node to join and be ready", node.Process);
     }
 
-    protected async Task StartClusterAsync(string cron, int dailyLimit = 300)
+    protected async Task StartClusterAsync(string cron, int dailyLimit = 300, string? dll = null)
     {
         foreach (var node in Nodes)
         {
-            await StartAsync(node, cron, dailyLimit);
+            await StartAsync(node, cron, dailyLimit, dll);
         }
 
         await Eventually(async () => (await Task.WhenAll(Nodes.Select(n => MetricAsync(n, "mail_cluster_members")))).All(m => m == 3),

@@ -16,7 +16,7 @@ public sealed partial class BudgetKeeperActor
     /// <summary>Asks Brevo for today's credits and sends the answer (null when it cannot say) to itself as <typeparamref name="T"/>.</summary>
     private void ReadCredits<T>(Func<DateOnly, int?, T> answer)
     {
-        var day = _day;
+        var day = Today();
         ReadCreditsAsync().ContinueWith(t => answer(day, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default)
             .PipeTo(Self);
     }
@@ -37,37 +37,28 @@ public sealed partial class BudgetKeeperActor
 
     private void Handle(CreditsAtStart read)
     {
-        RollDay();
-        // Tokens in flight (a hand-over: sends under way on other nodes) may already be charged by Brevo and will be
-        // counted when they settle: only a charge beyond them is one this keeper does not know of.
-        if (read.Day == _day && read.Credits is { } credits && credits < _settings.DailyLimit - _spent - InFlight)
+        var before = _book.Spent;
+        Decide(new KeeperRules.CheckCredits(read.Day, read.Credits));
+        if (_book.Spent != before && _book.Day == read.Day)
         {
             // Brevo has charged more today than this service remembers (a lost database, another sender): Brevo wins.
-            var charged = _settings.DailyLimit - credits - InFlight;
             _log.Info("Brevo reports {Credits} credits left with {InFlight} sends under way: counting {Charged} charged today instead of {Spent}",
-                credits, InFlight, charged, _spent);
-            _spent = charged;
+                read.Credits, _book.InFlight, _book.Spent, before);
         }
 
-        // Journaled even when nothing changed: an import from budget.db happens once.
-        Save();
+        Commit();
     }
 
-    private void HandleEndOfDay()
-    {
-        RollDay();
-        ReadCredits((day, credits) => new CreditsRead(day, credits));
-    }
+    private void HandleEndOfDay() => ReadCredits((day, credits) => new CreditsRead(day, credits));
 
     private void Handle(CreditsRead read)
     {
-        RollDay();
-        if (read.Day != _day)
+        if (read.Day != Today())
         {
             return;
         }
 
-        var left = LeftToday;
+        var left = _book.LeftToday(_settings.DailyLimit);
         if (read.Credits is null)
         {
             _log.Warning("Brevo's account could not be read; the end-of-day window uses the service's own count ({Left} left)", left);
@@ -77,8 +68,7 @@ public sealed partial class BudgetKeeperActor
             _log.Info("Brevo reports {Credits} credits left, fewer than the {Left} counted here: Brevo wins", read.Credits, left);
         }
 
-        _windowRepaid = 0;
-        OpenWindow(read.Credits is { } credits ? Math.Min(credits, left) : left, WindowKind.EndOfDay);
+        OpenWindow(new KeeperRules.OpenEndOfDay(read.Credits));
     }
 
     /// <summary>Brevo's answer to the end-of-day credit question.</summary>

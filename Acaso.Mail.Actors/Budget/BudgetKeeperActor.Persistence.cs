@@ -1,15 +1,16 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
-using static Acaso.Mail.Actors.Budget.BudgetProtocol;
+using static Acaso.Mail.Actors.Budget.KeeperEvents;
 
 namespace Acaso.Mail.Actors.Budget;
 
 /// <summary>
-/// The keeper's persistence: its whole state journaled on every change (and a snapshot every
-/// <see cref="SnapshotEvery"/>), its recovery (importing <c>budget.db</c> on an empty journal, taking over the
-/// tokens another incarnation lent), and the leases: each token in flight as its reader and reservation tag, so
-/// that a settle sent twice counts once.
+/// The keeper's persistence: each decision's events journaled before its answer goes out (and a snapshot of the books
+/// every <see cref="SnapshotEvery"/> events), its recovery (snapshot, then events; whole-state rows of builds before
+/// 1.4.0 are read as they were written; <c>budget.db</c> imported on an empty journal; the tokens another incarnation
+/// lent taken over), and the leases: each token in flight as its reader and reservation tag, so that a settle sent twice
+/// counts once.
 /// </summary>
 public sealed partial class BudgetKeeperActor
 {
@@ -19,59 +20,119 @@ public sealed partial class BudgetKeeperActor
     /// </summary>
     private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long after a reader is reported stopped (or its node gone) its leases are settled for it: settles it sent
+    /// just before may still be on their way.
+    /// </summary>
+    private static readonly TimeSpan ReaderGrace = TimeSpan.FromSeconds(5);
+
+    // Decided and applied to the books, not yet journaled: Commit journals them.
+    private readonly List<IKeeperEvent> _decided = [];
+    private int _sinceSnapshot;
     private DateTimeOffset _orphansSince;
 
-    private void Apply(BudgetKeeperState state)
+    private void Recovering()
     {
-        _recovered = true;
-        (_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid, var leases, var orphans, var writtenOff) = state;
-        _writtenOff = [.. (writtenOff ?? []).Select(Guid.Parse)];
-        _leases = (leases ?? []).Select(text => KeeperLease.Parse(text, _window, _day)).ToDictionary(l => l.Key, l => l.Lease);
-        _orphans = [.. orphans ?? []];
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is BudgetKeeperState state)
+            {
+                _book = KeeperBook.FromState(state);
+                _recovered = true;
+                _sinceSnapshot = 0;
+            }
+        });
+        // A build before 1.4.0 journaled its whole state on every change: the last one wins.
+        Recover<BudgetKeeperState>(state =>
+        {
+            _book = KeeperBook.FromState(state);
+            _recovered = true;
+            _sinceSnapshot++;
+        });
+        Recover<IKeeperEvent>(happened =>
+        {
+            _book = _book.Apply(happened);
+            _recovered = true;
+            _sinceSnapshot++;
+        });
+        Recover<RecoveryCompleted>(_ => Recovered());
     }
 
-    private BudgetKeeperState State() =>
-        new(_day, _spent, _window, _windowGranted, _windowUsed, _borrowed, _windowRepaid,
-            [.. _leases.Select(l => KeeperLease.Format(l.Key, l.Value))], [.. _orphans], [.. _writtenOff.Select(k => k.ToString("D"))]);
-
-    /// <summary>One token in flight: the reader that holds it (its full path, the same from every node) and the reservation's tag.</summary>
-    private string LeaseOf(ulong tag) => $"{Akka.Serialization.Serialization.SerializedActorPath(Sender)} {tag}";
-
-    /// <summary>Today's tokens in flight (a lease lent before midnight counted against its own day).</summary>
-    private int InFlight => _leases.Values.Count(l => l.Day == _day);
-
-    /// <summary>Journals the state, then runs <paramref name="then"/> (a reply: nothing is promised before it is stored).</summary>
-    private void Save(Action? then = null)
+    /// <summary>Decides <paramref name="command"/> on the books and applies its events at once (<see cref="Commit"/> journals them); returns the answer.</summary>
+    private object? Decide(KeeperRules.ICommand command)
     {
-        Persist(State(), _ =>
+        var decision = KeeperRules.Decide(_book, command, _settings, Today());
+        foreach (var happened in decision.Events)
+        {
+            if (happened is DayBegan began)
+            {
+                _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", began.Day, _book.Spent, _book.Day);
+            }
+
+            _book = _book.Apply(happened);
+            _decided.Add(happened);
+        }
+
+        return decision.Answer;
+    }
+
+    /// <summary>
+    /// Journals what was decided, then runs <paramref name="then"/> (a reply: nothing is promised before it is stored).
+    /// Commands wait meanwhile (Persist stashes them), so the books the reply reads are those the events made.
+    /// </summary>
+    private void Commit(Action? then = null)
+    {
+        if (_decided.Count == 0)
         {
             then?.Invoke();
-            Publish();
-            if (LastSequenceNr % SnapshotEvery == 0)
+            return;
+        }
+
+        var events = _decided.ToList();
+        _decided.Clear();
+        var stored = 0;
+        PersistAll(events, _ =>
+        {
+            if (++stored < events.Count)
             {
-                SaveSnapshot(State());
+                return;
+            }
+
+            then?.Invoke();
+            Publish();
+            _sinceSnapshot += events.Count;
+            if (_sinceSnapshot >= SnapshotEvery)
+            {
+                _sinceSnapshot = 0;
+                SaveSnapshot(_book.ToState());
             }
         });
     }
+
+    /// <summary>One token in flight: the reader that holds it (its full path, the same from every node) and the reservation's tag.</summary>
+    private string LeaseOf(ulong tag) => $"{Akka.Serialization.Serialization.SerializedActorPath(Sender)} {tag}";
 
     private void Recovered()
     {
         if (!_recovered)
         {
-            // The journal is empty: the first start of this version. The service before it counted in budget.db.
-            _spent = _legacy.LoadSpent(_day);
-            if (_spent > 0)
+            // The journal is empty: the first start of this service with a journal. The service before it counted in
+            // budget.db; the import is journaled (even a zero) when Brevo's credits are checked, so it happens once.
+            var spent = _legacy.LoadSpent(_book.Day);
+            Decide(new KeeperRules.Import(spent));
+            if (spent > 0)
             {
-                _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", _spent, _day);
+                _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", spent, _book.Day);
             }
         }
-        else if (_leases.Count > 0)
+        else if (_book.Leases.Count > 0)
         {
             // Another incarnation (perhaps on a node that died) had tokens out: until their sends settle or their window
             // closes, they count against the day, so a hand-over never overspends it.
-            _orphans = [.. _leases.Keys];
+            _orphans = [.. _book.Leases.Keys];
             _orphansSince = Context.System.Scheduler.Now;
-            _log.Info("Taking over the budget: window {Window}, {Spent} spent today, {InFlight} tokens in flight", _window, _spent, _leases.Count);
+            _log.Info("Taking over the budget: window {Window}, {Spent} spent today, {InFlight} tokens in flight",
+                _book.Window, _book.Spent, _book.Leases.Count);
             // A reader that is gone (its node died with the old keeper) is reported Terminated at once; one that lives
             // settles its leases itself.
             foreach (var reader in _orphans.Select(KeeperLease.ReaderOf).Distinct())
@@ -101,22 +162,16 @@ public sealed partial class BudgetKeeperActor
             return;
         }
 
-        var unsettled = _orphans.Where(_leases.ContainsKey).ToList();
+        var unsettled = _orphans.ToList();
         _orphans.Clear();
         Release(unsettled, "lent before the take-over and never settled");
     }
-
-    /// <summary>
-    /// How long after a reader is reported stopped (or its node gone) its leases are settled for it: settles it sent
-    /// just before may still be on their way.
-    /// </summary>
-    private static readonly TimeSpan ReaderGrace = TimeSpan.FromSeconds(5);
 
     private void ReaderStopped(Terminated terminated)
     {
         _readers.Remove(terminated.ActorRef);
         var reader = Akka.Serialization.Serialization.SerializedActorPath(terminated.ActorRef);
-        if (_leases.Keys.Any(key => KeeperLease.ReaderOf(key) == reader))
+        if (_book.Leases.Keys.Any(key => KeeperLease.ReaderOf(key) == reader))
         {
             Timers.StartSingleTimer("reader-gone " + reader, new ReaderGone(reader), ReaderGrace);
         }
@@ -124,86 +179,25 @@ public sealed partial class BudgetKeeperActor
 
     private void Handle(ReaderGone gone)
     {
-        RollDay();
-        var leases = _leases.Keys.Where(key => KeeperLease.ReaderOf(key) == gone.Reader).ToList();
-        if (leases.Count > 0)
-        {
-            Release(leases, "held by a reader that stopped");
-            Save();
-        }
-    }
-
-    private void Handle(BudgetProtocol.Spending sending)
-    {
-        var key = LeaseOf(sending.Tag);
-        if (_leases.TryGetValue(key, out var lease) && !lease.Sending)
-        {
-            _leases[key] = lease with { Sending = true, Mail = sending.Key };
-            Save();
-        }
+        Release([.. _book.Leases.Keys.Where(key => KeeperLease.ReaderOf(key) == gone.Reader)], "held by a reader that stopped");
+        Commit();
     }
 
     /// <summary>
-    /// Brevo accepted a send of <paramref name="mail"/> as its first (under the lease <paramref name="by"/>): any other
-    /// send of the same mail (a node that died after telling it was sending) was not charged, so it will not count as
-    /// spent, and a write-off already counted for it is taken back.
-    /// </summary>
-    private void Superseded(Guid mail, string by)
-    {
-        foreach (var (key, lease) in _leases.Where(l => l.Key != by && l.Value.Mail == mail).ToList())
-        {
-            _leases[key] = lease with { Superseded = true };
-        }
-
-        if (_writtenOff.Remove(mail))
-        {
-            _log.Info("A mail counted spent when its reader went away was sent and charged again elsewhere: the first count is taken back");
-            _spent = Math.Max(0, _spent - 1);
-        }
-    }
-
-    /// <summary>
-    /// Settles leases whose reader will not: one whose send may have reached Brevo counts as spent, the others go back to
-    /// their window (or to the coming one, when borrowed). A lease of an earlier day is dropped: it counted against that day.
+    /// Settles leases whose reader will not (<see cref="LeasesReleased"/>): one whose send may have reached Brevo counts as
+    /// spent, the others go back to their window (or to the coming one, when borrowed).
     /// </summary>
     private void Release(IReadOnlyCollection<string> keys, string why)
     {
-        var (spent, returned) = (0, 0);
-        foreach (var key in keys)
+        var before = _book;
+        Decide(new KeeperRules.Release(keys));
+        _orphans.ExceptWith(keys);
+        var released = before.Leases.Count - _book.Leases.Count;
+        if (released > 0)
         {
-            if (!_leases.Remove(key, out var lease) || lease.Day != _day)
-            {
-                continue;
-            }
-
-            _orphans.Remove(key);
-            if (lease.MayBeCharged)
-            {
-                spent++;
-                if (lease.Mail is { } mail)
-                {
-                    _writtenOff.Add(mail);
-                }
-            }
-            else
-            {
-                returned++;
-                if (lease.Borrowed)
-                {
-                    _borrowed = Math.Max(0, _borrowed - 1);
-                }
-                else if (lease.Window == _window)
-                {
-                    _windowUsed = Math.Max(0, _windowUsed - 1);
-                }
-            }
-        }
-
-        _spent += spent;
-        if (spent + returned > 0)
-        {
+            var spent = _book.Spent - (before.Day == _book.Day ? before.Spent : 0);
             _log.Warning("{Count} tokens {Why}: {Spent} counted as spent (their sends may have reached Brevo), {Returned} given back",
-                spent + returned, why, spent, returned);
+                released, why, spent, released - spent);
         }
     }
 

@@ -12,18 +12,19 @@ namespace Acaso.Mail.Actors.Budget;
 /// <summary>
 /// Daily mode's budget (the free plan) and its only authority: in a cluster, a singleton. Ticks open windows of
 /// tokens; a reader leases a token before each take and settles it after. It never lets the day spend past its
-/// limit: charged tokens and tokens in flight both count. Every change is persisted (Akka.Persistence, the whole
-/// <see cref="BudgetKeeperState"/> as the event), so a restart or a hand-over to another node resumes the same day,
-/// window and loans. On its very first start (an empty journal) it imports the day's count from the
-/// <see cref="IBudgetStore"/> the service used before (<c>budget.db</c>). At start it cross-checks with Brevo's
-/// remaining credits. A new day (midnight in the configured zone, read from the scheduler's clock) resets the count.
+/// limit: charged tokens and tokens in flight both count. Its books (<see cref="KeeperBook"/>) change only by events
+/// that <see cref="KeeperRules"/> decides and the keeper journals (Akka.Persistence, <see cref="KeeperEvents"/>, with a
+/// snapshot every <see cref="SnapshotEvery"/>), so a restart or a hand-over to another node resumes the same day, window
+/// and loans. On its very first start (an empty journal) it imports the day's count from the <see cref="IBudgetStore"/>
+/// the service used before (<c>budget.db</c>). At start it cross-checks with Brevo's remaining credits. A new day
+/// (midnight in the configured zone, read from the scheduler's clock) resets the count.
 /// </summary>
 public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTimers
 {
     /// <summary>The keeper's persistence id: one budget per service, whichever node holds it.</summary>
     public const string Id = "budget-keeper";
 
-    /// <summary>A snapshot every so many persisted changes keeps recovery short; older events are deleted.</summary>
+    /// <summary>A snapshot every so many journaled events keeps recovery short; older events are deleted.</summary>
     private const int SnapshotEvery = 100;
 
     private readonly BudgetSettings _settings;
@@ -33,19 +34,9 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ReaderSubscriptions _readers = new();
     private bool _recovered;
-    private DateOnly _day;
-    private int _spent;
-    private long _window;
-    private int _windowGranted;
-    private int _windowUsed;
-    private int _borrowed;
-    // Tokens of the current window that went to pay back earlier borrowing: until the window closes, urgent mail
-    // is still that far ahead of the hourly schedule.
-    private int _windowRepaid;
-    // Tokens in flight, by their reader and reservation tag; and the keys of those an earlier incarnation lent.
-    private Dictionary<string, KeeperLease> _leases = [];
+    private KeeperBook _book;
+    // The keys of the leases an earlier incarnation lent (known at recovery, not journaled: every recovery finds them again).
     private HashSet<string> _orphans = [];
-    private HashSet<Guid> _writtenOff = [];
 
     /// <summary>Creates the keeper; <paramref name="brevo"/> answers the end-of-day credit question.</summary>
     /// <param name="settings">The budget.</param>
@@ -58,16 +49,8 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
         _brevo = brevo;
         _legacy = legacy;
         _ticks = ticks;
-        _day = Today();
-        Recover<SnapshotOffer>(offer =>
-        {
-            if (offer.Snapshot is BudgetKeeperState state)
-            {
-                Apply(state);
-            }
-        });
-        Recover<BudgetKeeperState>(Apply);
-        Recover<RecoveryCompleted>(_ => Recovered());
+        _book = KeeperBook.Empty(Today());
+        Recovering();
         Starting();
     }
 
@@ -99,14 +82,19 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
         Command<Terminated>(ReaderStopped);
         Command<ReaderGone>(Handle);
         Command<BudgetProtocol.Spending>(Handle);
-        Command<HourlyTick>(_ => Handle());
+        Command<HourlyTick>(_ => OpenWindow(KeeperRules.OpenHourly.Instance));
         Command<EndOfDayTick>(_ => HandleEndOfDay());
         Command<CreditsRead>(Handle);
         Command<Reserve>(Handle);
         Command<Settle>(Handle);
         Command<GetStatus>(_ => Sender.Tell(Status()));
         Command<WhenStarted>(_ => Sender.Tell(KeeperStarted.Instance));
-        Command<CanSendUrgent>(_ => Sender.Tell(new UrgentCapacity(_window, UrgentTokens())));
+        Command<CanSendUrgent>(_ =>
+        {
+            var asker = Sender;
+            Decide(KeeperRules.Roll.Instance);
+            Commit(() => asker.Tell(new UrgentCapacity(_book.Window, KeeperRules.UrgentTokens(_book, _settings))));
+        });
         Command<SaveSnapshotSuccess>(saved => DeleteMessages(saved.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(failed => _log.Warning(failed.Cause, "The keeper's snapshot was not saved; recovery replays its events"));
         Command<DeleteMessagesSuccess>(_ => { });
@@ -126,157 +114,55 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     private void Handle(Subscribe subscribe)
     {
         // Readers subscribe again now and then (a new keeper after a hand-over knows none): tell only a new one.
-        if (_readers.Add(subscribe.Reader, Context) && _windowGranted - _windowUsed > 0)
+        if (_readers.Add(subscribe.Reader, Context) && _book.WindowLeft > 0)
         {
-            subscribe.Reader.Tell(new WindowOpened(_window, _windowGranted - _windowUsed, WindowKind.Hourly, _day));
+            subscribe.Reader.Tell(new WindowOpened(_book.Window, _book.WindowLeft, WindowKind.Hourly, _book.Day));
         }
-    }
-
-    private void Handle()
-    {
-        RollDay();
-        // What urgent mail borrowed comes out of this window first; a debt larger than a window carries on.
-        var owed = Math.Min(_borrowed, _settings.PerHour);
-        _borrowed -= owed;
-        _windowRepaid = owed;
-        OpenWindow(Math.Min(_settings.PerHour - owed, LeftToday), WindowKind.Hourly);
     }
 
     private void Handle(Reserve reserve)
     {
-        RollDay();
-        var fromWindow = reserve.Window == _window && _windowUsed < _windowGranted;
-        var borrow = !fromWindow && reserve.Urgent && BorrowableNow > 0;
-        string? denied = LeftToday <= 0 ? "daily_limit"
-            : fromWindow || borrow ? null
-            : reserve.Window != _window ? "window_lapsed"
-            : reserve.Urgent ? "borrow_limit"
-            : "window_spent";
-        if (denied is not null)
-        {
-            Sender.Tell(new ReservationDenied(reserve.Window, reserve.Tag, denied));
-            return;
-        }
-
-        if (borrow)
-        {
-            _borrowed++;
-        }
-        else
-        {
-            _windowUsed++;
-        }
-
-        _leases[LeaseOf(reserve.Tag)] = new KeeperLease(_window, borrow, _day);
         var reader = Sender;
-        Save(() => reader.Tell(new Reserved(_window, reserve.Tag, borrow)));
+        var answer = Decide(new KeeperRules.Lease(LeaseOf(reserve.Tag), reserve));
+        Commit(() => reader.Tell(answer));
     }
-
-    private int UrgentTokens()
-    {
-        RollDay();
-        var windowLeft = Math.Max(0, _windowGranted - _windowUsed);
-        return Math.Min(LeftToday, windowLeft + BorrowableNow);
-    }
-
-    /// <summary>
-    /// What urgent mail may borrow now: it may run at most <c>MAIL_URGENT_BORROW_WINDOWS</c> windows ahead of the
-    /// hourly schedule, and a window whose tokens paid back earlier borrowing counts as ahead until it closes.
-    /// </summary>
-    private int BorrowableNow => Math.Max(0, _settings.BorrowLimit - _borrowed - _windowRepaid);
 
     private void Handle(Settle settle)
     {
-        RollDay();
         var reader = Sender;
         var key = LeaseOf(settle.Tag);
-        if (!_leases.Remove(key, out var lease))
-        {
-            // Settled already (the reader did not hear back and sent it again), or written off when its window closed.
-            reader.Tell(new Settled(settle.Tag));
-            return;
-        }
-
         _orphans.Remove(key);
-        if (settle.Accepted && settle.Key is { } mail)
-        {
-            Superseded(mail, key);
-        }
-
-        // A lease lent on a day that has ended counted against that day, not this one.
-        if (lease.Day == _day)
-        {
-            Count(settle);
-        }
-
-        Save(() => reader.Tell(new Settled(settle.Tag)));
+        var answer = Decide(new KeeperRules.SettleLease(key, settle));
+        Commit(() => reader.Tell(answer));
     }
 
-    /// <summary>What a settle of today's token does to the day: a charge, or the token back where it came from.</summary>
-    private void Count(Settle settle)
+    private void Handle(BudgetProtocol.Spending sending)
     {
-        if (settle.Charged)
-        {
-            _spent++;
-        }
-        else if (settle.Borrowed)
-        {
-            // Nothing was charged: the coming window is owed one token less.
-            _borrowed = Math.Max(0, _borrowed - 1);
-        }
-        else if (settle.Window == _window)
-        {
-            // Nothing was charged: the token goes back to its window for the next mail.
-            _windowUsed = Math.Max(0, _windowUsed - 1);
-        }
+        Decide(new KeeperRules.MarkSending(LeaseOf(sending.Tag), sending.Key));
+        Commit();
     }
 
     /// <summary>Closes the open window (writing off what an earlier incarnation lent, once its grace is over) and opens the next.</summary>
-    private void OpenWindow(int tokens, WindowKind kind)
+    private void OpenWindow(KeeperRules.ICommand tick)
     {
         WriteOffOrphans();
-        _window++;
-        _windowGranted = Math.Max(0, tokens);
-        _windowUsed = 0;
+        Decide(tick);
+        var kind = tick is KeeperRules.OpenHourly ? WindowKind.Hourly : WindowKind.EndOfDay;
         _log.Info("Window {Window} ({Kind}) opens with {Tokens} tokens; {Spent} spent today, {InFlight} in flight, limit {Limit}",
-            _window, kind, _windowGranted, _spent, InFlight, _settings.DailyLimit);
-        var opened = new WindowOpened(_window, _windowGranted, kind, _day);
-        Save(() =>
+            _book.Window, kind, _book.WindowGranted, _book.Spent, _book.InFlight, _settings.DailyLimit);
+        var opened = new WindowOpened(_book.Window, _book.WindowGranted, kind, _book.Day);
+        Commit(() =>
         {
             _readers.Tell(opened);
             Context.System.EventStream.Publish(new MailEvents.TokensGranted(kind == WindowKind.Hourly ? "hourly" : "end_of_day", opened.Tokens));
         });
     }
 
-    private void RollDay()
-    {
-        var today = Today();
-        if (today == _day)
-        {
-            return;
-        }
-
-        _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", today, _spent, _day);
-        // Leases of the day that ends stay until settled (a settle is acknowledged, and counts nowhere); older ones go.
-        foreach (var stale in _leases.Where(l => l.Value.Day < _day).Select(l => l.Key).ToList())
-        {
-            _leases.Remove(stale);
-        }
-
-        _day = today;
-        _spent = 0;
-        _writtenOff.Clear();
-        // Borrowed mail was charged to the day that borrowed it: the new day owes nothing.
-        _borrowed = 0;
-        _windowRepaid = 0;
-    }
-
     private DateOnly Today() =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(Context.System.Scheduler.Now, _settings.Zone).DateTime);
 
-    private int LeftToday => Math.Max(0, _settings.DailyLimit - _spent - InFlight);
-
-    private BudgetStatus Status() => new(_day, _spent, InFlight, _window, _windowGranted, _windowUsed, _settings.DailyLimit, _borrowed);
+    private BudgetStatus Status() =>
+        new(_book.Day, _book.Spent, _book.InFlight, _book.Window, _book.WindowGranted, _book.WindowUsed, _settings.DailyLimit, _book.Borrowed);
 
     private void Publish()
     {

@@ -1,9 +1,9 @@
 namespace Acaso.Mail.Actors.Budget;
 
 /// <summary>
-/// Everything the daily keeper knows, as it persists it (Akka.Persistence: each change is journaled as the whole
-/// state, a few hundred bytes, so recovery is "the last one wins" and a hand-over to another node resumes the same
-/// day, window and loans). Plain data with a constructor Newtonsoft can bind: it crosses nodes and lives in the journal.
+/// Everything the daily keeper knows (<see cref="KeeperBook"/>) as a snapshot, <c>budget-state-v1</c>. Builds before
+/// 1.4.0 journaled it whole on every change (and 2f98441 through Newtonsoft, naming this CLR type): recovery still reads
+/// such rows, the last one winning, and replays the events written after them.
 /// </summary>
 /// <param name="Day">The budget day in the configured zone.</param>
 /// <param name="Spent">Tokens charged on <paramref name="Day"/>.</param>
@@ -14,8 +14,8 @@ namespace Acaso.Mail.Actors.Budget;
 /// <param name="WindowRepaid">Tokens of the open window that paid back earlier borrowing.</param>
 /// <param name="Leases">The tokens in flight: reserved and not yet settled, each as its reader and reservation tag.</param>
 /// <param name="Orphans">
-/// The leases that were in flight when this keeper took over from another incarnation (a crash, a hand-over): their
-/// readers may be gone, so when the window closes those still unsettled are counted as spent.
+/// Written empty since 1.4.0 (a recovery takes every lease it finds as lent by another incarnation); builds before it
+/// wrote the leases in flight when their keeper took over.
 /// </param>
 /// <param name="WrittenOff">
 /// Today's mails (idempotency keys) whose send was counted spent when its reader went away unsettled: should another

@@ -9,7 +9,7 @@ namespace Acaso.Mail.Actors.Budget;
 
 /// <summary>
 /// The wire and journal format of everything <see cref="IBudgetWire"/>: the keeper's protocol, which crosses nodes
-/// (the keeper is a cluster singleton), and its journaled state. Each type has a stable, versioned manifest that names
+/// (the keeper is a cluster singleton), its journal's events and its snapshots. Each type has a stable, versioned manifest that names
 /// no CLR type (<c>reserve-v1</c>, <c>budget-state-v1</c>), and its body is JSON with snake_case names, so a class
 /// renamed or moved to another namespace reads the same rows and talks to the same nodes. A format change adds a
 /// manifest version (<c>-v2</c>) and keeps reading the old one; <c>BudgetSerializerSpecs</c> pins every manifest's
@@ -49,6 +49,14 @@ public sealed class BudgetSerializer(ExtendedActorSystem system) : SerializerWit
         [typeof(GetStatus)] = "get-status-v1",
         [typeof(BudgetStatus)] = "budget-status-v1",
         [typeof(BudgetKeeperState)] = "budget-state-v1",
+        // The keeper's journal (1.4.0 on): what happened, one event at a time.
+        [typeof(KeeperEvents.DayBegan)] = "day-began-v1",
+        [typeof(KeeperEvents.WindowBegan)] = "window-began-v1",
+        [typeof(KeeperEvents.TokenLeased)] = "token-leased-v1",
+        [typeof(KeeperEvents.LeaseSending)] = "lease-sending-v1",
+        [typeof(KeeperEvents.LeaseSettled)] = "lease-settled-v1",
+        [typeof(KeeperEvents.LeasesReleased)] = "leases-released-v1",
+        [typeof(KeeperEvents.SpentCounted)] = "spent-counted-v1",
     };
 
     private static readonly Dictionary<string, Type> Types = Manifests.ToDictionary(m => m.Value, m => m.Key);

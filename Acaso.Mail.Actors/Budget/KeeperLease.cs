@@ -11,7 +11,7 @@ namespace Acaso.Mail.Actors.Budget;
 /// <paramref name="Mail"/>: the idempotency key of the mail it is spending on; <paramref name="Superseded"/>: another
 /// send of that mail was Brevo's first (accepted, not a duplicate), so this one's was not charged.
 /// </summary>
-internal sealed record KeeperLease(long Window, bool Borrowed, DateOnly Day, bool Sending = false, Guid? Mail = null, bool Superseded = false)
+public sealed record KeeperLease(long Window, bool Borrowed, DateOnly Day, bool Sending = false, Guid? Mail = null, bool Superseded = false)
 {
     /// <summary>Counts as spent should its reader go away unsettled.</summary>
     public bool MayBeCharged => Sending && !Superseded;

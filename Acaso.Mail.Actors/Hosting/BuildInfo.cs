@@ -4,7 +4,7 @@ namespace Acaso.Mail.Actors.Hosting;
 
 /// <summary>
 /// Which build is running: the version of <c>Directory.Build.props</c> and the git commit it was built from, as the
-/// SDK stamps them into the assembly's informational version (<c>1.3.0+&lt;commit&gt;</c>; a build outside a git
+/// SDK stamps them into the assembly's informational version (<c>1.4.0+&lt;commit&gt;</c>; a build outside a git
 /// checkout, such as the Docker image's, takes the commit from <c>-p:SourceRevisionId=…</c>, else says <c>unknown</c>).
 /// </summary>
 public static class BuildInfo
@@ -17,12 +17,12 @@ public static class BuildInfo
         Commit = plus < 0 || plus == stamped.Length - 1 ? "unknown" : stamped[(plus + 1)..];
     }
 
-    /// <summary>The version, such as <c>1.3.0</c>.</summary>
+    /// <summary>The version, such as <c>1.4.0</c>.</summary>
     public static string Version { get; }
 
     /// <summary>The full commit id the build came from, or <c>unknown</c>.</summary>
     public static string Commit { get; }
 
-    /// <summary>What the first log line and <c>--version</c> say: <c>Acaso Mail 1.3.0 (commit 2f98441)</c>.</summary>
+    /// <summary>What the first log line and <c>--version</c> say: <c>Acaso Mail 1.4.0 (commit 2f98441)</c>.</summary>
     public static string Describe => $"Acaso Mail {Version} (commit {(Commit.Length > 12 ? Commit[..12] : Commit)})";
 }

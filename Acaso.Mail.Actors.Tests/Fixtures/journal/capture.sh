@@ -27,7 +27,8 @@ run_node() { # state dir; runs the node for 40 s with 60 mails waiting, then sto
 mkdir -p "$work/sqlite"
 run_node "$work/sqlite"
 sqlite3 "$work/sqlite/acaso-mail.db" "
-  DELETE FROM journal WHERE ordering > (SELECT max(ordering) FROM journal WHERE CAST(message AS TEXT) LIKE '%\"Leases\":{%\"\$values\":[\"%' OR CAST(message AS TEXT) LIKE '%\"leases\":[\"%');"
+  DELETE FROM journal WHERE ordering > (SELECT max(ordering) FROM journal WHERE CAST(message AS TEXT) LIKE '%\"Leases\":{%\"\$values\":[\"%' OR CAST(message AS TEXT) LIKE '%\"leases\":[\"%' OR manifest = 'token-leased-v1');
+  DELETE FROM snapshot WHERE sequence_number > (SELECT max(sequence_number) FROM journal);"
 cp "$work/sqlite/acaso-mail.db" "$here/$label.sqlite.db"
 
 # PostgreSQL: the same, dumped as INSERTs (schema included) from a database of its own.
@@ -36,7 +37,8 @@ PGPASSWORD=acaso psql -h localhost -U acaso -d postgres -qc "CREATE DATABASE $db
 mkdir -p "$work/pg"
 MAIL_DATABASE_URL="postgresql://acaso:acaso@localhost:5432/$db" run_node "$work/pg"
 PGPASSWORD=acaso psql -h localhost -U acaso -d "$db" -qc "
-  DELETE FROM journal WHERE ordering > (SELECT max(ordering) FROM journal WHERE convert_from(message, 'UTF8') LIKE '%\"Leases\":{%\"\$values\":[\"%' OR convert_from(message, 'UTF8') LIKE '%\"leases\":[\"%');"
+  DELETE FROM journal WHERE ordering > (SELECT max(ordering) FROM journal WHERE convert_from(message, 'UTF8') LIKE '%\"Leases\":{%\"\$values\":[\"%' OR convert_from(message, 'UTF8') LIKE '%\"leases\":[\"%' OR manifest = 'token-leased-v1');
+  DELETE FROM snapshot WHERE sequence_number > (SELECT max(sequence_number) FROM journal);"
 PGPASSWORD=acaso pg_dump -h localhost -U acaso --inserts --no-owner --no-privileges -t journal -t snapshot -t tags "$db" \
   | grep -v '^SET \|^SELECT pg_catalog.set_config\|^--\|^\\restrict\|^\\unrestrict' | sed '/^$/N;/^\n$/D' >"$here/$label.postgres.sql"
 PGPASSWORD=acaso psql -h localhost -U acaso -d postgres -qc "DROP DATABASE $db WITH (FORCE)"

@@ -12,8 +12,12 @@ if [[ $# -lt 1 ]]; then
   echo "usage: scripts/upgrade-check.sh <commit> [dotnet test options…]  (the recorded one: $(cat scripts/upgrade-from))" >&2
   exit 64
 fi
+if ! git rev-parse --verify --quiet "$1^{commit}" >/dev/null && [[ $(git rev-parse --is-shallow-repository) == true ]]; then
+  echo "upgrade-check: a shallow clone; fetching the rest of its history" >&2
+  git fetch --quiet --unshallow || true
+fi
 if ! commit=$(git rev-parse --verify --quiet "$1^{commit}"); then
-  echo "upgrade-check: $1 is not a commit of this repository (a shallow clone? run git fetch --unshallow)" >&2
+  echo "upgrade-check: $1 is not a commit of this repository: clone it whole (not --depth), or run git fetch --unshallow" >&2
   exit 66
 fi
 shift

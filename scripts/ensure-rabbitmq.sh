@@ -39,4 +39,9 @@ if [[ $started -eq 0 ]] && ! as_root rabbitmq-diagnostics -q check_running >/dev
 fi
 
 as_root timeout 120 rabbitmqctl await_startup >/dev/null
+# The broker's own statistics (basic.get counts per queue) are read through its management API by specs and the bench.
+if ! as_root rabbitmq-plugins is_enabled rabbitmq_management >/dev/null 2>&1; then
+  echo "ensure-rabbitmq: enabling rabbitmq_management (statistics on localhost:15672)" >&2
+  as_root rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null
+fi
 echo "ensure-rabbitmq: RabbitMQ is ready on localhost:5672" >&2

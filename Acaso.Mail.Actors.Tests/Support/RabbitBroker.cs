@@ -51,6 +51,31 @@ public static class RabbitBroker
         return await channel.MessageCountAsync(queue);
     }
 
+    /// <summary>
+    /// What the broker itself counted on a queue (its management plugin's statistics, refreshed every 5 s): messages got
+    /// with <c>basic.get</c>, <c>basic.get</c>s that found it empty, and deliveries of messages marked redelivered.
+    /// </summary>
+    public static async Task<(long Gets, long EmptyGets, long Redelivered)> QueueStatsAsync(string queue)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+        string json;
+        try
+        {
+            json = await http.GetStringAsync(new Uri($"http://localhost:15672/api/queues/%2F/{Uri.EscapeDataString(queue)}"));
+        }
+        catch (HttpRequestException e)
+        {
+            throw new InvalidOperationException(
+                "RabbitMQ's management API does not answer on localhost:15672: run scripts/ensure-rabbitmq.sh (it enables rabbitmq_management).", e);
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        long Stat(string name) =>
+            document.RootElement.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
+        return (Stat("get") + Stat("get_no_ack"), Stat("get_empty"), Stat("redeliver"));
+    }
+
     /// <summary>Everything in a queue, taken and acked (for reading the dead-letter queue).</summary>
     public static async Task<List<BasicGetResult>> DrainAsync(string queue)
     {

@@ -53,6 +53,12 @@ public static class MailEvents
     /// <summary>The inbox mover moved <paramref name="Count"/> mails from the producer's queue into the durable inbox.</summary>
     public sealed record MovedToInbox(int Count);
 
+    /// <summary>
+    /// The inbox mover has just put <paramref name="Count"/> urgent mails (the most urgent at <paramref name="Priority"/>)
+    /// into the durable inbox: the node's reader looks for them now instead of at a poll.
+    /// </summary>
+    public sealed record UrgentMoved(byte Priority, int Count);
+
     /// <summary>A budget window opened with <paramref name="Tokens"/> tokens; <paramref name="Kind"/> is <c>hourly</c> or <c>end_of_day</c>.</summary>
     public sealed record TokensGranted(string Kind, int Tokens);
 

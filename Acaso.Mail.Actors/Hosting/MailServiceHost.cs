@@ -1,6 +1,7 @@
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Cluster;
 using Acaso.Mail.Actors.Delivery;
+using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Logging;
 using Acaso.Mail.Actors.Metrics;
 using Acaso.Mail.Actors.Queue.Broker;
@@ -67,8 +68,10 @@ public static class MailServiceHost
                     if (settings.Queue.DurableInbox)
                     {
                         // After the Metrics actor, so it counts every move; the backlog is moved in the first second.
-                        registry.Register<InboxMoverActor>(system.ActorOf(
-                            InboxMoverActor.Props(new InboxMover(settings.Queue, logs.CreateLogger<InboxMover>())), "inbox-mover"));
+                        // It tells the node's reader of each urgent mail it moves, so the reader need not poll for them.
+                        var mover = new InboxMover(settings.Queue, logs.CreateLogger<InboxMover>(), settings.Urgent.Priority,
+                            (priority, count) => system.EventStream.Publish(new MailEvents.UrgentMoved(priority, count)));
+                        registry.Register<InboxMoverActor>(system.ActorOf(InboxMoverActor.Props(mover), "inbox-mover"));
                     }
                 })
                 .AddStartup((system, actors) =>

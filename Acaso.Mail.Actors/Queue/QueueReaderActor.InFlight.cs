@@ -56,7 +56,22 @@ public sealed partial class QueueReaderActor
     {
         SetConnected(true, null);
         var events = Context.System.EventStream;
-        events.Publish(new MailEvents.Taken(message.Priority, message.Redelivered));
+        if (!look)
+        {
+            // A look is counted a take only once its mail gets a token (see the Reserved handler).
+            events.Publish(new MailEvents.Taken(message.Priority, message.Redelivered));
+        }
+
+        if (message.Priority >= _settings.UrgentLane.Priority)
+        {
+            _urgentExpected = Math.Max(0, _urgentExpected - 1);
+        }
+        else
+        {
+            // The head is not urgent: no urgent mail waits behind it.
+            _urgentExpected = 0;
+        }
+
         events.Publish(new MailEvents.QueueHead(message.Priority, message.Remaining + 1));
         var parsed = message.HasPriority && message.Priority > 0
             ? Parse(message)
@@ -172,12 +187,19 @@ public sealed partial class QueueReaderActor
         Timers.Cancel(TokenTimer(reserved.Tag));
         mail = mail with { Window = reserved.Window, Borrowed = reserved.Borrowed, Sent = true, TokenSettles = reserved.Settles };
         _inFlight[reserved.Tag] = mail;
-        // A look becomes a take only now: a mail looked at and put back has no "taken" in its history.
-        RememberTaken(mail.Request!);
-        SendNow(mail);
+        // A look becomes a take only now: a mail looked at and put back is not counted taken and has no "taken" in its history.
         if (mail.Look)
         {
-            // More urgent mail may be waiting behind it: look again now rather than at the next tick.
+            Context.System.EventStream.Publish(new MailEvents.Taken(mail.Message.Priority, mail.Message.Redelivered));
+        }
+
+        RememberTaken(mail.Request!);
+        SendNow(mail);
+        if (mail.Look && (!_settings.UrgentSignalled || _urgentExpected > 0))
+        {
+            // More urgent mail may be waiting behind it: look again now rather than at the next tick. With the mover's
+            // signal, only while it said more were moved in: a look at a head that is not urgent puts it back, and a
+            // message put back is marked redelivered.
             Self.Tell(UrgentTick.Instance);
         }
     }

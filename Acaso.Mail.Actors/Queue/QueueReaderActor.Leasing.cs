@@ -46,8 +46,21 @@ public sealed partial class QueueReaderActor
         {
             Become(Idle);
             ReplyWhenQuiet();
+            if (_urgentPending || _lookAfterWindow)
+            {
+                // An urgent mail was moved in while a take was under way, or a window has just been spent: one look.
+                _urgentPending = false;
+                _lookAfterWindow = false;
+                Self.Tell(UrgentTick.Instance);
+            }
         }
     }
+
+    // With the mover's signal: urgent mails moved in and not yet seen taken (looks go on while some are expected), a
+    // signal that came while a take was under way, and the one look due once a window is spent.
+    private int _urgentExpected;
+    private bool _urgentPending;
+    private bool _lookAfterWindow;
 
     private void AskLease()
     {
@@ -122,6 +135,7 @@ public sealed partial class QueueReaderActor
     {
         // The previous window's unused tokens lapse: the keeper has already stopped counting them.
         _window = new ReaderWindow(opened.Window, opened.Tokens);
+        _lookAfterWindow = _settings.UrgentSignalled;
         Timers.Cancel(PollTimer);
         TakeOrIdle();
     }

@@ -86,7 +86,17 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         _demand = RunStream();
         _budgetKeeper.Tell(new BudgetProtocol.Subscribe(Self));
         Self.Tell(HealthTick.Instance);
-        Timers.StartPeriodicTimer(UrgentTimer, UrgentTick.Instance, _settings.UrgentLane.PollInterval);
+        if (_settings.UrgentSignalled)
+        {
+            // The inbox mover tells this node of each urgent mail it moves; one look now finds what the shovel moved
+            // while the service was down.
+            Context.System.EventStream.Subscribe(Self, typeof(MailEvents.UrgentMoved));
+            Self.Tell(UrgentTick.Instance);
+        }
+        else
+        {
+            Timers.StartPeriodicTimer(UrgentTimer, UrgentTick.Instance, _settings.UrgentLane.PollInterval);
+        }
     }
 
     private IQueueDemand RunStream() =>
@@ -116,19 +126,11 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<KeeperSilent>(_ => { });
         Receive<BudgetProtocol.WindowOpened>(OpenWindow);
         Receive<TakeNext>(_ => TakeOrIdle());
-        Receive<UrgentTick>(_ =>
+        Receive<UrgentTick>(_ => LookForUrgent());
+        Receive<MailEvents.UrgentMoved>(moved =>
         {
-            if (_window.Tokens > 0)
-            {
-                // A safety net: a window's tokens never sit idle past a poll.
-                TakeOrIdle();
-            }
-            else if (_inFlight.Count < MaxUnsettledForUrgentLook)
-            {
-                _budgetKeeper.Tell(BudgetProtocol.CanSendUrgent.Instance);
-                Timers.StartSingleTimer(KeeperTimer, new KeeperSilent(0), KeeperAnswerTimeout);
-                Become(AskingUrgent);
-            }
+            _urgentExpected += moved.Count;
+            LookForUrgent();
         });
         Receive<Drain>(_ => StartDraining());
         Receive<WhenSettled>(_ =>
@@ -138,6 +140,22 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         });
         Receive<QuietCheck>(_ => ReplyWhenQuiet());
         Common(busy: false);
+    }
+
+    /// <summary>Between windows: asks the keeper whether an urgent mail could get a token now, then looks at the head.</summary>
+    private void LookForUrgent()
+    {
+        if (_window.Tokens > 0)
+        {
+            // A safety net: a window's tokens never sit idle past a poll.
+            TakeOrIdle();
+        }
+        else if (_inFlight.Count < MaxUnsettledForUrgentLook)
+        {
+            _budgetKeeper.Tell(BudgetProtocol.CanSendUrgent.Instance);
+            Timers.StartSingleTimer(KeeperTimer, new KeeperSilent(0), KeeperAnswerTimeout);
+            Become(AskingUrgent);
+        }
     }
 
     /// <summary>One take on a token leased from the keeper is under way.</summary>
@@ -172,7 +190,8 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
             Timers.Cancel(KeeperTimer);
             // While Brevo is failing (or refusing the account) in this window, urgent mail waits too: look, don't send.
             var mayBorrow = _settings.UrgentLane.Enabled && capacity.Tokens > 0 && !_window.Halted;
-            if (_window.Tokens > 0 || (!mayBorrow && _window.Looked))
+            // With the mover's signal a look that could send nothing is not made: it would put the head back, marked redelivered.
+            if (_window.Tokens > 0 || (!mayBorrow && (_window.Looked || _settings.UrgentSignalled)))
             {
                 TakeOrIdle();
                 return;
@@ -230,6 +249,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<KeeperSilent>(_ => { });
         Receive<TakeNext>(_ => { });
         Receive<UrgentTick>(_ => { });
+        Receive<MailEvents.UrgentMoved>(_ => { });
         Receive<WhenSettled>(_ =>
         {
             _settledWaiters.Add(Sender);
@@ -248,6 +268,12 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<WhenSettled>(_ => _settledWaiters.Add(Sender));
         Receive<TakeNext>(_ => { });
         Receive<UrgentTick>(_ => { });
+        Receive<MailEvents.UrgentMoved>(moved =>
+        {
+            // Looked for once the take under way is done.
+            _urgentExpected += moved.Count;
+            _urgentPending = true;
+        });
         Receive<QuietCheck>(_ => { });
         Common(busy: true);
     }

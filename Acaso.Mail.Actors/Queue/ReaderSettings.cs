@@ -13,8 +13,12 @@ public sealed record ReaderDelivery(Delivery.IDeliveryStore Store, Akka.Actor.IA
 /// <param name="MaxFailedWindows">After this many windows in a row in which Brevo kept failing on a mail, it is dead-lettered as <c>transient_exhausted</c>.</param>
 /// <param name="Urgent">The urgent lane (off unless given).</param>
 /// <param name="LeaseBatch">Tokens asked of the keeper at once (unlimited mode: the send parallelism; daily mode: one a take).</param>
+/// <param name="UrgentSignalled">
+/// The node's inbox mover tells the reader of each urgent mail it moves (<see cref="Events.MailEvents.UrgentMoved"/>, with
+/// the durable inbox): no periodic look at the queue head, only one at start and one after each window.
+/// </param>
 public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render, TimeSpan PollInterval, int MaxFailedWindows = 24,
-    UrgentSettings? Urgent = null, int LeaseBatch = 1)
+    UrgentSettings? Urgent = null, int LeaseBatch = 1, bool UrgentSignalled = false)
 {
     /// <summary>The urgent lane, or the old policy when none was given.</summary>
     public UrgentSettings UrgentLane => Urgent ?? UrgentSettings.Off;
@@ -25,5 +29,5 @@ public sealed record ReaderSettings(ParserOptions Contract, RenderOptions Render
     /// <summary>The reader's settings as the service's settings give them.</summary>
     public static ReaderSettings From(MailSettings settings) =>
         new(settings.Contract, settings.Render, settings.Queue.PollInterval, settings.Queue.MaxFailedWindows, settings.Urgent,
-            settings.Budget.Unlimited ? settings.SendParallelism : 1);
+            settings.Budget.Unlimited ? settings.SendParallelism : 1, UrgentSignalled: settings.Queue.DurableInbox);
 }

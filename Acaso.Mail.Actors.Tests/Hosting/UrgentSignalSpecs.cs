@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Acaso.Mail.Actors.Tests.Support;
+using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
+
+namespace Acaso.Mail.Actors.Tests.Hosting;
+
+/// <summary>
+/// The urgent lane without polling: the inbox mover tells its node's reader of each urgent mail it moves into the
+/// durable inbox (on by default), so the reader looks at the queue only then, at start and after a window. Judged by
+/// the broker's own statistics (<c>basic.get</c> counts, redeliveries) and what the stand-in received.
+/// </summary>
+public sealed class UrgentSignalSpecs() : ProcessSpecs("xkeysib-signal", "urgent-signal")
+{
+    private Dictionary<string, string> BetweenWindows(bool inbox = true)
+    {
+        var environment = Environment(perHour: 12);
+        // No window opens during a spec: every send is the urgent lane's; a poll, were there one, would come every hour.
+        environment["MAIL_HOURLY_CRON"] = "0 0 0 1 1 ? 2099";
+        environment["MAIL_END_OF_DAY_CRON"] = "0 0 0 1 1 ? 2099";
+        environment["MAIL_URGENT_PRIORITY"] = "200";
+        environment["MAIL_URGENT_POLL_SECONDS"] = inbox ? "3600" : "1";
+        environment["MAIL_DURABLE_INBOX"] = inbox ? "true" : "false";
+        return environment;
+    }
+
+    private Task<(int Code, string Out, string Error)> CliAsync(params string[] args) =>
+        CommandLineRun.RunAsync(args, new Dictionary<string, string> { ["MAIL_STATE_DIR"] = StateDir });
+
+    [Fact]
+    public async Task An_urgent_mail_between_windows_should_go_on_the_movers_signal_and_an_idle_queue_should_see_no_look()
+    {
+        await using var service = ServiceProcess.Start(BetweenWindows());
+        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready", service);
+        // The look at start (for what a shovel moved while the service was down) has been made and counted by now.
+        await Task.Delay(TimeSpan.FromSeconds(11));
+        var idleFrom = await RabbitBroker.QueueStatsAsync(Queue.Inbox);
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        var idleTo = await RabbitBroker.QueueStatsAsync(Queue.Inbox);
+        Assert.Equal(idleFrom, idleTo);
+        Assert.Equal(0, await MetricAsync("mail_taken_total{redelivered=\"false\"}"));
+
+        // A mail that is not urgent waits for its window; an urgent one goes at once, on the mover's signal alone.
+        await Publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(5)), 150);
+        var published = Stopwatch.StartNew();
+        await Publisher.PublishAsync(Mails.Body(2, DateTimeOffset.UtcNow.AddHours(5)), 220);
+        await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 1), TimeSpan.FromSeconds(15), "the urgent mail", service);
+        Console.WriteLine($"urgent mail: publish to the stand-in's receipt in {published.Elapsed.TotalSeconds:0.000} s (no poll could have taken it)");
+        Assert.Equal(2, Mails.IndexOf(Assert.Single(Brevo.Delivered)));
+
+        // The broker saw one basic.get (the urgent mail's take): the mail that is not urgent was never looked at, so
+        // it is not marked redelivered; only the take counts as taken.
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        var after = await RabbitBroker.QueueStatsAsync(Queue.Inbox);
+        Assert.Equal((idleTo.Gets + 1, idleTo.EmptyGets, idleTo.Redelivered), after);
+        Assert.Equal(1u, await RabbitBroker.ReadyAsync(Queue.Inbox));
+        Assert.Equal(1, await MetricAsync("mail_taken_total{redelivered=\"false\"}"));
+    }
+
+    [Fact]
+    public async Task A_look_that_puts_a_mail_back_should_count_no_take_and_write_no_taken_line_in_its_history()
+    {
+        // Without the inbox the reader still polls (every second here) and each look puts the mail that is not urgent back.
+        await Publisher.PublishAsync(Mails.Body(3, DateTimeOffset.UtcNow.AddDays(5)), 150);
+        await using var service = ServiceProcess.Start(BetweenWindows(inbox: false));
+        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready", service);
+        await Eventually(async () => (await RabbitBroker.QueueStatsAsync(Queue.Name)).Gets >= 2, TimeSpan.FromSeconds(30), "two looks", service);
+
+        Assert.Empty(Brevo.Delivered);
+        Assert.Equal(0, await MetricAsync("mail_taken_total{redelivered=\"false\"}"));
+        Assert.Equal(0, await MetricAsync("mail_taken_total{redelivered=\"true\"}"));
+        var history = (await CliAsync("history", "mail-3@example.org")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("kind").GetString());
+        Assert.DoesNotContain("taken", history);
+    }
+}

@@ -128,7 +128,7 @@ public sealed class ClusterBench(Harness harness)
         }
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    internal static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())
@@ -143,7 +143,7 @@ public sealed class ClusterBench(Harness harness)
     }
 
     /// <summary>One service process with its own metrics port and state folder.</summary>
-    private sealed class Node : IAsyncDisposable
+    internal sealed class Node : IAsyncDisposable
     {
         private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 

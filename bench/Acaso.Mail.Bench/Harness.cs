@@ -55,11 +55,11 @@ public sealed class Harness : IAsyncDisposable
     internal static QueueSettings NewQueue(string what, int maxPriority) =>
         new(Broker, $"bench-{what}-{Guid.NewGuid():N}", Durable: false, MaxPriority: maxPriority, PollInterval: TimeSpan.FromMilliseconds(100));
 
-    private static byte[] Body(int index) =>
+    internal static byte[] Body(int index) =>
         new MentoringMail(MailTemplate.ConfirmationToMentor, "Dr. Daniel Dias", "Ana Beatriz", null, "6f1c",
             TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow.AddDays(3), Zone), "Ana Beatriz", $"bench-{index}@example.org").ToBody();
 
-    private static int IndexOf(CapturedMail mail)
+    internal static int IndexOf(CapturedMail mail)
     {
         var at = mail.Body.IndexOf("bench-", StringComparison.Ordinal) + "bench-".Length;
         return int.Parse(mail.Body[at..mail.Body.IndexOf('@', at)], CultureInfo.InvariantCulture);

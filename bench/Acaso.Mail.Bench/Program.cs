@@ -38,6 +38,29 @@ var (acasoInbox, _) = await harness.AcasoDrainAsync(overheadCount, maxPriority: 
 report.Figure("acaso_with_inbox_msgs_per_s", acasoInbox);
 report.Figure("inbox_throughput_ratio", acasoInbox / acaso, target: "cost under 30% (>= 0.7), else a decision in the README");
 
+// 1c. Urgent mail between windows: on the inbox mover's signal (the inbox on) against the reader's 3 s poll (the inbox
+//     off), publish to the stand-in's receipt; what an idle service costs the broker in basic.gets; the footprint.
+var lanes = new LaneBench(harness);
+var urgentCount = quick ? 20 : 50;
+var (signalP50, signalP95) = await lanes.UrgentLatencyAsync(urgentCount, inbox: true);
+var (pollP50, pollP95) = await lanes.UrgentLatencyAsync(urgentCount, inbox: false);
+report.Figure("urgent_latency_p50_s", signalP50);
+report.Figure("urgent_latency_p95_s", signalP95, target: "<= 1");
+report.Figure("urgent_latency_polling_p50_s", pollP50);
+report.Figure("urgent_latency_polling_p95_s", pollP95);
+report.Figure("urgent_latency_p95_ratio_vs_polling", signalP95 / pollP95);
+report.Figure("idle_broker_gets_per_min", await lanes.IdleGetsPerMinuteAsync(quick ? 1 : 5, inbox: true), target: "0");
+report.Figure("idle_broker_gets_per_min_polling", await lanes.IdleGetsPerMinuteAsync(1, inbox: false));
+var (ready, idleRss, afterDayRss) = await lanes.FootprintAsync(serverGc: false);
+var (readyServerGc, idleRssServerGc, afterDayRssServerGc) = await lanes.FootprintAsync(serverGc: true);
+report.Figure("ready_s", ready, target: "<= 1");
+report.Figure("idle_rss_mb", idleRss, target: "<= 100");
+report.Figure("rss_after_day_mb", afterDayRss, target: "<= 100");
+report.Figure("ready_server_gc_s", readyServerGc);
+report.Figure("idle_rss_server_gc_mb", idleRssServerGc);
+report.Figure("rss_after_day_server_gc_mb", afterDayRssServerGc);
+report.Figure("rss_after_day_ratio_vs_server_gc", afterDayRss / afterDayRssServerGc);
+
 // 2. At a real provider's latency (100 ms): Acaso Mail against the old consumer's algorithm (basic.get, one POST at a time).
 harness.Brevo.Latency = TimeSpan.FromMilliseconds(100);
 var old = await harness.OldLoopAsync(quick ? 200 : 600);

@@ -92,6 +92,19 @@ public sealed class Report(bool quick)
           `x-max-priority 10` (`MAIL_QUEUE_MAX_PRIORITY=10`, a documented setting for new deployments).
         - **The durable inbox** (`inbox_throughput_ratio`): the overhead drain with `MAIL_DURABLE_INBOX=true` against
           the same drain without it.
+        - **Urgent mail between windows** (`urgent_latency_p50_s`, `urgent_latency_p95_s`): a service in daily mode with no
+          window open (`MAIL_URGENT_PRIORITY=200`, enough borrowing for all), 50 mails at priority 220 published one at a
+          time, 0.3 to 2.5 s apart (seeded); each latency is from the publish to the stand-in's receipt. With the inbox
+          on, the inbox mover's signal starts the take; the `_polling_` figures are the same run with
+          `MAIL_DURABLE_INBOX=false`, where the reader looks every `MAIL_URGENT_POLL_SECONDS` (3 s).
+        - **Idle broker load** (`idle_broker_gets_per_min`): an idle service on an empty queue, 12 s after it is ready
+          (its look at start counted), then 5 minutes (1 in `--quick`, and for the polling figure); the `basic.get`s
+          (found or empty) on the queue the reader reads, from RabbitMQ's own statistics (the management API, which
+          `scripts/ensure-rabbitmq.sh` enables).
+        - **Footprint** (`ready_s`, `idle_rss_mb`, `rss_after_day_mb`): a single node in daily mode with the inbox (the
+          defaults but the schedule): from `Process.Start` to the first `/readyz` 200; `VmRSS` 15 s after that; then 300
+          mails published, sent in one window of 300 (windows every 5 s, the day's limit 300), and `VmRSS` 15 s after the
+          last. The `_server_gc_` figures are the same with `DOTNET_gcServer=1` (what the Web SDK chose before).
         - **The cluster** (`cluster_throughput_ratio`): PostgreSQL from Debian (`scripts/ensure-postgres.sh`), a fresh
           database for each measurement. One service process alone, then three clustered processes
           (`MAIL_CLUSTER_SEEDS` naming all three, `MAIL_DATABASE_URL`, stable-after 5 s), then three processes that are

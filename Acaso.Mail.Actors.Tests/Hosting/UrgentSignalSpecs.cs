@@ -30,6 +30,9 @@ public sealed class UrgentSignalSpecs() : ProcessSpecs("xkeysib-signal", "urgent
     [Fact]
     public async Task An_urgent_mail_between_windows_should_go_on_the_movers_signal_and_an_idle_queue_should_see_no_look()
     {
+        // A mail that is not urgent waits for its window. It keeps the inbox from being empty: RabbitMQ 3.10 counts a
+        // basic.get that finds a queue empty nowhere, while a look at this one counts a get and a redelivery.
+        await Publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(5)), 150);
         await using var service = ServiceProcess.Start(BetweenWindows());
         await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready", service);
         // The look at start (for what a shovel moved while the service was down) has been made and counted by now.
@@ -38,18 +41,17 @@ public sealed class UrgentSignalSpecs() : ProcessSpecs("xkeysib-signal", "urgent
         await Task.Delay(TimeSpan.FromSeconds(12));
         var idleTo = await RabbitBroker.QueueStatsAsync(Queue.Inbox);
         Assert.Equal(idleFrom, idleTo);
-        Assert.Equal(0, await MetricAsync("mail_taken_total{redelivered=\"false\"}"));
+        Assert.Equal(0, await MetricAsync("mail_taken_total{redelivered=\"false\"}") + await MetricAsync("mail_taken_total{redelivered=\"true\"}"));
 
-        // A mail that is not urgent waits for its window; an urgent one goes at once, on the mover's signal alone.
-        await Publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(5)), 150);
+        // An urgent mail goes at once, on the mover's signal alone.
         var published = Stopwatch.StartNew();
         await Publisher.PublishAsync(Mails.Body(2, DateTimeOffset.UtcNow.AddHours(5)), 220);
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 1), TimeSpan.FromSeconds(15), "the urgent mail", service);
         Console.WriteLine($"urgent mail: publish to the stand-in's receipt in {published.Elapsed.TotalSeconds:0.000} s (no poll could have taken it)");
         Assert.Equal(2, Mails.IndexOf(Assert.Single(Brevo.Delivered)));
 
-        // The broker saw one basic.get (the urgent mail's take): the mail that is not urgent was never looked at, so
-        // it is not marked redelivered; only the take counts as taken.
+        // The broker saw one basic.get (the urgent mail's take) and no redelivery: the mail that is not urgent was not
+        // looked at again after the signal; only the take counts as taken.
         await Task.Delay(TimeSpan.FromSeconds(7));
         var after = await RabbitBroker.QueueStatsAsync(Queue.Inbox);
         Assert.Equal((idleTo.Gets + 1, idleTo.EmptyGets, idleTo.Redelivered), after);

@@ -80,11 +80,14 @@ public sealed class LaneBench(Harness harness)
 
     /// <summary>
     /// <c>basic.get</c>s a minute on the queue the reader reads, from the broker's own statistics (its management API),
-    /// over <paramref name="minutes"/> minutes of an idle service with an empty queue.
+    /// over <paramref name="minutes"/> minutes of an idle service: no window open, one mail that is not urgent waiting
+    /// for the next (RabbitMQ 3.10 counts a <c>basic.get</c> that finds a queue empty nowhere, so an empty queue would
+    /// hide the looks).
     /// </summary>
     public async Task<double> IdleGetsPerMinuteAsync(double minutes, bool inbox)
     {
         var queue = Harness.NewQueue(inbox ? "idle-signal" : "idle-poll", 255);
+        await Harness.PublishAsync(queue, 1, priority: _ => 100);
         await using var node = ClusterBench.Node.Start(Daily(queue, inbox, new() { ["MAIL_URGENT_PRIORITY"] = "200" }));
         try
         {
@@ -108,7 +111,7 @@ public sealed class LaneBench(Harness harness)
         using var document = JsonDocument.Parse(json);
         long Stat(string name) =>
             document.RootElement.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
-        return Stat("get") + Stat("get_no_ack") + Stat("get_empty");
+        return Stat("get") + Stat("get_no_ack");
     }
 
     /// <summary>

@@ -97,10 +97,11 @@ public sealed class Report(bool quick)
           time, 0.3 to 2.5 s apart (seeded); each latency is from the publish to the stand-in's receipt. With the inbox
           on, the inbox mover's signal starts the take; the `_polling_` figures are the same run with
           `MAIL_DURABLE_INBOX=false`, where the reader looks every `MAIL_URGENT_POLL_SECONDS` (3 s).
-        - **Idle broker load** (`idle_broker_gets_per_min`): an idle service on an empty queue, 12 s after it is ready
-          (its look at start counted), then 5 minutes (1 in `--quick`, and for the polling figure); the `basic.get`s
-          (found or empty) on the queue the reader reads, from RabbitMQ's own statistics (the management API, which
-          `scripts/ensure-rabbitmq.sh` enables).
+        - **Idle broker load** (`idle_broker_gets_per_min`): an idle service (no window open, one mail that is not
+          urgent waiting), 12 s after it is ready (its look at start counted), then 5 minutes (1 in `--quick`, and for
+          the polling figure); the `basic.get`s on the queue the reader reads, from RabbitMQ's own statistics (the
+          management API, which `scripts/ensure-rabbitmq.sh` enables). A mail waits because RabbitMQ 3.10 counts a
+          `basic.get` on an empty queue nowhere.
         - **Footprint** (`ready_s`, `idle_rss_mb`, `rss_after_day_mb`): a single node in daily mode with the inbox (the
           defaults but the schedule): from `Process.Start` to the first `/readyz` 200; `VmRSS` 15 s after that; then 300
           mails published, sent in one window of 300 (windows every 5 s, the day's limit 300), and `VmRSS` 15 s after the

@@ -9,24 +9,8 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// real queue and one PostgreSQL database: windows granted once for the cluster, a <c>kill -9</c> of the keeper's
 /// node, a rolling restart. Nothing lost, nothing sent twice, the day never overspent.
 /// </summary>
-public sealed class ClusterProcessSpecs() : ThreeNodeSpecs("xkeysib-cluster", "cluster-process")
+public sealed class ClusterProcessSpecs() : SharedDatabaseNodeSpecs("xkeysib-cluster", "cluster-process", "cluster_process")
 {
-    private TestDatabase _database = null!;
-
-    protected override Uri DatabaseUrl => _database.Url;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _database = await TestDatabase.CreateAsync("cluster_process");
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
     [Fact]
     public async Task ThreeNodes_should_send_a_window_of_five_once_on_the_five_most_urgent()
     {

@@ -13,24 +13,8 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// command runs it from the commit in <c>scripts/upgrade-from</c>.
 /// </summary>
 [Trait("Isolation", "Upgrade")]
-public sealed partial class RollingUpgradeSpecs() : ThreeNodeSpecs("xkeysib-upgrade", "rolling-upgrade")
+public sealed partial class RollingUpgradeSpecs() : SharedDatabaseNodeSpecs("xkeysib-upgrade", "rolling-upgrade", "rolling_upgrade")
 {
-    private TestDatabase _database = null!;
-
-    protected override Uri DatabaseUrl => _database.Url;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _database = await TestDatabase.CreateAsync("rolling_upgrade");
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
     [GeneratedRegex(@"^.*(serializ|manifest).*(error|exception|fail|unknown|cannot|not defined).*$|^.*(error|exception|fail|unknown|cannot).*(serializ|manifest).*$",
         RegexOptions.IgnoreCase | RegexOptions.Multiline)]
     private static partial Regex SerializationTrouble();
@@ -79,7 +63,7 @@ public sealed partial class RollingUpgradeSpecs() : ThreeNodeSpecs("xkeysib-upgr
         Assert.Equal(_published, await MetricAsync(keeper, "mail_tokens_spent_today"));
 
         // The journal goes on in this build's format: events.
-        await using (var newest = _database.Source.CreateCommand(
+        await using (var newest = Database.Source.CreateCommand(
             "SELECT identifier, manifest FROM journal WHERE persistence_id = 'budget-keeper' ORDER BY sequence_number DESC LIMIT 1"))
         await using (var row = await newest.ExecuteReaderAsync())
         {

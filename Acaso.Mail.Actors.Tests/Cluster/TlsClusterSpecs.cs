@@ -8,18 +8,14 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// Three processes forming a cluster over mutual TLS with one certificate (<c>MAIL_CLUSTER_TLS_CERT</c>, made here by
 /// openssl), and nodes without it kept out: one presenting another certificate, one speaking plain TCP.
 /// </summary>
-public sealed class TlsClusterSpecs() : ThreeNodeSpecs("xkeysib-tls", "tls-cluster")
+public sealed class TlsClusterSpecs() : SharedDatabaseNodeSpecs("xkeysib-tls", "tls-cluster", "tls_cluster")
 {
     private const string Password = "correct horse battery staple";
     private readonly string _certificates = Directory.CreateTempSubdirectory("acaso-tls-").FullName;
-    private TestDatabase _database = null!;
-
-    protected override Uri DatabaseUrl => _database.Url;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _database = await TestDatabase.CreateAsync("tls_cluster");
         MakeCertificate("cluster");
         MakeCertificate("stranger");
     }
@@ -27,7 +23,6 @@ public sealed class TlsClusterSpecs() : ThreeNodeSpecs("xkeysib-tls", "tls-clust
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        await _database.DisposeAsync();
         Directory.Delete(_certificates, recursive: true);
     }
 

@@ -138,6 +138,27 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
     }
 }
 
+/// <summary>Three nodes on a database of their own on the shared PostgreSQL server (made for the spec class, dropped after).</summary>
+public abstract class SharedDatabaseNodeSpecs(string apiKey, string queuePrefix, string databasePrefix) : ThreeNodeSpecs(apiKey, queuePrefix)
+{
+    /// <summary>The nodes' database.</summary>
+    protected TestDatabase Database { get; private set; } = null!;
+
+    protected override Uri DatabaseUrl => Database.Url;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Database = await TestDatabase.CreateAsync(databasePrefix);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
+
 /// <summary>Three nodes on a PostgreSQL server of their own (<see cref="Postgres"/>), which the spec may stop and restart.</summary>
 public abstract class PrivateDatabaseNodeSpecs(string apiKey, string queuePrefix) : ThreeNodeSpecs(apiKey, queuePrefix)
 {

@@ -48,11 +48,7 @@ public sealed partial class RollingUpgradeSpecs() : SharedDatabaseNodeSpecs("xke
         foreach (var node in Nodes)
         {
             await PublishMoreAsync(10);
-            node.Process!.Terminate();
-            Assert.True(await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)), node.Process.Output);
-            outputs.Add(("earlier", node.Process.Output));
-            await node.Process.DisposeAsync();
-            await StartAsync(node, cron);
+            outputs.Add(("earlier", await RestartAsync(node, cron)));
         }
 
         await Eventually(async () => Brevo.Delivered.Count == _published && await RabbitBroker.ReadyAsync(Queue.Inbox) == 0,

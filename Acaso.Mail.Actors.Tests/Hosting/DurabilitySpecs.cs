@@ -40,19 +40,6 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
         }
     }
 
-    private async Task<uint> ReadyAsync(string queue)
-    {
-        try
-        {
-            return await RabbitBroker.ReadyAsync(queue);
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            // Not declared yet.
-            return 0;
-        }
-    }
-
     private void AssertEachSentOnce(int count)
     {
         var delivered = Brevo.Delivered;
@@ -68,9 +55,9 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
         await Publisher.PublishAsync(Mails.Utf8("{\"template\": 7"), 250);
         await Publisher.PublishAsync(Mails.Utf8("not json at all"), 240);
         await using var service = ServiceProcess.Start(OneWindowAt(DateTimeOffset.UtcNow.AddSeconds(40), perHour: 30));
-        await Eventually(async () => await ReadyAsync(Queue.Inbox) == 30 && await ReadyAsync(Queue.Name) == 0,
+        await Eventually(async () => await RabbitBroker.ReadyIfDeclaredAsync(Queue.Inbox) == 30 && await RabbitBroker.ReadyIfDeclaredAsync(Queue.Name) == 0,
             TimeSpan.FromSeconds(30), "30 mails moved into the inbox", service);
-        await Eventually(async () => await ReadyAsync(Queue.DeadLetterQueue) == 2, TimeSpan.FromSeconds(30), "2 dead letters", service);
+        await Eventually(async () => await RabbitBroker.ReadyIfDeclaredAsync(Queue.DeadLetterQueue) == 2, TimeSpan.FromSeconds(30), "2 dead letters", service);
         // All 32 went through the inbox; the two bad ones left it for the dead-letter queue.
         await Eventually(async () => await MetricAsync("mail_inbox_moved_total") == 32, TimeSpan.FromSeconds(10), "mail_inbox_moved_total", service);
         Assert.Empty(Brevo.Delivered);
@@ -78,7 +65,7 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
         BrokerNode.Restart();
 
         // The dead letters came back with their reasons and priorities; the 30 waiting mails are sent once each.
-        Assert.Equal(2u, await ReadyAsync(Queue.DeadLetterQueue));
+        Assert.Equal(2u, await RabbitBroker.ReadyIfDeclaredAsync(Queue.DeadLetterQueue));
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 30), TimeSpan.FromSeconds(90), "30 mails after the restart", service);
         await Task.Delay(3000);
         AssertEachSentOnce(30);
@@ -94,7 +81,7 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
         await PublishGoodAsync(30);
         await using (var first = ServiceProcess.Start(OneWindowAt(DateTimeOffset.UtcNow.AddHours(1), perHour: 30)))
         {
-            await Eventually(async () => await ReadyAsync(Queue.Inbox) == 30, TimeSpan.FromSeconds(30), "30 mails moved into the inbox", first);
+            await Eventually(async () => await RabbitBroker.ReadyIfDeclaredAsync(Queue.Inbox) == 30, TimeSpan.FromSeconds(30), "30 mails moved into the inbox", first);
             first.Terminate();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), first.Output);
         }
@@ -187,7 +174,7 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
         using (BrokerNode.InboxShovel(Queue.Name, Queue.Inbox))
         {
             await PublishGoodAsync(10);
-            await Eventually(async () => await ReadyAsync(Queue.Inbox) == 10 && await ReadyAsync(Queue.Name) == 0, TimeSpan.FromSeconds(30),
+            await Eventually(async () => await RabbitBroker.ReadyIfDeclaredAsync(Queue.Inbox) == 10 && await RabbitBroker.ReadyIfDeclaredAsync(Queue.Name) == 0, TimeSpan.FromSeconds(30),
                 "the shovel to move 10 mails into the inbox");
             using var inbox = await RabbitBroker.ConnectAsync();
             await using var peek = await inbox.CreateChannelAsync();

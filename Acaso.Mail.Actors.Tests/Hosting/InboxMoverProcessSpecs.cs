@@ -10,27 +10,6 @@ namespace Acaso.Mail.Actors.Tests.Hosting;
 /// </summary>
 public sealed class InboxMoverProcessSpecs() : ProcessSpecs("xkeysib-mover", "inbox-mover")
 {
-    /// <summary>The index <see cref="Mails.Body"/> wrote into a body (its recipient, <c>mail-N@…</c>).</summary>
-    private static int IndexOf(ReadOnlySpan<byte> body)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(System.Text.Encoding.UTF8.GetString(body), "mail-([0-9]+)@");
-        Assert.True(match.Success, "a body without its index");
-        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Mails in the inbox; 0 until the service has declared it.</summary>
-    private async Task<uint> InboxAsync()
-    {
-        try
-        {
-            return await RabbitBroker.ReadyAsync(Queue.Inbox);
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return 0;
-        }
-    }
-
     [Fact]
     public async Task A_kill_9_mid_batch_should_lose_no_mail_and_mark_every_second_copy()
     {
@@ -44,19 +23,19 @@ public sealed class InboxMoverProcessSpecs() : ProcessSpecs("xkeysib-mover", "in
         var environment = Environment(perHour: 12, hourlyCron: "0 0 0 1 1 ? 2099");
         environment["MAIL_URGENT_PRIORITY"] = "256";
         var first = ServiceProcess.Start(environment);
-        await Eventually(async () => await InboxAsync() >= 200, TimeSpan.FromSeconds(60), "the mover to start moving", first);
+        await Eventually(async () => await RabbitBroker.ReadyIfDeclaredAsync(Queue.Inbox) >= 200, TimeSpan.FromSeconds(60), "the mover to start moving", first);
         first.KillHard();
         await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
         var output = first.Output;
         await first.DisposeAsync();
         // The broker returns what the dead mover had not acked to the producer's queue: moves were under way.
-        var moved = await InboxAsync();
+        var moved = await RabbitBroker.ReadyAsync(Queue.Inbox);
         var left = await RabbitBroker.ReadyAsync(Queue.Name);
         Assert.True(left > 0, $"the kill came after every mail was moved ({left} left): the spec needs more mail. Output: {output}");
 
         await using (var second = ServiceProcess.Start(environment))
         {
-            await Eventually(async () => await RabbitBroker.ReadyAsync(Queue.Name) == 0 && await InboxAsync() >= mails - 1,
+            await Eventually(async () => await RabbitBroker.ReadyAsync(Queue.Name) == 0 && await RabbitBroker.ReadyAsync(Queue.Inbox) >= mails - 1,
                 TimeSpan.FromSeconds(120), "the rest moved", second);
             second.Terminate();
             Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(30)), second.Output);
@@ -68,8 +47,8 @@ public sealed class InboxMoverProcessSpecs() : ProcessSpecs("xkeysib-mover", "in
         // (A move under way at the SIGTERM leaves its original in the producer's queue: it is not lost either.)
         var copies = await RabbitBroker.DrainAsync(Queue.Inbox);
         var unmoved = await RabbitBroker.DrainAsync(Queue.Name);
-        var byMail = copies.GroupBy(c => IndexOf(c.Body.Span)).ToList();
-        Assert.Equal(Enumerable.Range(0, mails), byMail.Select(g => g.Key).Concat(unmoved.Select(u => IndexOf(u.Body.Span))).Distinct().Order());
+        var byMail = copies.GroupBy(c => Mails.IndexOf(c.Body.Span)).ToList();
+        Assert.Equal(Enumerable.Range(0, mails), byMail.Select(g => g.Key).Concat(unmoved.Select(u => Mails.IndexOf(u.Body.Span))).Distinct().Order());
         Assert.All(byMail.Where(g => g.Count() > 1), g =>
         {
             Assert.Equal(2, g.Count());

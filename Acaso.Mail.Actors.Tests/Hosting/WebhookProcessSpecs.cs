@@ -41,9 +41,6 @@ public sealed class WebhookProcessSpecs() : ProcessSpecs("xkeysib-WEBHOOK-SECRET
     private async Task<double> EventsAsync(string name, string template) =>
         Sample(await ScrapeAsync("/metrics"), $"mail_delivery_events_total{{event=\"{name}\",template=\"{template}\"}}");
 
-    private Task<(int Code, string Out, string Error)> CliAsync(params string[] args) =>
-        CommandLineRun.RunAsync(args, new Dictionary<string, string> { ["MAIL_STATE_DIR"] = StateDir });
-
     [Fact]
     public async Task The_webhook_should_check_the_token_and_the_body_and_record_each_event_once_in_either_spelling()
     {

@@ -25,6 +25,14 @@ public static class Mails
         return int.Parse(email["mail-".Length..email.IndexOf('@')], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The index of the recipient a published body (as <see cref="Body"/> wrote it) goes to.</summary>
+    public static int IndexOf(ReadOnlySpan<byte> body)
+    {
+        var text = Encoding.UTF8.GetString(body);
+        var at = text.IndexOf("mail-", StringComparison.Ordinal) + "mail-".Length;
+        return int.Parse(text[at..text.IndexOf('@', at)], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }
 

@@ -41,6 +41,10 @@ public abstract class ProcessSpecs(string apiKey, string queuePrefix) : IAsyncLi
         Directory.Delete(StateDir, recursive: true);
     }
 
+    /// <summary>Runs the command line in-process (<c>history</c>, <c>suppressions</c> …) on this spec's state folder.</summary>
+    protected Task<(int Code, string Out, string Error)> CliAsync(params string[] args) =>
+        CommandLineRun.RunAsync(args, new Dictionary<string, string> { ["MAIL_STATE_DIR"] = StateDir });
+
     /// <summary>The service's environment: this spec's broker queue, Brevo, port and state, windows every two seconds by default.</summary>
     protected Dictionary<string, string> Environment(int perHour, int dailyLimit = 300, string hourlyCron = "0/2 * * * * ?") => new()
     {

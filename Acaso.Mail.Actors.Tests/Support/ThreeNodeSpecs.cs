@@ -98,6 +98,20 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
         await Eventually(() => ReadyAsync(node), TimeSpan.FromSeconds(60), "the node to join and be ready", node.Process);
     }
 
+    /// <summary>
+    /// Stops the node as <c>docker stop</c> does (SIGTERM: it drains its sends and leaves the cluster), then starts it
+    /// again (on <paramref name="dll"/> when given) and waits until it is ready. Returns what the stopped process printed.
+    /// </summary>
+    protected async Task<string> RestartAsync(Node node, string cron, string? dll = null)
+    {
+        node.Process!.Terminate();
+        Assert.True(await node.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)), node.Process.Output);
+        var output = node.Process.Output;
+        await node.Process.DisposeAsync();
+        await StartAsync(node, cron, dll: dll);
+        return output;
+    }
+
     protected async Task StartClusterAsync(string cron, int dailyLimit = 300, string? dll = null)
     {
         foreach (var node in Nodes)

@@ -39,7 +39,6 @@ public sealed class InboxMover(QueueSettings settings, ILogger logger, int urgen
     private readonly BrokerConnection _broker = new(settings, "acaso-mail-inbox-mover", logger);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _moved;
-    private long _batches;
     private volatile string? _failure;
     private CancellationTokenSource? _pipeline;
 
@@ -48,9 +47,6 @@ public sealed class InboxMover(QueueSettings settings, ILogger logger, int urgen
 
     /// <summary>Mails moved so far.</summary>
     public long Moved => Interlocked.Read(ref _moved);
-
-    /// <summary>Batches moved so far (each one confirm wait and one ack).</summary>
-    public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>Why the broker blocks the mover's publishes, or null.</summary>
     public string? Blocked => _broker.Blocked;
@@ -69,13 +65,12 @@ public sealed class InboxMover(QueueSettings settings, ILogger logger, int urgen
                 // Dropped here, outside the consumer's callback: the broker requeues every original not yet acked.
                 logger.LogWarning("The inbox mover starts again: {Reason}", failure);
                 _failure = null;
-                await StopPipelineAsync().ConfigureAwait(false);
                 await _broker.DropAsync().ConfigureAwait(false);
             }
 
             if (!_broker.IsOpen)
             {
-                // A connection that dropped by itself takes its pipeline with it: the new one gets its own.
+                // A connection dropped (here, or by itself) takes its pipeline with it: the new one gets its own.
                 await StopPipelineAsync().ConfigureAwait(false);
             }
 
@@ -171,7 +166,6 @@ public sealed class InboxMover(QueueSettings settings, ILogger logger, int urgen
             await Task.WhenAll(copies).ConfigureAwait(false);
             await channel.BasicAckAsync(batch[^1].Tag, multiple: true, stuck.Token).ConfigureAwait(false);
             Interlocked.Add(ref _moved, batch.Count);
-            Interlocked.Increment(ref _batches);
             var urgent = batch.Count(c => c.Properties.Priority >= urgentPriority);
             if (urgent > 0)
             {

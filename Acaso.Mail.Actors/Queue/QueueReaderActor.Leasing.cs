@@ -44,15 +44,23 @@ public sealed partial class QueueReaderActor
         }
         else
         {
-            Become(Idle);
-            ReplyWhenQuiet();
-            if (_urgentPending || _lookAfterWindow)
-            {
-                // An urgent mail was moved in while a take was under way, or a window has just been spent: one look.
-                _urgentPending = false;
-                _lookAfterWindow = false;
-                Self.Tell(UrgentTick.Instance);
-            }
+            BecomeIdle();
+        }
+    }
+
+    /// <summary>
+    /// The only way into <see cref="Idle"/>: tells who waits for quiet, and makes the look that came due while a take or
+    /// a lease was under way (an urgent mail moved in meanwhile, or a window just spent).
+    /// </summary>
+    private void BecomeIdle()
+    {
+        Become(Idle);
+        ReplyWhenQuiet();
+        if (_urgentPending || _lookAfterWindow)
+        {
+            _urgentPending = false;
+            _lookAfterWindow = false;
+            Self.Tell(UrgentTick.Instance);
         }
     }
 
@@ -109,7 +117,7 @@ public sealed partial class QueueReaderActor
             KeeperIsPaused();
             Timers.StartSingleTimer(PollTimer, TakeNext.Instance, _settings.PollInterval);
             Stash.UnstashAll();
-            Become(Idle);
+            BecomeIdle();
         });
         // A lease asked of the old window is refused as lapsed; the new window's tokens are leased after it.
         Receive<BudgetProtocol.WindowOpened>(opened => _window = new ReaderWindow(opened.Window, opened.Tokens));
@@ -155,8 +163,7 @@ public sealed partial class QueueReaderActor
         ReturnLease();
         Timers.StartSingleTimer(PollTimer, TakeNext.Instance, _settings.PollInterval);
         Stash.UnstashAll();
-        Become(Idle);
-        ReplyWhenQuiet();
+        BecomeIdle();
     }
 
     /// <summary>The lease the take under way held, now the mail's (or null after a look).</summary>

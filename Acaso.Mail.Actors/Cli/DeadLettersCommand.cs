@@ -7,7 +7,8 @@ namespace Acaso.Mail.Actors.Cli;
 
 /// <summary>
 /// <c>dead-letters list [--latest N]</c>: counts by reason and the latest entries.
-/// <c>dead-letters replay [--reason R] [--limit N]</c>: moves them back to the main queue with their original priority and body.
+/// <c>dead-letters replay [--reason R] [--id ID] [--limit N]</c>: moves them back to the main queue with their original priority and body.
+/// <c>dead-letters discard ID</c>: removes one for good. The operator console calls the same <see cref="DeadLetterQueue"/>.
 /// </summary>
 public static class DeadLettersCommand
 {
@@ -20,19 +21,36 @@ public static class DeadLettersCommand
 
         var reason = new Option<string?>("--reason") { Description = "Replay only the dead letters of this reason (for example expired)." };
         var limit = CliOptions.WholeNumber("--limit", "Replay at most this many (all by default).", int.MaxValue);
-        var replay = new Command("replay", "Move dead letters back to the queue, with their priority and body, for the service to take again.") { reason, limit };
-        replay.SetAction((result, cancel) => RunAsync(console, replay: true, result.GetValue(reason), result.GetValue(limit), latest: 0));
-        return new Command("dead-letters", "Inspect or replay the dead-letter queue (reads QUEUE_SERVICE_URL, MAIL_QUEUE_NAME).") { list, replay };
+        var id = new Option<string?>("--id") { Description = "Replay only the letter of this id (the last column of list)." };
+        var replay = new Command("replay", "Move dead letters back to the queue, with their priority and body, for the service to take again.") { reason, id, limit };
+        replay.SetAction((result, cancel) => RunAsync(console, replay: true, result.GetValue(reason), result.GetValue(limit), latest: 0, result.GetValue(id)));
+
+        var discardId = new Argument<string>("id") { Description = "The letter's id (the last column of list)." };
+        var discard = new Command("discard", "Remove one dead letter for good: it is not sent.") { discardId };
+        discard.SetAction(async (result, cancel) =>
+        {
+            var settings = console.LoadSettings();
+            var letter = result.GetValue(discardId)!;
+            if (await new DeadLetterQueue(settings.Queue).DiscardAsync(letter, cancel).ConfigureAwait(false))
+            {
+                await console.Out.WriteLineAsync($"discarded {letter} from '{settings.Queue.DeadLetterQueue}'").ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            await console.Error.WriteLineAsync($"acaso-mail: no dead letter has the id {letter}").ConfigureAwait(false);
+            return ExitCodes.Refused;
+        });
+        return new Command("dead-letters", "Inspect, replay or discard the dead-letter queue (reads QUEUE_SERVICE_URL, MAIL_QUEUE_NAME).") { list, replay, discard };
     }
 
-    private static async Task<int> RunAsync(MailConsole console, bool replay, string? reason, int limit, int latest)
+    private static async Task<int> RunAsync(MailConsole console, bool replay, string? reason, int limit, int latest, string? id = null)
     {
         var settings = console.LoadSettings();
         var stdout = console.Out;
         var queue = new DeadLetterQueue(settings.Queue);
         if (replay)
         {
-            var moved = await queue.ReplayAsync(reason, limit).ConfigureAwait(false);
+            var moved = await queue.ReplayAsync(reason, limit, id).ConfigureAwait(false);
             await stdout.WriteLineAsync($"replayed {moved} message(s) from '{settings.Queue.DeadLetterQueue}' to '{settings.Queue.ReadQueue}'" +
                                         (reason is null ? "" : $" (reason {reason})")).ConfigureAwait(false);
             return ExitCodes.Ok;
@@ -48,11 +66,11 @@ public static class DeadLettersCommand
         if (entries.Count > 0)
         {
             await stdout.WriteLineAsync($"latest {Math.Min(latest, entries.Count)}:").ConfigureAwait(false);
-            await stdout.WriteLineAsync("  when                  reason               template  priority  recipient").ConfigureAwait(false);
+            await stdout.WriteLineAsync("  when                  reason               template  priority  id            recipient").ConfigureAwait(false);
             foreach (var e in entries.TakeLast(latest).Reverse())
             {
                 await stdout.WriteLineAsync(
-                    $"  {e.At?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "?",-20}  {e.Reason,-19}  {e.Template?.ToString(CultureInfo.InvariantCulture) ?? "-",8}  {e.Priority,8}  {e.Recipient ?? "-"}")
+                    $"  {e.At?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "?",-20}  {e.Reason,-19}  {e.Template?.ToString(CultureInfo.InvariantCulture) ?? "-",8}  {e.Priority,8}  {e.Id,-12}  {e.Recipient ?? "-"}")
                     .ConfigureAwait(false);
             }
         }

@@ -57,6 +57,9 @@ public interface IDeliveryStore
     /// <summary>An address's history, oldest first.</summary>
     IReadOnlyList<HistoryEntry> History(string email);
 
+    /// <summary>Every address's lines of <paramref name="kind"/> since <paramref name="from"/>, oldest first (the console's chart of the day).</summary>
+    IReadOnlyList<HistoryEntry> HistorySince(string kind, DateTimeOffset from);
+
     /// <summary>Forgets history, events and messages older than <paramref name="before"/>; returns the history lines removed.</summary>
     int Purge(DateTimeOffset before);
 }
@@ -189,9 +192,23 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
         var list = new List<HistoryEntry>();
         while (row.Read())
         {
-            var fields = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(row.GetString(2))!
-                .ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
-            list.Add(new HistoryEntry(Instant(row.GetString(0)), Suppression.Key(email), row.GetString(1), fields));
+            list.Add(new HistoryEntry(Instant(row.GetString(0)), Suppression.Key(email), row.GetString(1), Fields(row.GetString(2))));
+        }
+
+        return list;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<HistoryEntry> HistorySince(string kind, DateTimeOffset from)
+    {
+        using var connection = _file.Open();
+        using var command = SqliteStateFile.Command(connection, "SELECT at, email, fields FROM history WHERE kind = $kind AND at >= $from ORDER BY at, id",
+            ("$kind", kind), ("$from", SqliteStateFile.Stamp(from)));
+        using var row = command.ExecuteReader();
+        var list = new List<HistoryEntry>();
+        while (row.Read())
+        {
+            list.Add(new HistoryEntry(Instant(row.GetString(0)), row.GetString(1), kind, Fields(row.GetString(2))));
         }
 
         return list;
@@ -227,6 +244,10 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
 
         return list;
     }
+
+    /// <summary>A history line's fields as stored: JSON values.</summary>
+    internal static IReadOnlyDictionary<string, object?> Fields(string json) =>
+        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!.ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
 
     private static DateTimeOffset Instant(string stamp) => DateTimeOffset.Parse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }

@@ -107,9 +107,14 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
     /// <inheritdoc />
     public IReadOnlyList<HistoryEntry> History(string email) =>
         _db.Query("SELECT at, kind, fields FROM delivery_history WHERE email = @email ORDER BY at, id", row => new HistoryEntry(
-                row.GetFieldValue<DateTimeOffset>(0), Suppression.Key(email), row.GetString(1),
-                JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(row.GetString(2))!.ToDictionary(kv => kv.Key, kv => (object?)kv.Value)),
+                row.GetFieldValue<DateTimeOffset>(0), Suppression.Key(email), row.GetString(1), SqliteDeliveryStore.Fields(row.GetString(2))),
             ("email", Suppression.Key(email)));
+
+    /// <inheritdoc />
+    public IReadOnlyList<HistoryEntry> HistorySince(string kind, DateTimeOffset from) =>
+        _db.Query("SELECT at, email, fields FROM delivery_history WHERE kind = @kind AND at >= @from ORDER BY at, id", row => new HistoryEntry(
+                row.GetFieldValue<DateTimeOffset>(0), row.GetString(1), kind, SqliteDeliveryStore.Fields(row.GetString(2))),
+            ("kind", kind), ("from", from.ToUniversalTime()));
 
     /// <inheritdoc />
     public int Purge(DateTimeOffset before)

@@ -72,6 +72,9 @@ public sealed class SuppressionSnapshot(IDeliveryStore store, TimeProvider? cloc
     public IReadOnlyList<HistoryEntry> History(string email) => store.History(email);
 
     /// <inheritdoc />
+    public IReadOnlyList<HistoryEntry> HistorySince(string kind, DateTimeOffset from) => store.HistorySince(kind, from);
+
+    /// <inheritdoc />
     public int Purge(DateTimeOffset before) => store.Purge(before);
 
     private void Invalidate()

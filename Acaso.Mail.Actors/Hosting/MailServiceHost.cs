@@ -4,6 +4,7 @@ using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Logging;
 using Acaso.Mail.Actors.Metrics;
+using Acaso.Mail.Actors.Operator;
 using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Sending;
@@ -46,12 +47,14 @@ public static class MailServiceHost
         services.AddSingleton<IBrevoClient>(sp =>
             new BrevoClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("brevo"), settings.Brevo));
 
+        services.AddSingleton(sp => StateStores.Open(database, settings.StateDir, sp.GetRequiredService<ILoggerFactory>().CreateLogger("acaso-mail")));
+
         services.AddAkka(MailClusterHostingExtensions.SystemName, (akka, sp) =>
         {
             var brevo = sp.GetRequiredService<IBrevoClient>();
             var logs = sp.GetRequiredService<ILoggerFactory>();
             var log = logs.CreateLogger("acaso-mail");
-            var stores = StateStores.Open(database, settings.StateDir, log);
+            var stores = sp.GetRequiredService<StateStores>();
             var mode = DispatchMode.For(settings, brevo, logs, stores);
             log.LogInformation("Dispatching in {Mode}; state in {Database}", mode.Description, settings.Database.Describe(settings.StateDir));
             akka.AddHocon(database.PersistenceConfig(), HoconAddMode.Prepend)
@@ -111,6 +114,13 @@ public static class MailServiceHost
             app.MapPost(BrevoWebhook.Path, (Delegate)((HttpContext context) =>
                 BrevoWebhook.HandleAsync(context, settings.Delivery.Token, ActorRegistry.For(system).Get<DeliveryActor>(), system.Scheduler.Now)));
         }
+        if (!settings.ConsolePassword.IsEmpty)
+        {
+            app.MapOperatorConsole(new ConsoleServices(settings, new ConsoleSessions(settings.ConsolePassword, TimeProvider.System), metrics,
+                app.Services.GetRequiredService<StateStores>().Delivery, new DeadLetterQueue(settings.Queue), app.Services.GetRequiredService<ActorSystem>(),
+                TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("acaso-mail.console")));
+        }
+
         return app;
     }
 }

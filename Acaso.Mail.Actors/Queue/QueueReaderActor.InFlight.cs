@@ -240,7 +240,8 @@ public sealed partial class QueueReaderActor
         {
             _unrecorded.Remove(key);
             var messageId = ((Sent)completed.Outcome).MessageId;
-            Remember(request, "sent", messageId, ("message_id", messageId), ("window", mail.Window), ("attempts", completed.Attempts), ("template", (int)request.Template));
+            Remember(request, "sent", messageId, ("message_id", messageId), ("window", mail.Window), ("attempts", completed.Attempts),
+                ("template", (int)request.Template), ("priority", request.Priority));
         }
 
         SettleToken(mail.Window, mail.TokenTag, verdict.Charged, mail.Borrowed, mail.TokenSettles, key,

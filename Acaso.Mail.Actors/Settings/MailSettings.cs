@@ -106,6 +106,9 @@ public sealed record MailSettings(
 
     /// <summary>Whether and how the node joins a cluster (<c>MAIL_CLUSTER_*</c>).</summary>
     public ClusterSettings Cluster { get; init; } = ClusterSettings.Alone;
+
+    /// <summary>The operator console's password (<c>MAIL_CONSOLE_PASSWORD</c>); empty: the console is off and <c>/console</c> answers 404.</summary>
+    public Secret ConsolePassword { get; init; } = new("");
 }
 
 /// <summary>Where the budget keeper's journal, the sent ledger, the failed-window counts and the suppression list live.</summary>

@@ -47,6 +47,7 @@ public static class SettingsLoader
         ["MAIL_SOFT_BOUNCE_LIMIT"] = "delivery.soft-bounce-limit",
         ["MAIL_SYNC_BREVO_BLOCKLIST"] = "delivery.sync-brevo-blocklist",
         ["MAIL_HISTORY_DAYS"] = "delivery.history-days",
+        ["MAIL_CONSOLE_PASSWORD"] = "console.password",
         ["MAIL_DATABASE_URL"] = "database.url",
         ["MAIL_CLUSTER_SEEDS"] = "cluster.seeds",
         ["MAIL_CLUSTER_HOSTNAME"] = "cluster.hostname",
@@ -158,6 +159,7 @@ public static class SettingsLoader
             {
                 Database = database,
                 Cluster = cluster,
+                ConsolePassword = new Secret(config.GetString("console.password") ?? ""),
             };
         }
 

@@ -12,7 +12,11 @@ namespace Acaso.Mail.Actors.Queue.Broker;
 /// <param name="Recipient">The recipient's address in its body, when the body says.</param>
 /// <param name="Priority">Its original AMQP priority.</param>
 /// <param name="At">When it was dead-lettered.</param>
-public sealed record DeadLetterEntry(string Reason, string Detail, int? Template, string? Recipient, byte Priority, DateTimeOffset? At);
+/// <param name="Id">
+/// What names this one letter to <c>replay --id</c> and <c>discard</c>: 12 hex digits of a SHA-256 over its body, reason and
+/// time (the queue gives a message no name of its own). Two letters alike in all three share it, and either may be taken.
+/// </param>
+public sealed record DeadLetterEntry(string Reason, string Detail, int? Template, string? Recipient, byte Priority, DateTimeOffset? At, string Id);
 
 /// <summary>
 /// The operator's view of <c>&lt;queue&gt;.dead-letters</c>: list what is there, and replay messages back to the main
@@ -33,15 +37,16 @@ public sealed class DeadLetterQueue(QueueSettings settings)
     }
 
     /// <summary>
-    /// Moves up to <paramref name="limit"/> messages (of <paramref name="reason"/> only, when given) back to the main
-    /// queue, oldest first, and returns how many moved.
+    /// Moves up to <paramref name="limit"/> messages (of <paramref name="reason"/> only, when given; the one of
+    /// <paramref name="id"/> only, when given) back to the main queue, oldest first, and returns how many moved.
     /// </summary>
-    public async Task<int> ReplayAsync(string? reason, int limit, CancellationToken cancellationToken = default)
+    public async Task<int> ReplayAsync(string? reason, int limit, string? id = null, CancellationToken cancellationToken = default)
     {
         var moved = 0;
         await WalkAsync(async (message, publisher) =>
         {
-            if (moved >= limit || (reason is not null && Header(message.BasicProperties, "x-acaso-reason") != reason))
+            if (moved >= limit || (reason is not null && Header(message.BasicProperties, "x-acaso-reason") != reason)
+                || (id is not null && IdOf(message) != id))
             {
                 return false;
             }
@@ -60,6 +65,27 @@ public sealed class DeadLetterQueue(QueueSettings settings)
             return true;
         }, cancellationToken).ConfigureAwait(false);
         return moved;
+    }
+
+    /// <summary>Removes the letter of <paramref name="id"/> for good (an operator's decision); false when no letter has it.</summary>
+    public async Task<bool> DiscardAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var discarded = false;
+        await WalkAsync((message, _) =>
+        {
+            var match = !discarded && IdOf(message) == id;
+            discarded |= match;
+            return Task.FromResult(match);
+        }, cancellationToken).ConfigureAwait(false);
+        return discarded;
+    }
+
+    private static string IdOf(BasicGetResult message)
+    {
+        var at = message.BasicProperties.Headers?.TryGetValue("x-acaso-dead-lettered-at", out var when) == true ? when?.ToString() : "";
+        var head = Encoding.UTF8.GetBytes($"{Header(message.BasicProperties, "x-acaso-reason")}\n{at}\n");
+        var hash = System.Security.Cryptography.SHA256.HashData([.. head, .. message.Body.Span]);
+        return Convert.ToHexStringLower(hash.AsSpan(0, 6));
     }
 
     /// <summary>Takes every message once; <paramref name="visit"/> says whether it was moved (then it is acked).</summary>
@@ -128,7 +154,7 @@ public sealed class DeadLetterQueue(QueueSettings settings)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
         return new DeadLetterEntry(Header(message.BasicProperties, "x-acaso-reason") ?? "unknown",
-            Header(message.BasicProperties, "x-acaso-detail") ?? "", template, recipient, message.BasicProperties.Priority, at);
+            Header(message.BasicProperties, "x-acaso-detail") ?? "", template, recipient, message.BasicProperties.Priority, at, IdOf(message));
     }
 
     private static string? Header(IReadOnlyBasicProperties properties, string name) =>

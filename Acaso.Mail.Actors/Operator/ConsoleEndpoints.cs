@@ -1,0 +1,181 @@
+using Acaso.Mail.Actors.Delivery;
+using Acaso.Mail.Actors.Metrics;
+using Acaso.Mail.Actors.Queue.Broker;
+using Acaso.Mail.Actors.Settings;
+using Akka.Actor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using static Acaso.Mail.Actors.Operator.ConsoleHtml;
+
+namespace Acaso.Mail.Actors.Operator;
+
+/// <summary>What the console's pages read and change: the node's settings, metrics, stores, dead-letter queue and actors.</summary>
+public sealed record ConsoleServices(
+    MailSettings Settings,
+    ConsoleSessions Sessions,
+    MailMetrics Metrics,
+    IDeliveryStore Store,
+    DeadLetterQueue DeadLetters,
+    ActorSystem System,
+    TimeProvider Clock,
+    ILogger Log);
+
+/// <summary>
+/// The operator console's routes under <c>/console</c> on the metrics port, mapped only when
+/// <c>MAIL_CONSOLE_PASSWORD</c> is set. Every page but the sign-in redirects to it without a session; every POST but
+/// the sign-in must carry the session's antiforgery token (else 400). Log lines name actions and counts, never an
+/// address (personal data stays on the signed-in pages).
+/// </summary>
+public static class ConsoleEndpoints
+{
+    /// <summary>Maps the console.</summary>
+    public static void MapOperatorConsole(this IEndpointRouteBuilder app, ConsoleServices console)
+    {
+        var sessions = console.Sessions;
+        app.MapGet("/console/login", (HttpContext context) =>
+        {
+            Private(context);
+            return sessions.Of(context) is not null ? Results.Redirect("/console") : LoginPage(ConsoleText.For(context.Request), null, 200);
+        });
+        app.MapPost("/console/login", async (HttpContext context) =>
+        {
+            Private(context);
+            var text = ConsoleText.For(context.Request);
+            var client = Client(context);
+            if (!sessions.MayTry(client))
+            {
+                console.Log.LogWarning("Console: sign-in attempts from {Client} over {Limit} a minute refused", client, ConsoleSessions.TriesPerMinute);
+                return LoginPage(text, text["Too many tries from this address: wait a minute."], StatusCodes.Status429TooManyRequests);
+            }
+
+            var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false) : null;
+            if (!sessions.IsPassword(form?["password"].ToString()))
+            {
+                console.Log.LogWarning("Console: wrong password from {Client}", client);
+                return LoginPage(text, text["Wrong password."], StatusCodes.Status401Unauthorized);
+            }
+
+            sessions.SignIn(context);
+            console.Log.LogInformation("Console: signed in from {Client}", client);
+            return Results.Redirect("/console", permanent: false, preserveMethod: false);
+        });
+
+        app.MapPost("/console/logout", Changing((context, _, _) =>
+        {
+            sessions.SignOut(context);
+            return Task.FromResult(Results.Redirect("/console/login"));
+        }));
+
+        app.MapGet("/console", Reading((context, text, session) => TodayPage.RenderAsync(console, text, session)));
+        app.MapGet("/console/dead-letters", Reading((context, text, session) =>
+            DeadLettersPage.RenderAsync(console, text, session, context.Request.Query["reason"], context.Request.Query["done"])));
+        app.MapGet("/console/dead-letters/confirm", Reading((context, text, session) =>
+        {
+            var action = context.Request.Query["action"].ToString();
+            return Task.FromResult(DeadLettersPage.Actions.Contains(action)
+                ? DeadLettersPage.Confirm(text, session, action, context.Request.Query["id"], context.Request.Query["reason"])
+                : Page(text, text["Page not found."], "", session, "", StatusCodes.Status404NotFound));
+        }));
+        app.MapPost("/console/dead-letters/replay", Changing(async (context, form, _) =>
+        {
+            var id = form["id"].ToString();
+            var moved = id.Length == 0 ? 0 : await console.DeadLetters.ReplayAsync(reason: null, limit: 1, id, context.RequestAborted).ConfigureAwait(false);
+            return Changed(context, "dead_letters_replayed", id, moved, moved == 0 ? "missing:" : $"replayed:{moved}", "/console/dead-letters");
+        }));
+        app.MapPost("/console/dead-letters/replay-reason", Changing(async (context, form, _) =>
+        {
+            var reason = form["reason"].ToString();
+            var moved = reason.Length == 0 ? 0 : await console.DeadLetters.ReplayAsync(reason, int.MaxValue, id: null, context.RequestAborted).ConfigureAwait(false);
+            return Changed(context, "dead_letters_replayed", reason, moved, $"replayed:{moved}", "/console/dead-letters");
+        }));
+        app.MapPost("/console/dead-letters/discard", Changing(async (context, form, _) =>
+        {
+            var id = form["id"].ToString();
+            var discarded = id.Length > 0 && await console.DeadLetters.DiscardAsync(id, context.RequestAborted).ConfigureAwait(false);
+            return Changed(context, "dead_letter_discarded", id, discarded ? 1 : 0, discarded ? "discarded:" : "missing:", "/console/dead-letters");
+        }));
+
+        app.MapGet("/console/suppressions", Reading((context, text, session) =>
+            Task.FromResult(SuppressionsPage.Render(console, text, session, context.Request.Query["q"], context.Request.Query["done"]))));
+        app.MapPost("/console/suppressions/add", Changing((context, form, _) =>
+        {
+            var email = Suppression.Key(form["email"].ToString());
+            if (!SuppressionsPage.LooksLikeAddress(email))
+            {
+                return Task.FromResult(Results.Redirect("/console/suppressions?done=invalid:"));
+            }
+
+            var reason = form["reason"].ToString().Trim() is { Length: > 0 } given ? given[..Math.Min(given.Length, 100)] : "operator";
+            console.Store.Suppress(new Suppression(email, reason, console.Clock.GetUtcNow(), "operator"));
+            return Task.FromResult(Changed(context, "suppression_added", email, 1, "added:" + email, "/console/suppressions"));
+        }));
+        app.MapPost("/console/suppressions/remove", Changing((context, form, _) =>
+        {
+            var email = Suppression.Key(form["email"].ToString());
+            return Task.FromResult(email.Length > 0 && console.Store.Unsuppress(email)
+                ? Changed(context, "suppression_removed", email, 1, "removed:" + email, "/console/suppressions")
+                : Results.Redirect("/console/suppressions?done=absent:"));
+        }));
+
+        app.MapGet("/console/history", Reading((context, text, session) =>
+            Task.FromResult(HistoryPage.Render(console, text, session, context.Request.Query["email"]))));
+
+        // A page without a session shows nothing but the way to sign in.
+        Delegate Reading(Func<HttpContext, ConsoleText, ConsoleSession, Task<IResult>> page) => async (HttpContext context) =>
+        {
+            Private(context);
+            return sessions.Of(context) is { } session
+                ? await page(context, ConsoleText.For(context.Request), session).ConfigureAwait(false)
+                : Results.Redirect("/console/login");
+        };
+
+        Delegate Changing(Func<HttpContext, IFormCollection, ConsoleSession, Task<IResult>> change) => async (HttpContext context) =>
+        {
+            Private(context);
+            if (sessions.Of(context) is not { } session)
+            {
+                return Results.Redirect("/console/login");
+            }
+
+            var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false) : FormCollection.Empty;
+            if (!ConsoleSessions.CsrfMatches(session, form))
+            {
+                return Results.Text("The form's antiforgery token is missing or wrong: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            return await change(context, form, session).ConfigureAwait(false);
+        };
+
+        IResult Changed(HttpContext context, string action, string subject, int count, string done, string back)
+        {
+            if (count > 0)
+            {
+                OperatorLog.Record(console.Store, new OperatorChange(console.Clock.GetUtcNow(), action, subject, count, Client(context)));
+                console.Log.LogInformation("Console: {Action} ({Count}) from {Client}", action, count, Client(context));
+            }
+
+            return Results.Redirect($"{back}?done={Uri.EscapeDataString(done)}");
+        }
+    }
+
+    private static IResult LoginPage(ConsoleText text, string? error, int status) =>
+        Page(text, text["Sign in"], "", null, $"""
+            <div class="login">{(error is null ? "" : $"<p class=\"error\" role=\"alert\" id=\"login-error\">{E(error)}</p>")}
+            <form method="post" action="/console/login"><label for="password">{E(text["Password"])}</label>
+            <p><input id="password" name="password" type="password" required autofocus autocomplete="current-password"></p>
+            <button type="submit">{E(text["Sign in"])}</button></form></div>
+            """, status);
+
+    /// <summary>The console's pages hold personal data: no cache keeps them, no frame shows them.</summary>
+    private static void Private(HttpContext context)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers["X-Frame-Options"] = "DENY";
+        context.Response.Headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'";
+    }
+
+    /// <summary>The client's address as this node's socket saw it (a forwarded-for header could be anyone's, so the rate limit does not trust it).</summary>
+    private static string Client(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 
 namespace Acaso.Mail.Actors.Operator;
@@ -48,8 +49,11 @@ public static class ConsoleHtml
         }
         """;
 
+    // Every script's letters as they are (Portuguese's accents too); markup characters and controls encoded.
+    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
+
     /// <summary>HTML-encodes a value for text or an attribute.</summary>
-    public static string E(object? value) => HtmlEncoder.Default.Encode(value?.ToString() ?? "");
+    public static string E(object? value) => Encoder.Encode(value?.ToString() ?? "");
 
     /// <summary>The hidden antiforgery field of a changing form.</summary>
     public static string Csrf(ConsoleSession session) => $"""<input type="hidden" name="{ConsoleSessions.CsrfField}" value="{E(session.Csrf)}">""";

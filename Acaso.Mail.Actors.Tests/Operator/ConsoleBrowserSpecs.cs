@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Tests.Support;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
 
@@ -55,8 +57,15 @@ public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET
         return page;
     }
 
+    /// <summary>
+    /// Saves the page's screenshot under <c>docs/console/</c>, after axe-core found no WCAG 2 A or AA violation on it
+    /// (contrast, labels, names, landmarks, the document's language).
+    /// </summary>
     private static async Task ScreenshotAsync(IPage page, string name)
     {
+        var axe = await page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+        Assert.True(axe.Violations.Length == 0, $"{name}: " + string.Join("; ", axe.Violations.Select(v =>
+            $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}")));
         var directory = Path.Combine(RepositoryRoot(), "docs", "console");
         Directory.CreateDirectory(directory);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });

@@ -98,4 +98,27 @@ public sealed class DeadLettersCommandSpecs : IAsyncLifetime
         Assert.Contains("replayed 2 message(s)", output, StringComparison.Ordinal);
         Assert.Equal(0u, await RabbitBroker.ReadyAsync(_queue.DeadLetterQueue));
     }
+
+    [Fact]
+    public async Task A_letter_should_be_replayed_or_discarded_by_its_id_alone()
+    {
+        var letters = await new DeadLetterQueue(_queue).ListAsync();
+        Assert.Equal(3, letters.Select(l => l.Id).Distinct().Count());
+        Assert.All(letters, l => Assert.Matches("^[0-9a-f]{12}$", l.Id));
+        var (_, list) = await RunAsync("list");
+        Assert.All(letters, l => Assert.Contains(l.Id, list, StringComparison.Ordinal));
+        var mail2 = letters.Single(l => l.Recipient == "mail-2@example.org");
+        var bad = letters.Single(l => l.Reason == "invalid_json");
+
+        var (code, output) = await RunAsync("replay", "--id", mail2.Id);
+        Assert.Equal(0, code);
+        Assert.Contains("replayed 1 message(s)", output, StringComparison.Ordinal);
+        var back = Assert.Single(await RabbitBroker.DrainAsync(_queue.Inbox));
+        Assert.Equal(2, Mails.IndexOf(back.Body.Span));
+
+        Assert.Equal(0, (await RunAsync("discard", bad.Id)).Code);
+        Assert.Equal(ExitCodes.Refused, (await RunAsync("discard", bad.Id)).Code);
+        // The ids of the letters left do not change as others leave.
+        Assert.Equal([letters.Single(l => l.Recipient == "mail-1@example.org").Id], (await new DeadLetterQueue(_queue).ListAsync()).Select(l => l.Id));
+    }
 }

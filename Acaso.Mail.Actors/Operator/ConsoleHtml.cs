@@ -40,7 +40,8 @@ public static class ConsoleHtml
         .flash { border-left: 4px solid var(--good); background: #f0fdf4; padding: 8px 12px; } .error { border-left: 4px solid var(--bad); background: #fef2f2; padding: 8px 12px; }
         .muted { color: var(--muted); } .urgent { color: var(--urgent); font-weight: 600; }
         svg text { fill: var(--ink); font-size: 11px; }
-        .mail { border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; margin: 10px 0; } .mail ol { margin: 4px 0; padding-left: 1.2em; }
+        .mail { border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; margin: 10px 0; } .mail h2 { margin: 0.2em 0; } .mail ol { margin: 4px 0; padding-left: 1.4em; }
+        figure { margin: 0; }
         .login { max-width: 360px; margin: 10vh auto; }
         @media (max-width: 600px) {
           .cards { grid-template-columns: 1fr; } main { padding: 10px; }

@@ -48,9 +48,9 @@ public sealed class ConsoleText
         return best.Tag is { } tag && IsPortuguese(tag) ? Portuguese : English;
     }
 
-    /// <summary>An instant in the service's zone, in this language's short date and time.</summary>
+    /// <summary>An instant in the service's zone, in this language's short date and long time (seconds tell a history's lines apart).</summary>
     public string When(DateTimeOffset instant, TimeZoneInfo zone) =>
-        TimeZoneInfo.ConvertTime(instant, zone).ToString("g", Culture);
+        TimeZoneInfo.ConvertTime(instant, zone).ToString("G", Culture);
 
     /// <summary>An instant's time of day only (today's page).</summary>
     public string Time(DateTimeOffset instant, TimeZoneInfo zone) =>

@@ -1,0 +1,148 @@
+using System.Text.Json;
+using Acaso.Mail.Actors.Delivery;
+using Acaso.Mail.Actors.Operator;
+using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Tests.Support;
+using Microsoft.AspNetCore.Http;
+
+namespace Acaso.Mail.Actors.Tests.Operator;
+
+/// <summary>The console's parts without a browser: the sign-in's rules, the language choice, the history's grouping into mails.</summary>
+public sealed class ConsoleSpecs
+{
+    private static readonly DateTimeOffset Noon = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Sign_in_attempts_should_be_limited_to_five_a_minute_per_address_and_free_again_after_it()
+    {
+        var clock = new ManualClock(Noon);
+        var sessions = new ConsoleSessions(new Secret("pw"), clock);
+        for (var i = 0; i < ConsoleSessions.TriesPerMinute; i++)
+        {
+            Assert.True(sessions.MayTry("10.0.0.1"));
+            clock.Now += TimeSpan.FromSeconds(5);
+        }
+
+        Assert.False(sessions.MayTry("10.0.0.1"));
+        Assert.True(sessions.MayTry("10.0.0.2"));
+        // The first try (at noon) leaves the window a minute later: one more is allowed, not two.
+        clock.Now = Noon + TimeSpan.FromSeconds(60);
+        Assert.True(sessions.MayTry("10.0.0.1"));
+        Assert.False(sessions.MayTry("10.0.0.1"));
+    }
+
+    [Theory]
+    [InlineData("pw", true)]
+    [InlineData("pW", false)]
+    [InlineData("pw ", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void The_password_should_match_exactly(string? attempt, bool matches) =>
+        Assert.Equal(matches, new ConsoleSessions(new Secret("pw"), TimeProvider.System).IsPassword(attempt));
+
+    [Fact]
+    public void A_session_should_end_after_eight_hours_and_its_token_be_required_on_a_change()
+    {
+        var clock = new ManualClock(Noon);
+        var sessions = new ConsoleSessions(new Secret("pw"), clock);
+        var signIn = new DefaultHttpContext();
+        sessions.SignIn(signIn);
+        var cookie = signIn.Response.Headers.SetCookie.ToString();
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("secure", cookie, StringComparison.OrdinalIgnoreCase);
+        var id = cookie.Split(';')[0].Split('=', 2)[1];
+
+        var later = new DefaultHttpContext();
+        later.Request.Headers.Cookie = $"{ConsoleSessions.Cookie}={id}";
+        var session = Assert.IsType<ConsoleSession>(sessions.Of(later));
+        Assert.True(ConsoleSessions.CsrfMatches(session, new FormCollection(new() { [ConsoleSessions.CsrfField] = session.Csrf })));
+        Assert.False(ConsoleSessions.CsrfMatches(session, new FormCollection(new() { [ConsoleSessions.CsrfField] = session.Csrf[..^1] })));
+        Assert.False(ConsoleSessions.CsrfMatches(session, new FormCollection([])));
+
+        clock.Now += ConsoleSessions.Lifetime;
+        Assert.Null(sessions.Of(later));
+    }
+
+    [Theory]
+    [InlineData("https", true)]
+    [InlineData("https, http", true)]
+    [InlineData("http", false)]
+    [InlineData(null, false)]
+    public void The_cookie_should_be_secure_when_a_proxy_says_the_request_came_over_https(string? forwarded, bool secure)
+    {
+        var context = new DefaultHttpContext();
+        if (forwarded is not null)
+        {
+            context.Request.Headers["X-Forwarded-Proto"] = forwarded;
+        }
+
+        Assert.Equal(secure, ConsoleSessions.IsHttps(context.Request));
+    }
+
+    [Theory]
+    [InlineData(null, "en")]
+    [InlineData("pt-BR", "pt-BR")]
+    [InlineData("pt-BR,pt;q=0.9,en;q=0.8", "pt-BR")]
+    [InlineData("pt", "pt-BR")]
+    [InlineData("en-US,en;q=0.9,pt-BR;q=0.8", "en")]
+    [InlineData("de-DE,pt;q=0.5", "pt-BR")]
+    [InlineData("fr-FR", "en")]
+    [InlineData("en;q=0.4,pt-PT;q=0.6", "pt-BR")]
+    public void The_language_should_follow_the_browsers_preference_with_English_by_default(string? acceptLanguage, string language)
+    {
+        var context = new DefaultHttpContext();
+        if (acceptLanguage is not null)
+        {
+            context.Request.Headers.AcceptLanguage = acceptLanguage;
+        }
+
+        Assert.Equal(language, ConsoleText.For(context.Request).Language);
+    }
+
+    [Fact]
+    public void Every_text_the_pages_look_up_should_have_its_Portuguese_one()
+    {
+        // The pages' source names each text once as a literal; the ones looked up through text["…"] must be known.
+        var root = Repository.PathOf("Acaso.Mail.Actors/Operator");
+        var looked = Directory.GetFiles(root, "*.cs")
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), "text\\[\"((?:[^\"\\\\]|\\\\.)+)\"\\]"))
+            .Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.True(looked.Count > 40, $"only {looked.Count} texts found: the pattern no longer reads the pages");
+        Assert.DoesNotContain(looked, t => !ConsoleText.Known.Contains(t));
+    }
+
+    [Fact]
+    public void A_persons_history_should_be_grouped_into_mails_newest_last()
+    {
+        HistoryEntry Line(int minute, string kind, params (string Name, object Value)[] fields) =>
+            new(Noon.AddMinutes(minute), "maria@example.org", kind, fields.ToDictionary(f => f.Name, f => (object?)JsonSerializer.SerializeToElement(f.Value)));
+
+        var mails = HistoryPage.Mails(
+        [
+            Line(0, "taken", ("template", 7), ("priority", 150)),
+            Line(1, "taken", ("template", 7), ("priority", 150)), // taken again after a failed window: the same mail
+            Line(2, "sent", ("template", 7), ("message_id", "<a@relay>")),
+            Line(3, "taken", ("template", 9), ("priority", 40)),
+            Line(4, "dead_lettered", ("reason", "expired")),
+            Line(5, "delivered", ("message_id", "<a@relay>"), ("template", 7)),
+            Line(6, "hard_bounce", ("message_id", "<unknown@relay>")),
+        ]);
+
+        Assert.Equal(3, mails.Count);
+        Assert.Equal(["taken", "taken", "sent", "delivered"], mails[0].Select(l => l.Kind));
+        Assert.Equal(["taken", "dead_lettered"], mails[1].Select(l => l.Kind));
+        Assert.Equal(["hard_bounce"], mails[2].Select(l => l.Kind));
+    }
+
+    [Theory]
+    [InlineData("maria@example.org", true)]
+    [InlineData("a@b", true)]
+    [InlineData("maria", false)]
+    [InlineData("@example.org", false)]
+    [InlineData("maria@", false)]
+    [InlineData("ma ria@example.org", false)]
+    [InlineData("a@b@c", false)]
+    public void An_address_to_suppress_should_look_like_one(string email, bool accepted) =>
+        Assert.Equal(accepted, SuppressionsPage.LooksLikeAddress(email));
+}

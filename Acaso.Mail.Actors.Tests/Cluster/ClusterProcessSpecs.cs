@@ -26,6 +26,33 @@ public sealed class ClusterProcessSpecs() : SharedDatabaseNodeSpecs("xkeysib-clu
         Assert.Equal(priorities.OrderDescending().Take(PerWindow), Brevo.Delivered.Select(m => priorities[Mails.IndexOf(m)]).OrderDescending());
         var keeper = await KeeperNodeAsync();
         Assert.Equal(PerWindow, await MetricAsync(keeper, "mail_tokens_spent_today"));
+
+        // The console of another node lists the three members and says which one holds the keeper.
+        var other = Nodes.First(n => n != keeper);
+        var members = await ConsoleMembersAsync(other);
+        Assert.Equal(3, members.Count);
+        Assert.Equal($"127.0.0.1:{keeper.RemotePort}", Assert.Single(members, m => m.Notes.Contains("holds the budget keeper", StringComparison.Ordinal)).Address);
+        Assert.Equal($"127.0.0.1:{other.RemotePort}", Assert.Single(members, m => m.Notes.Contains("this node", StringComparison.Ordinal)).Address);
+        Assert.All(members, m => Assert.StartsWith("Up", m.Notes, StringComparison.Ordinal));
+    }
+
+    protected override void Configure(Node node, Dictionary<string, string> environment) =>
+        environment["MAIL_CONSOLE_PASSWORD"] = ConsolePassword;
+
+    private const string ConsolePassword = "cluster-console-pw";
+
+    /// <summary>The members table of a node's console Today page: each member's host:port and what the page says of it.</summary>
+    private static async Task<List<(string Address, string Notes)>> ConsoleMembersAsync(Node node)
+    {
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() });
+        var signIn = await http.PostAsync(new Uri($"http://127.0.0.1:{node.MetricsPort}/console/login"),
+            new FormUrlEncodedContent([new("password", ConsolePassword)]));
+        var page = await signIn.Content.ReadAsStringAsync();
+        Assert.Contains("<h1>Today</h1>", page, StringComparison.Ordinal);
+        var table = page[page.IndexOf("id=\"cluster-members\"", StringComparison.Ordinal)..];
+        table = table[..table.IndexOf("</table>", StringComparison.Ordinal)];
+        return System.Text.RegularExpressions.Regex.Matches(table, "<tr><td[^>]*>akka\\.tcp://acaso-mail@([^<]+)</td><td[^>]*>([^<]*)</td></tr>")
+            .Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList();
     }
 
     [Fact]

@@ -197,22 +197,25 @@ public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET
         }, TimeSpan.FromSeconds(15), "the chart to count three sends", service);
         Assert.Equal(1, await page.Locator("#window-chart g[data-urgent]").EvaluateAllAsync<int>("gs => gs.reduce((n, g) => n + Number(g.dataset.urgent), 0)"));
 
-        // The page and /metrics read the same gauges: a scrape just before and just after the page agree with it
-        // (a window opens every two seconds here, so a read that straddles one is taken again).
+        // The page and /metrics read the same gauges. A window opens every two seconds here, and each one's take
+        // holds a token in flight for a moment, so a read is taken again until a scrape just before the page and one
+        // just after agree with each other; the page must then show exactly what they say.
         var english = CultureInfo.GetCultureInfo("en-US");
         string[] gauges = ["mail_tokens_spent_today", "mail_tokens_left_today", "mail_window_tokens_left", "mail_tokens_borrowed", "mail_queue_depth"];
         var metrics = "";
+        var shown = new Dictionary<string, double>();
         await Eventually(async () =>
         {
             var before = await ScrapeAsync("/metrics");
             await page.ReloadAsync();
             metrics = await ScrapeAsync("/metrics");
-            return gauges.All(g => Sample(before, g) == Sample(metrics, g));
-        }, TimeSpan.FromSeconds(15), "two scrapes around the page that agree", service);
-        foreach (var series in gauges)
-        {
-            Assert.Equal(Sample(metrics, series), Number(await page.InnerTextAsync($"[data-metric={series}]"), english));
-        }
+            foreach (var series in gauges)
+            {
+                shown[series] = Number(await page.InnerTextAsync($"[data-metric={series}]"), english);
+            }
+
+            return gauges.All(g => Sample(before, g) == Sample(metrics, g) && shown[g] == Sample(metrics, g));
+        }, TimeSpan.FromSeconds(20), "the page to show what two scrapes around it agree on", service);
 
         Assert.Equal(-1, Sample(metrics, "mail_queue_head_priority"));
         Assert.Equal("empty", await page.InnerTextAsync("[data-metric=mail_queue_head_priority]"));
@@ -335,5 +338,26 @@ public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET
         Assert.Contains("priority 150", await page.InnerTextAsync("[data-mail] li[data-kind=taken]"), StringComparison.Ordinal);
         await ScreenshotAsync(page, "history");
         Assert.DoesNotContain("mail-4@example.org", service.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Without_the_broker_the_dead_letters_page_should_say_so_and_the_rest_of_the_console_answer()
+    {
+        using var closed = ClosedPort.Any();
+        var environment = WithConsole();
+        environment["QUEUE_SERVICE_URL"] = $"amqp://guest:guest@127.0.0.1:{closed.Port}/";
+        await using var service = ServiceProcess.Start(environment);
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() });
+        await Eventually(async () => await ReadyStatusAsync() == 503, TimeSpan.FromSeconds(30), "/readyz to answer (503: no broker)", service);
+        var signIn = await http.PostAsync(new Uri(Url("/console/login")), new FormUrlEncodedContent([new("password", Password)]));
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.Contains("<h1>Today</h1>", await signIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var dead = await http.GetAsync(new Uri(Url("/console/dead-letters")));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, dead.StatusCode);
+        Assert.Contains("The broker cannot be reached", await dead.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(Url("/console/suppressions")))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(Url("/console")))).StatusCode);
+        Assert.False(service.HasExited);
     }
 }

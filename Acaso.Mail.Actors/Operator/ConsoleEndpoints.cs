@@ -127,7 +127,7 @@ public static class ConsoleEndpoints
         {
             Private(context);
             return sessions.Of(context) is { } session
-                ? await page(context, ConsoleText.For(context.Request), session).ConfigureAwait(false)
+                ? await Guarded(context, session, () => page(context, ConsoleText.For(context.Request), session)).ConfigureAwait(false)
                 : Results.Redirect("/console/login");
         };
 
@@ -145,8 +145,26 @@ public static class ConsoleEndpoints
                 return Results.Text("The form's antiforgery token is missing or wrong: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
             }
 
-            return await change(context, form, session).ConfigureAwait(false);
+            return await Guarded(context, session, () => change(context, form, session)).ConfigureAwait(false);
         };
+
+        // A store or the broker that fails answers 503 with a page that says so; the service itself goes on.
+        async Task<IResult> Guarded(HttpContext context, ConsoleSession session, Func<Task<IResult>> handle)
+        {
+            try
+            {
+                return await handle().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+            {
+                // The type alone: a store's message could quote what it was asked, an address among it.
+                console.Log.LogWarning("Console: {Path} failed on {Exception}", context.Request.Path.Value, e.GetType().Name);
+                var text = ConsoleText.For(context.Request);
+                return Page(text, text["Acaso Mail console"], "", session,
+                    $"<p class=\"error\" role=\"alert\">{E(text["The broker or the database does not answer: try again in a moment."])}</p>",
+                    StatusCodes.Status503ServiceUnavailable);
+            }
+        }
 
         IResult Changed(HttpContext context, string action, string subject, int count, string done, string back)
         {

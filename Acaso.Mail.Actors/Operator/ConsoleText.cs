@@ -126,6 +126,7 @@ public sealed class ConsoleText
         ["letter discarded"] = "mensagem descartada",
         ["No such letter: it was replayed or discarded already."] = "Mensagem não encontrada: já foi reenviada ou descartada.",
         ["The broker cannot be reached: try again in a moment."] = "O broker não responde: tente de novo em instantes.",
+        ["The broker or the database does not answer: try again in a moment."] = "O broker ou o banco de dados não responde: tente de novo em instantes.",
         ["letters in the queue"] = "mensagens na fila",
         ["Address"] = "Endereço",
         ["Since"] = "Desde",

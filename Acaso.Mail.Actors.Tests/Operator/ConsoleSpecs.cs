@@ -101,7 +101,7 @@ public sealed class ConsoleSpecs
     }
 
     [Fact]
-    public void Every_text_the_pages_look_up_should_have_its_Portuguese_one()
+    public void Every_text_the_pages_look_up_should_be_in_both_resource_files()
     {
         // The pages' source names each text once as a literal; the ones looked up through text["…"] must be known.
         var root = Repository.PathOf("Acaso.Mail.Actors/Operator");
@@ -109,7 +109,14 @@ public sealed class ConsoleSpecs
             .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), "text\\[\"((?:[^\"\\\\]|\\\\.)+)\"\\]"))
             .Select(m => m.Groups[1].Value).Distinct().ToList();
         Assert.True(looked.Count > 40, $"only {looked.Count} texts found: the pattern no longer reads the pages");
-        Assert.DoesNotContain(looked, t => !ConsoleText.Known.Contains(t));
+        var english = ConsoleText.Known(ConsoleText.English);
+        var portuguese = ConsoleText.Known(ConsoleText.Portuguese);
+        Assert.DoesNotContain(looked, t => !portuguese.Contains(t));
+        Assert.DoesNotContain(looked, t => !english.Contains(t));
+        // The two files hold the same texts, and Portuguese is not English copied.
+        Assert.True(english.SetEquals(portuguese), "ConsoleText.resx and ConsoleText.pt-BR.resx name different texts");
+        Assert.Equal("Mensagens mortas", ConsoleText.Portuguese["Dead letters"]);
+        Assert.Equal("Dead letters", ConsoleText.English["Dead letters"]);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// real queue and one PostgreSQL database: windows granted once for the cluster, a <c>kill -9</c> of the keeper's
 /// node, a rolling restart. Nothing lost, nothing sent twice, the day never overspent.
 /// </summary>
+[Collection(ThreeProcessCollection.Name)]
 public sealed class ClusterProcessSpecs() : SharedDatabaseNodeSpecs("xkeysib-cluster", "cluster-process", "cluster_process")
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// Three processes forming a cluster over mutual TLS with one certificate (<c>MAIL_CLUSTER_TLS_CERT</c>, made here by
 /// openssl), and nodes without it kept out: one presenting another certificate, one speaking plain TCP.
 /// </summary>
+[Collection(ThreeProcessCollection.Name)]
 public sealed class TlsClusterSpecs() : SharedDatabaseNodeSpecs("xkeysib-tls", "tls-cluster", "tls_cluster")
 {
     private const string Password = "correct horse battery staple";

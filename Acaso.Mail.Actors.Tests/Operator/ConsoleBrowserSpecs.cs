@@ -14,6 +14,7 @@ namespace Acaso.Mail.Actors.Tests.Operator;
 /// Debian's Chromium driven by Playwright. Each spec saves its pages' screenshots under <c>docs/console/</c> (the
 /// README shows them).
 /// </summary>
+[Collection(ThreeProcessCollection.Name)]
 public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET-41c7", "console"), IAsyncLifetime
 {
     private const string Password = "console-password-8d3f-never-printed";

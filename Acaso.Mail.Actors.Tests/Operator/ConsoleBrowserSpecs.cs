@@ -233,6 +233,8 @@ public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET
         })).NewPageAsync();
         await phone.GotoAsync(Url("/console"));
         Assert.Equal("Entrar", await phone.InnerTextAsync("h1"));
+        // The field takes the focus by itself (autofocus, applied once the page has loaded): then the keys go to it.
+        await phone.WaitForFunctionAsync("document.activeElement && document.activeElement.id === 'password'");
         await phone.Keyboard.TypeAsync(Password);
         await phone.Keyboard.PressAsync("Enter");
         await phone.WaitForURLAsync(Url("/console"));

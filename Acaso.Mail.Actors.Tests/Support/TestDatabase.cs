@@ -40,7 +40,20 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         await Source.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await AdminAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+        // FORCE ends the spec's own connections, but not an autovacuum worker (a superuser's backend) that happens to be
+        // in the database: the drop is then refused with 42501 until the worker is done, a moment later.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await AdminAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+                return;
+            }
+            catch (InvalidOperationException e) when (e.InnerException is PostgresException { SqlState: "42501" } && attempt < 20)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
     }
 
     private static async Task AdminAsync(string sql)

@@ -170,8 +170,9 @@ public static class ConsoleEndpoints
         {
             if (count > 0)
             {
-                OperatorLog.Record(console.Store, new OperatorChange(console.Clock.GetUtcNow(), action, subject, count, Client(context)));
-                console.Log.LogInformation("Console: {Action} ({Count}) from {Client}", action, count, Client(context));
+                var client = Client(context);
+                OperatorLog.Record(console.Store, new OperatorChange(console.Clock.GetUtcNow(), action, subject, count, client));
+                console.Log.LogInformation("Console: {Action} ({Count}) from {Client}", action, count, client);
             }
 
             return Results.Redirect($"{back}?done={Uri.EscapeDataString(done)}");

@@ -73,7 +73,7 @@ public static class TodayPage
                  $"<span data-dead-letters=\"{E(d.Reason)}\">{E(text.Number(d.Count))}</span>"]), "dead-letters-by-reason"));
 
         body.Append($"<h2>{E(text["Today's windows"])}</h2>");
-        body.Append(WindowChart.Render(text, Hours(console, zone, now), zone == TimeZoneInfo.Utc ? "UTC" : zone.Id));
+        body.Append(WindowChart.Render(text, Hours(console, zone, now), zone.Id));
 
         body.Append($"<h2>{E(text["Cluster"])}</h2>");
         body.Append(ClusterView(console, text));

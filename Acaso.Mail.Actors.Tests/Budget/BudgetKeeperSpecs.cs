@@ -2,6 +2,7 @@ using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Tests.Support;
 using Akka.Actor;
+using Akka.TestKit;
 using Akka.TestKit.Configs;
 using static Acaso.Mail.Actors.Budget.BudgetProtocol;
 
@@ -231,6 +232,50 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
             // The one sending counts as spent (Brevo may have charged it); the other two go back to the window.
             Assert.Equal((1, 0, 1), (status.Spent, status.InFlight, status.WindowUsed));
         });
+    }
+
+    [Fact]
+    public void BudgetKeeper_should_tell_a_reader_about_to_look_that_another_readers_take_is_under_way()
+    {
+        var keeper = Keeper(perHour: 4);
+        keeper.Tell(HourlyTick.Instance);
+        var window = ExpectMsg<WindowOpened>();
+        var other = CreateTestProbe();
+        keeper.Tell(new Subscribe(other.Ref));
+        other.ExpectMsg<WindowOpened>();
+        bool Busy(TestProbe asker)
+        {
+            asker.Send(keeper, CanSendUrgent.Instance);
+            return ((UrgentCapacity)asker.FishForMessage(m => m is UrgentCapacity)).Busy;
+        }
+
+        void Lease(ulong tag)
+        {
+            other.Send(keeper, new Reserve(window.Window, tag));
+            other.FishForMessage(m => m is Reserved);
+        }
+
+        var self = CreateTestProbe();
+        Assert.False(Busy(self));
+        // Another reader's take is under way (its lease granted, its mail not yet sending): a look now would meet it.
+        Lease(1);
+        Assert.True(Busy(self));
+        // Its own lease never keeps a reader from looking.
+        Assert.False(Busy(other));
+        // The mail is sending: the take is over.
+        other.Send(keeper, new Spending(window.Window, 1, Guid.NewGuid()));
+        Assert.False(Busy(self));
+        // A lease given back (the queue was empty) ends its take too.
+        Lease(2);
+        Assert.True(Busy(self));
+        other.Send(keeper, new Settle(window.Window, 2, Charged: false));
+        other.FishForMessage(m => m is Settled);
+        Assert.False(Busy(self));
+        // A lease held longer than a take can last no longer counts (its mail is held by its stores, not the queue).
+        Lease(3);
+        Assert.True(Busy(self));
+        ((Akka.TestKit.TestScheduler)Sys.Scheduler).Advance(TimeSpan.FromSeconds(6));
+        Assert.False(Busy(self));
     }
 
     [Fact]

@@ -112,6 +112,19 @@ public sealed class BudgetSerializerSpecs() : Akka.TestKit.Xunit2.TestKit(Acaso.
     }
 
     [Fact]
+    public void An_urgent_capacity_should_say_busy_only_when_it_is_so_both_ways_between_builds()
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(new UrgentCapacity(7, 2));
+        // Busy goes on the wire only when true; an older build ignores the field it does not know.
+        Assert.Equal("""{"window":7,"tokens":2,"busy":true}""", Encoding.UTF8.GetString(serializer.ToBinary(new UrgentCapacity(7, 2, Busy: true))));
+        Assert.Equal(new UrgentCapacity(7, 2, Busy: true), Sys.Serialization.Deserialize(
+            """{"window":7,"tokens":2,"busy":true}"""u8.ToArray(), BudgetSerializer.Id, "urgent-capacity-v1"));
+        // An older keeper's answer, without the field: not busy.
+        Assert.Equal(new UrgentCapacity(7, 2), Sys.Serialization.Deserialize(
+            """{"window":7,"tokens":2}"""u8.ToArray(), BudgetSerializer.Id, "urgent-capacity-v1"));
+    }
+
+    [Fact]
     public void An_unknown_manifest_should_be_refused_saying_which()
     {
         var e = Assert.ThrowsAny<Exception>(() => Sys.Serialization.Deserialize("{}"u8.ToArray(), BudgetSerializer.Id, "reserve-v9"));

@@ -172,6 +172,32 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     }
 
     [Fact]
+    public async Task An_urgent_look_should_wait_while_another_readers_take_is_under_way_and_go_once_it_is_done()
+    {
+        var pipeline = await Start(Lane);
+        Publish(12, 190);
+        Window(pipeline, 10);
+        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(10).AddMinutes(5));
+        Settle(pipeline);
+
+        // Another node's reader has borrowed a token and is taking: a look now would hold the head while it takes.
+        var other = CreateTestProbe(pipeline.System);
+        var window = Budget(pipeline).Window;
+        other.Send(pipeline.Keeper, new Reserve(window, 1, Urgent: true));
+        other.FishForMessage(m => m is Reserved);
+        var urgent = Publish(1, 200).Single();
+        Advance(pipeline, TimeSpan.FromSeconds(3));
+        Assert.DoesNotContain(urgent, Delivered);
+        Assert.Equal(1, _queue.Count);
+
+        // Its mail is sending, so its take is over: the look put off goes now, and the urgent mail borrows a token.
+        other.Send(pipeline.Keeper, new Spending(window, 1, Guid.NewGuid()));
+        Advance(pipeline, TimeSpan.FromSeconds(1));
+        Assert.Contains(urgent, Delivered);
+        Assert.Equal(2, Budget(pipeline).Borrowed);
+    }
+
+    [Fact]
     public async Task Expired_urgent_mail_should_be_dead_lettered_not_sent()
     {
         var pipeline = await Start(Lane);

@@ -93,7 +93,8 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
         {
             var asker = Sender;
             Decide(KeeperRules.Roll.Instance);
-            Commit(() => asker.Tell(new UrgentCapacity(_book.Window, KeeperRules.UrgentTokens(_book, _settings))));
+            var busy = TakeUnderWayElsewhere(asker);
+            Commit(() => asker.Tell(new UrgentCapacity(_book.Window, KeeperRules.UrgentTokens(_book, _settings), busy)));
         });
         Command<SaveSnapshotSuccess>(saved => DeleteMessages(saved.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(failed => _log.Warning(failed.Cause, "The keeper's snapshot was not saved; recovery replays its events"));
@@ -123,7 +124,13 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     private void Handle(Reserve reserve)
     {
         var reader = Sender;
-        var answer = Decide(new KeeperRules.Lease(LeaseOf(reserve.Tag), reserve));
+        var key = LeaseOf(reserve.Tag);
+        var answer = Decide(new KeeperRules.Lease(key, reserve));
+        if (answer is Reserved)
+        {
+            TakeStarted(key);
+        }
+
         Commit(() => reader.Tell(answer));
     }
 
@@ -132,12 +139,14 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
         var reader = Sender;
         var key = LeaseOf(settle.Tag);
         _orphans.Remove(key);
+        TakeEnded(key);
         var answer = Decide(new KeeperRules.SettleLease(key, settle));
         Commit(() => reader.Tell(answer));
     }
 
     private void Handle(BudgetProtocol.Spending sending)
     {
+        TakeEnded(LeaseOf(sending.Tag));
         Decide(new KeeperRules.MarkSending(LeaseOf(sending.Tag), sending.Key));
         Commit();
     }

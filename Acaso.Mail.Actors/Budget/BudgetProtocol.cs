@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Akka.Actor;
 
 namespace Acaso.Mail.Actors.Budget;
@@ -105,8 +106,14 @@ public static class BudgetProtocol
         public static readonly CanSendUrgent Instance = new();
     }
 
-    /// <summary>How many urgent mails could get a token now: the window's leftover plus what may still be borrowed.</summary>
-    public sealed record UrgentCapacity(long Window, int Tokens) : IBudgetWire;
+    /// <summary>
+    /// How many urgent mails could get a token now: the window's leftover plus what may still be borrowed.
+    /// <paramref name="Busy"/>: another reader's take is under way, so a look now would hold the head while it takes;
+    /// look a moment later. Left out of the JSON when false, so <c>urgent-capacity-v1</c> reads the same both ways
+    /// between builds with and without it (an older reader ignores the field and looks at once, as it always did).
+    /// </summary>
+    public sealed record UrgentCapacity(long Window, int Tokens,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Busy = false) : IBudgetWire;
 
     /// <summary>Asks the keeper to answer <see cref="KeeperStarted"/> once it grants tokens (daily mode: once Brevo's credits were read).</summary>
     public sealed record WhenStarted : IBudgetWire

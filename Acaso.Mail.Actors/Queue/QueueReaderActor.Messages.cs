@@ -27,6 +27,12 @@ public sealed partial class QueueReaderActor
         public static readonly UrgentTick Instance = new();
     }
 
+    /// <summary>A look the keeper put off (another reader's take was under way) is due again.</summary>
+    private sealed record LookAgain
+    {
+        public static readonly LookAgain Instance = new();
+    }
+
     private sealed record StreamCompleted
     {
         public static readonly StreamCompleted Instance = new();

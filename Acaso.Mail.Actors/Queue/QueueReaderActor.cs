@@ -31,6 +31,10 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     private const string UrgentTimer = "urgent";
     private const string KeeperTimer = "keeper";
     private const string SettleTimer = "settle";
+    private const string LookAgainTimer = "look-again";
+
+    /// <summary>How soon a look put off by another reader's take is tried again (a take is one basic.get).</summary>
+    private static readonly TimeSpan LookAgainAfter = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// How long the keeper may take to answer before the reader asks again (a lease) or gives up (an urgent question, a
@@ -127,6 +131,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<BudgetProtocol.WindowOpened>(OpenWindow);
         Receive<TakeNext>(_ => TakeOrIdle());
         Receive<UrgentTick>(_ => LookForUrgent());
+        Receive<LookAgain>(_ => LookForUrgent());
         Receive<MailEvents.UrgentMoved>(moved =>
         {
             _urgentExpected += moved.Count;
@@ -197,6 +202,15 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
                 return;
             }
 
+            if (capacity.Busy)
+            {
+                // Another reader is taking from the queue: a look now would hold the head while it takes, and its take
+                // would get the next mail. Look again in a moment.
+                Timers.StartSingleTimer(LookAgainTimer, LookAgain.Instance, LookAgainAfter);
+                TakeOrIdle();
+                return;
+            }
+
             // The take uses no token: the mail goes only if it is urgent and the keeper lends it one; else it is requeued.
             // Once a window it also refreshes what the metrics know of the queue head.
             _window = _window with { Looked = true };
@@ -249,6 +263,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<KeeperSilent>(_ => { });
         Receive<TakeNext>(_ => { });
         Receive<UrgentTick>(_ => { });
+        Receive<LookAgain>(_ => { });
         Receive<MailEvents.UrgentMoved>(_ => { });
         Receive<WhenSettled>(_ =>
         {
@@ -268,6 +283,8 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<WhenSettled>(_ => _settledWaiters.Add(Sender));
         Receive<TakeNext>(_ => { });
         Receive<UrgentTick>(_ => { });
+        // A look put off is made once the take under way is done.
+        Receive<LookAgain>(_ => _urgentPending = true);
         Receive<MailEvents.UrgentMoved>(moved =>
         {
             // Looked for once the take under way is done.

@@ -1,0 +1,43 @@
+using Akka.Actor;
+
+namespace Acaso.Mail.Actors.Budget;
+
+/// <summary>
+/// Takes under way, so a reader's look between windows does not meet another reader's take. A look holds the queue
+/// head for a moment (a mail that is not urgent goes straight back); a take on another node in that moment gets the
+/// next mail, and the window's most urgent one waits for the next window. So while another reader holds a lease whose
+/// mail it has not yet said is being sent (<see cref="BudgetProtocol.Spending"/>), the keeper answers a look's question
+/// with <see cref="BudgetProtocol.UrgentCapacity.Busy"/>, and the asker looks again a moment later. The asker's own
+/// leases never count (its takes and looks are one at a time), and a lease older than <see cref="TakeHeldAtMost"/>
+/// no longer does (a take is a single <c>basic.get</c>; a mail held longer is held by its stores, not by the queue).
+/// This is not budget: it is not journaled, and a new keeper starts with none.
+/// </summary>
+public sealed partial class BudgetKeeperActor
+{
+    /// <summary>How long a lease may keep other readers from looking, at most.</summary>
+    internal static readonly TimeSpan TakeHeldAtMost = TimeSpan.FromSeconds(5);
+
+    // Leases granted whose mail is not yet sending, by key, with when each was granted.
+    private readonly Dictionary<string, DateTimeOffset> _takes = [];
+
+    private void TakeStarted(string key) => _takes[key] = Context.System.Scheduler.Now;
+
+    private void TakeEnded(string key) => _takes.Remove(key);
+
+    /// <summary>Another reader than <paramref name="asker"/> is taking from the queue now.</summary>
+    private bool TakeUnderWayElsewhere(IActorRef asker)
+    {
+        var now = Context.System.Scheduler.Now;
+        foreach (var (key, granted) in _takes.ToList())
+        {
+            // Settled, released, sending or held too long: no longer a take.
+            if (!_book.Leases.TryGetValue(key, out var lease) || lease.Sending || now - granted > TakeHeldAtMost)
+            {
+                _takes.Remove(key);
+            }
+        }
+
+        var reader = Akka.Serialization.Serialization.SerializedActorPath(asker);
+        return _takes.Keys.Any(key => KeeperLease.ReaderOf(key) != reader);
+    }
+}

@@ -78,16 +78,21 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
 
     private BudgetStatus Budget(TestPipeline pipeline) => pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance).Result;
 
+    /// <summary>Twelve mails at priority 190 spend the 10:00 window; the clock then stands at 10:05, between windows.</summary>
+    private void SpendTheTenOClockWindowAndGoTo1005(TestPipeline pipeline)
+    {
+        Publish(12, 190);
+        Window(pipeline, 10);
+        VirtualDay.MoveTo(pipeline.System, _midnight.AddHours(10).AddMinutes(5));
+        Settle(pipeline);
+    }
+
     [Fact]
     public async Task An_urgent_mail_published_at_10_05_should_be_sent_within_the_poll_interval()
     {
         var pipeline = await Start(Lane);
-        Publish(12, 190);
-        Window(pipeline, 10);
+        SpendTheTenOClockWindowAndGoTo1005(pipeline);
         Assert.Equal(12, Brevo.Delivered.Count);
-
-        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(10).AddMinutes(5));
-        Settle(pipeline);
         var urgent = Publish(1, 200).Single();
         Advance(pipeline, TimeSpan.FromSeconds(3));
 
@@ -101,11 +106,7 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     public async Task Twenty_one_urgent_mails_at_10_05_should_send_12_at_once_none_at_11_and_the_rest_at_12()
     {
         var pipeline = await Start(Lane);
-        Publish(12, 190);
-        Window(pipeline, 10);
-
-        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(10).AddMinutes(5));
-        Settle(pipeline);
+        SpendTheTenOClockWindowAndGoTo1005(pipeline);
         var urgent = Publish(21, 200);
         Advance(pipeline, TimeSpan.FromSeconds(10));
         Assert.Equal(12, Delivered.Count(urgent.Contains));
@@ -126,10 +127,7 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     public async Task A_priority_190_mail_should_wait_for_its_window_when_the_current_window_is_spent()
     {
         var pipeline = await Start(Lane);
-        Publish(12, 190);
-        Window(pipeline, 10);
-        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(10).AddMinutes(5));
-        Settle(pipeline);
+        SpendTheTenOClockWindowAndGoTo1005(pipeline);
         var waiting = Publish(1, 190).Single();
         Advance(pipeline, TimeSpan.FromSeconds(30));
         Assert.DoesNotContain(waiting, Delivered);
@@ -158,10 +156,7 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     public async Task The_lane_off_should_keep_the_old_policy_and_urgent_mail_waits_for_the_window()
     {
         var pipeline = await Start(UrgentSettings.Off);
-        Publish(12, 190);
-        Window(pipeline, 10);
-        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(10).AddMinutes(5));
-        Settle(pipeline);
+        SpendTheTenOClockWindowAndGoTo1005(pipeline);
         var urgent = Publish(1, 200).Single();
         Advance(pipeline, TimeSpan.FromSeconds(30));
         Assert.DoesNotContain(urgent, Delivered);
@@ -175,10 +170,7 @@ public sealed class UrgentLaneSpecs() : StandInSpecs(TestConfigs.TestSchedulerCo
     public async Task An_urgent_look_should_wait_while_another_readers_take_is_under_way_and_go_once_it_is_done()
     {
         var pipeline = await Start(Lane);
-        Publish(12, 190);
-        Window(pipeline, 10);
-        VirtualDay.MoveTo(_pipeline!.System, _midnight.AddHours(10).AddMinutes(5));
-        Settle(pipeline);
+        SpendTheTenOClockWindowAndGoTo1005(pipeline);
 
         // Another node's reader has borrowed a token and is taking: a look now would hold the head while it takes.
         var other = CreateTestProbe(pipeline.System);

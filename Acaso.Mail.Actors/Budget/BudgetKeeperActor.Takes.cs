@@ -15,14 +15,12 @@ namespace Acaso.Mail.Actors.Budget;
 public sealed partial class BudgetKeeperActor
 {
     /// <summary>How long a lease may keep other readers from looking, at most.</summary>
-    internal static readonly TimeSpan TakeHeldAtMost = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan TakeHeldAtMost = TimeSpan.FromSeconds(5);
 
-    // Leases granted whose mail is not yet sending, by key, with when each was granted.
+    // When each lease was granted, by key. Whether it is still a take is read off the books when a look asks.
     private readonly Dictionary<string, DateTimeOffset> _takes = [];
 
     private void TakeStarted(string key) => _takes[key] = Context.System.Scheduler.Now;
-
-    private void TakeEnded(string key) => _takes.Remove(key);
 
     /// <summary>Another reader than <paramref name="asker"/> is taking from the queue now.</summary>
     private bool TakeUnderWayElsewhere(IActorRef asker)

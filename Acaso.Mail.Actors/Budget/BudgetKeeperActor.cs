@@ -139,14 +139,12 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
         var reader = Sender;
         var key = LeaseOf(settle.Tag);
         _orphans.Remove(key);
-        TakeEnded(key);
         var answer = Decide(new KeeperRules.SettleLease(key, settle));
         Commit(() => reader.Tell(answer));
     }
 
     private void Handle(BudgetProtocol.Spending sending)
     {
-        TakeEnded(LeaseOf(sending.Tag));
         Decide(new KeeperRules.MarkSending(LeaseOf(sending.Tag), sending.Key));
         Commit();
     }

@@ -45,7 +45,7 @@ public sealed class JournalMigrationSpecs() : StandInSpecs(TestConfigs.TestSched
         var system = ActorSystem.Create("journal-migration", config);
         try
         {
-            VirtualDay.MoveTo(system, new DateTimeOffset(day.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero));
+            VirtualDay.StartAt(system, new DateTimeOffset(day.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero));
             var keeper = system.ActorOf(BudgetKeeperActor.Props(TestPipeline.Budget(300, 6), new BrevoClient(Http, TestPipeline.BrevoAt(Brevo.BaseUrl))));
             await keeper.Ask<KeeperStarted>(WhenStarted.Instance, TimeSpan.FromSeconds(20));
             var status = await keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(10));

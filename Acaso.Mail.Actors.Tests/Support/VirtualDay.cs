@@ -16,6 +16,17 @@ public static class VirtualDay
         return midnight;
     }
 
+    /// <summary>
+    /// Sets a fresh system's clock to <paramref name="instant"/>, in the past or the future. A TestScheduler starts at
+    /// the wall clock and <c>AdvanceTo</c> refuses to go back, so a spec whose fixture carries its own day sets the
+    /// clock by the difference before any actor of the spec starts; later moves go forward only.
+    /// </summary>
+    public static void StartAt(ActorSystem system, DateTimeOffset instant)
+    {
+        var scheduler = (TestScheduler)system.Scheduler;
+        scheduler.Advance(instant - scheduler.Now);
+    }
+
     /// <summary>Moves the clock forward to <paramref name="instant"/> (a no-op when it is there already).</summary>
     public static void MoveTo(ActorSystem system, DateTimeOffset instant)
     {

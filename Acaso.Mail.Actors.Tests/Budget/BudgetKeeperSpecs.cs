@@ -211,7 +211,7 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         // A second reader (another node's) leases three tokens: one goes to Brevo, two are still being taken.
         var reader = CreateTestProbe();
         keeper.Tell(new Subscribe(reader.Ref));
-        reader.ExpectMsg<WindowOpened>();
+        reader.FishForMessage(m => m is WindowOpened);
         for (ulong tag = 1; tag <= 3; tag++)
         {
             reader.Send(keeper, new Reserve(window.Window, tag));
@@ -242,7 +242,7 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         var window = ExpectMsg<WindowOpened>();
         var other = CreateTestProbe();
         keeper.Tell(new Subscribe(other.Ref));
-        other.ExpectMsg<WindowOpened>();
+        other.FishForMessage(m => m is WindowOpened);
         bool Busy(TestProbe asker)
         {
             asker.Send(keeper, CanSendUrgent.Instance);
@@ -288,7 +288,7 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
         var dying = CreateTestProbe();
         keeper.Tell(new Subscribe(dying.Ref));
-        dying.ExpectMsg<WindowOpened>();
+        dying.FishForMessage(m => m is WindowOpened);
         foreach (var (tag, mail) in new[] { (1UL, a), (2UL, b) })
         {
             dying.Send(keeper, new Reserve(window.Window, tag));

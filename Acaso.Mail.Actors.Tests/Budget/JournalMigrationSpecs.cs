@@ -1,5 +1,6 @@
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
+using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Storage;
 using Acaso.Mail.Actors.Tests.Support;
 using Akka.Actor;
@@ -46,9 +47,14 @@ public sealed class JournalMigrationSpecs() : StandInSpecs(TestConfigs.TestSched
         try
         {
             VirtualDay.StartAt(system, new DateTimeOffset(day.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero));
+            var gauges = CreateTestProbe(system);
+            system.EventStream.Subscribe(gauges.Ref, typeof(MailEvents.BudgetChanged));
             var keeper = system.ActorOf(BudgetKeeperActor.Props(TestPipeline.Budget(300, 6), new BrevoClient(Http, TestPipeline.BrevoAt(Brevo.BaseUrl))));
             await keeper.Ask<KeeperStarted>(WhenStarted.Instance, TimeSpan.FromSeconds(20));
             var status = await keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(10));
+            // What the gauges read is published once the keeper has started, not only after its next event.
+            var published = gauges.ExpectMsg<MailEvents.BudgetChanged>(TimeSpan.FromSeconds(1));
+            Assert.Equal((status.Spent, status.LeftToday), (published.Spent, published.LeftToday));
             // It writes on: a window opened now goes to the journal in this build's format.
             keeper.Tell(HourlyTick.Instance);
             await AwaitConditionAsync(async () =>

@@ -54,6 +54,32 @@ public sealed class ServiceProcessSpecs() : ProcessSpecs("xkeysib-PROCESS-SECRET
     }
 
     [Fact]
+    public async Task A_restarted_service_should_show_the_days_count_from_its_journal_as_soon_as_it_is_ready()
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            await Publisher.PublishAsync(Mails.Body(i, DateTimeOffset.UtcNow.AddDays(2)), 150);
+        }
+
+        await using (var first = ServiceProcess.Start(Environment(perHour: 6)))
+        {
+            await Eventually(async () => await MetricAsync("mail_tokens_spent_today") == 6, TimeSpan.FromSeconds(60), "six mails sent and counted", first);
+            first.Terminate();
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), "SIGTERM did not stop the service\n" + first.Output);
+        }
+
+        // Restarted with no window due: only the journal can say what the day has spent.
+        var environment = Environment(perHour: 6);
+        environment["MAIL_HOURLY_CRON"] = "0 0 0 1 1 ? 2099";
+        environment["MAIL_END_OF_DAY_CRON"] = "0 0 0 1 1 ? 2099";
+        await using var second = ServiceProcess.Start(environment);
+        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready again", second);
+        await Eventually(async () => await MetricAsync("mail_tokens_spent_today") == 6 && await MetricAsync("mail_tokens_left_today") == 294,
+            TimeSpan.FromSeconds(1), "the gauges to show the journal's count within 1 s of /readyz 200", second);
+        Assert.Equal(6, Brevo.Delivered.Count);
+    }
+
+    [Fact]
     public async Task A_bad_setting_should_stop_the_start_naming_the_variable()
     {
         var environment = Environment(perHour: 3, hourlyCron: "0/5 * * * * ?");

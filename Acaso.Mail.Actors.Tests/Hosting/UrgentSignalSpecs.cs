@@ -57,6 +57,37 @@ public sealed class UrgentSignalSpecs() : ProcessSpecs("xkeysib-signal", "urgent
     }
 
     [Fact]
+    public async Task An_urgent_burst_with_an_expired_mail_should_still_spend_the_whole_lent_window()
+    {
+        // Between windows one window of 12 may be lent (MAIL_URGENT_BORROW_WINDOWS 1). An urgent mail spends one token;
+        // then 20 more at the lane's threshold, the third for a mentoring that has passed. A look that dead-letters its
+        // mail must look again: the other 11 tokens go to the 11 mails behind it, not to the next window.
+        var environment = BetweenWindows();
+        environment["MAIL_URGENT_PRIORITY"] = "199";
+        await using var service = ServiceProcess.Start(environment);
+        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready", service);
+        await Publisher.PublishAsync(Mails.Body(100, DateTimeOffset.UtcNow.AddHours(5)), 220);
+        await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 1), TimeSpan.FromSeconds(15), "the first urgent mail", service);
+
+        for (var i = 1; i <= 20; i++)
+        {
+            var mentoring = i == 3 ? DateTimeOffset.UtcNow.AddDays(-2) : DateTimeOffset.UtcNow.AddHours(20);
+            await Publisher.PublishAsync(Mails.Body(i, mentoring), 199);
+        }
+
+        await Eventually(async () => await MetricAsync("mail_dead_letters_total{reason=\"expired\"}") == 1, TimeSpan.FromSeconds(15),
+            "the expired mail dead-lettered", service);
+        await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 12), TimeSpan.FromSeconds(20),
+            "12 sends in all (the lent window)", service);
+        int[] expected = [100, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+        Assert.Equal(expected.Order(), Brevo.Delivered.Select(Mails.IndexOf).Order());
+        // The lane has lent its window: the rest waits for the next one.
+        await Eventually(async () => await RabbitBroker.ReadyAsync(Queue.Inbox) + await RabbitBroker.ReadyAsync(Queue.Name) == 8,
+            TimeSpan.FromSeconds(10), "8 mails waiting for the next window", service);
+        Assert.Equal(12, Brevo.Delivered.Count);
+    }
+
+    [Fact]
     public async Task A_look_that_puts_a_mail_back_should_count_no_take_and_write_no_taken_line_in_its_history()
     {
         // Without the inbox the reader still polls (every second here) and each look puts the mail that is not urgent back.

@@ -91,6 +91,8 @@ public sealed class WebhookProcessSpecs() : ProcessSpecs("xkeysib-WEBHOOK-SECRET
         var requests = Brevo.Requests;
         await Publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(3)), 160);
         await Eventually(async () => await MetricAsync("mail_suppressed_total{reason=\"hard_bounce\"}") == 1, TimeSpan.FromSeconds(30), "the suppressed mail", service);
+        // The suppression is counted as it is decided; its copy reaches the dead-letter queue a moment later.
+        await Eventually(async () => await RabbitBroker.ReadyAsync(Queue.DeadLetterQueue) == 1, TimeSpan.FromSeconds(10), "the dead letter", service);
         var dead = Assert.Single(await RabbitBroker.DrainAsync(Queue.DeadLetterQueue));
         Assert.Equal("suppressed", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-acaso-reason"]!));
         Assert.Equal(requests, Brevo.Requests);

@@ -46,7 +46,14 @@ public sealed partial class BudgetKeeperActor
                 read.Credits, _book.InFlight, _book.Spent, before);
         }
 
+        // The gauges show the recovered books from the start, not only after the next event (a restart's or a
+        // hand-over's count is right from /readyz on): when the check changed nothing, nothing is journaled to publish them.
+        var changed = _decided.Count > 0;
         Commit();
+        if (!changed)
+        {
+            Publish();
+        }
     }
 
     private void HandleEndOfDay() => ReadCredits((day, credits) => new CreditsRead(day, credits));

@@ -115,7 +115,14 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     private void Handle(Subscribe subscribe)
     {
         // Readers subscribe again now and then (a new keeper after a hand-over knows none): tell only a new one.
-        if (_readers.Add(subscribe.Reader, Context) && _book.WindowLeft > 0)
+        if (!_readers.Add(subscribe.Reader, Context))
+        {
+            return;
+        }
+
+        // Its node's gauges show the day's count at once, not after the next event.
+        subscribe.Reader.Tell(Report());
+        if (_book.WindowLeft > 0)
         {
             subscribe.Reader.Tell(new WindowOpened(_book.Window, _book.WindowLeft, WindowKind.Hourly, _book.Day));
         }
@@ -171,10 +178,16 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     private BudgetStatus Status() =>
         new(_book.Day, _book.Spent, _book.InFlight, _book.Window, _book.WindowGranted, _book.WindowUsed, _settings.DailyLimit, _book.Borrowed);
 
-    private void Publish()
+    private BudgetReport Report()
     {
         var status = Status();
-        Context.System.EventStream.Publish(new MailEvents.BudgetChanged(status.Spent, status.LeftToday, status.WindowLeft, status.Borrowed));
-        _readers.Tell(new BudgetReport(status.Spent, status.LeftToday, status.WindowLeft, status.Borrowed));
+        return new BudgetReport(status.Spent, status.LeftToday, status.WindowLeft, status.Borrowed);
+    }
+
+    private void Publish()
+    {
+        var report = Report();
+        Context.System.EventStream.Publish(new MailEvents.BudgetChanged(report.Spent, report.LeftToday, report.WindowLeft, report.Borrowed));
+        _readers.Tell(report);
     }
 }

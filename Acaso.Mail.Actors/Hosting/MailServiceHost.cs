@@ -29,6 +29,30 @@ namespace Acaso.Mail.Actors.Hosting;
 /// </summary>
 public static class MailServiceHost
 {
+    /// <summary>
+    /// The actors serve once the budget keeper has recovered its day and read Brevo's credits: until then it grants
+    /// nothing, and the budget gauges do not yet show the day's count. In a cluster the keeper may be on another node,
+    /// or still moving there: it is asked again until it answers.
+    /// </summary>
+    private static void ReadyOnceTheKeeperStarts(ActorSystem system, IActorRef keeper, ServiceHealth health) =>
+        _ = Task.Run(async () =>
+        {
+            while (!system.WhenTerminated.IsCompleted)
+            {
+                try
+                {
+                    await keeper.Ask<Budget.BudgetProtocol.KeeperStarted>(Budget.BudgetProtocol.WhenStarted.Instance, TimeSpan.FromSeconds(10))
+                        .ConfigureAwait(false);
+                    health.ActorsUp = true;
+                    return;
+                }
+                catch (AskTimeoutException)
+                {
+                    // Not started yet (a long recovery, Brevo slow to answer its credits) or not reachable yet: ask again.
+                }
+            }
+        });
+
     /// <summary>Builds the host for <paramref name="settings"/>; <paramref name="logging"/> may add log providers (tests capture output).</summary>
     public static WebApplication Build(MailSettings settings, Action<ILoggingBuilder>? logging = null)
     {
@@ -94,7 +118,7 @@ public static class MailServiceHost
 
                         return Akka.Done.Instance;
                     });
-                    health.ActorsUp = true;
+                    ReadyOnceTheKeeperStarts(system, actors.Get<Budget.BudgetKeeper>(), health);
                 });
         });
 

@@ -145,7 +145,27 @@ public sealed partial class QueueReaderActor
                 break;
         }
 
+        if (mail.Look && verdict.Disposition != Disposition.Requeue)
+        {
+            // The looked-at head left the queue without a send (dead-lettered, or already sent): the mail behind it may
+            // be urgent too, and the lane's tokens are still there for it.
+            LookAgainIfUrgentMayWait();
+        }
+
         Settle(mail, verdict.Disposition.Value, verdict.Reason, verdict.Detail, verdict.ReturnToken);
+    }
+
+    /// <summary>
+    /// After a look took the head out of the queue: looks again now rather than at the next tick. With the mover's
+    /// signal, only while it said more urgent mail was moved in: a look at a head that is not urgent puts it back, and a
+    /// message put back is marked redelivered.
+    /// </summary>
+    private void LookAgainIfUrgentMayWait()
+    {
+        if (!_settings.UrgentSignalled || _urgentExpected > 0)
+        {
+            Self.Tell(LookAgain.Instance);
+        }
     }
 
     /// <summary>
@@ -195,12 +215,9 @@ public sealed partial class QueueReaderActor
 
         RememberTaken(mail.Request!);
         SendNow(mail);
-        if (mail.Look && (!_settings.UrgentSignalled || _urgentExpected > 0))
+        if (mail.Look)
         {
-            // More urgent mail may be waiting behind it: look again now rather than at the next tick. With the mover's
-            // signal, only while it said more were moved in: a look at a head that is not urgent puts it back, and a
-            // message put back is marked redelivered.
-            Self.Tell(UrgentTick.Instance);
+            LookAgainIfUrgentMayWait();
         }
     }
 

@@ -94,6 +94,50 @@ public sealed class JournalMigrationSpecs() : StandInSpecs(TestConfigs.TestSched
         Assert.Equal((BudgetSerializer.Id, "window-began-v1"), (Convert.ToInt32(row.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), row.GetString(1)));
     }
 
+    [Fact]
+    public async Task A_keeper_should_keep_only_its_latest_snapshot_and_recover_from_it()
+    {
+        using var state = new TempStateDir();
+        var database = MailDatabase.For(null, state.Path);
+        var config = database.PersistenceConfig()
+            .WithFallback(Acaso.Mail.Actors.Settings.SettingsLoader.Embedded("akka.hocon"))
+            .WithFallback(TestConfigs.TestSchedulerConfig);
+        var system = ActorSystem.Create("keeper-snapshots", config);
+        try
+        {
+            VirtualDay.StartAt(system, new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+            var keeper = system.ActorOf(BudgetKeeperActor.Props(TestPipeline.Budget(300, 6), new BrevoClient(Http, TestPipeline.BrevoAt(Brevo.BaseUrl))));
+            await keeper.Ask<KeeperStarted>(WhenStarted.Instance, TimeSpan.FromSeconds(20));
+            // 250 windows, an event each: a snapshot at the 100th and the 200th event.
+            for (var i = 0; i < 250; i++)
+            {
+                keeper.Tell(HourlyTick.Instance);
+            }
+
+            await AwaitConditionAsync(async () => (await keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(10))).Window == 250,
+                TimeSpan.FromSeconds(30));
+            await using var connection = new SqliteConnection($"Data Source={Path.Combine(state.Path, MailDatabase.SqliteFile)}");
+            await connection.OpenAsync();
+            async Task<long> Scalar(string sql)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                return await command.ExecuteScalarAsync() is long value ? value : -1;
+            }
+
+            // Once the second snapshot is stored, the first goes.
+            await AwaitConditionAsync(async () => await Scalar("SELECT max(sequence_number) FROM snapshot") >= 200, TimeSpan.FromSeconds(10));
+            await AwaitConditionAsync(async () => await Scalar("SELECT count(*) FROM snapshot") == 1, TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+
+        var status = await RecoverAsync(database, new DateOnly(2026, 11, 30));
+        Assert.Equal(250, status.Window);
+    }
+
     [Theory]
     [MemberData(nameof(Fixtures), "postgres")]
     public async Task A_postgres_journal_of_this_or_an_earlier_build_should_be_recovered_and_written_on(string label, string dayText, int spent, long window, int inFlight)

@@ -58,6 +58,7 @@ public sealed class KeeperBookSpecs
         { "a settle not charged gives the token back to its open window", Book(used: 3, leases: [L("a@2")]), new LeaseSettled("reader a", 2, false, false, null, false), Book(used: 2) },
         { "a settle not charged of a closed window gives nothing back", Book(window: 3, used: 3, leases: [L("a@2")]), new LeaseSettled("reader a", 2, false, false, null, false), Book(window: 3, used: 3) },
         { "a borrowed settle not charged lowers the debt", Book(borrowed: 2, leases: [L("a@2B")]), new LeaseSettled("reader a", 2, false, true, null, false), Book(borrowed: 1) },
+        { "a settle goes back where its lease was lent, whatever it echoes", Book(borrowed: 2, leases: [L("a@2B")]), new LeaseSettled("reader a", 1, false, false, null, false), Book(borrowed: 1) },
         { "yesterday's lease settled counts nowhere", Book(spent: 2, leases: [L("a@1S-1")]), new LeaseSettled("reader a", 1, true, false, Mail, true), Book(spent: 2) },
         {
             "a send accepted first supersedes the mail's other lease and takes its write-off back",

@@ -71,7 +71,8 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
         AssertEachSentOnce(30);
         var dead = await RabbitBroker.DrainAsync(Queue.DeadLetterQueue);
         Assert.Equal([("invalid_json", (byte)250), ("invalid_json", (byte)240)],
-            dead.Select(d => (Encoding.UTF8.GetString((byte[])d.BasicProperties.Headers!["x-acaso-reason"]!), d.BasicProperties.Priority)));
+            dead.OrderByDescending(d => d.BasicProperties.Priority)
+                .Select(d => (Encoding.UTF8.GetString((byte[])d.BasicProperties.Headers!["x-acaso-reason"]!), d.BasicProperties.Priority)));
         Assert.All(dead, d => Assert.True(d.BasicProperties.Persistent));
     }
 

@@ -1,3 +1,4 @@
+using Acaso.Mail.Actors.Storage;
 using Akka.Actor;
 using Akka.Event;
 using static Acaso.Mail.Actors.Budget.BudgetProtocol;
@@ -35,15 +36,56 @@ public sealed partial class BudgetKeeperActor
         }
     }
 
+    /// <summary>
+    /// At start, off the keeper's thread: on an empty journal (the first start of this service with one) the day's count
+    /// of the service before it (<c>budget.db</c>), and Brevo's remaining credits; both come back in one message, and
+    /// are decided in it.
+    /// </summary>
+    private void ReadAtStart()
+    {
+        var day = Today();
+        var legacy = _recovered ? null : _legacy;
+        var log = _log;
+        var stopping = _stopping.Token;
+
+        async Task<CreditsAtStart> ReadAsync()
+        {
+            int? imported = legacy is null
+                ? null
+                : await StoreCall.UntilDoneAsync(() => legacy.LoadSpent(day), (e, attempt) =>
+                {
+                    if (StoreCall.WorthSaying(attempt))
+                    {
+                        log.Warning("The count of the service before the journal could not be read ({Attempt} attempts so far): {Error}",
+                            attempt, e.GetBaseException().Message);
+                    }
+                }, stopping).ConfigureAwait(false);
+            return new CreditsAtStart(day, await ReadCreditsAsync().ConfigureAwait(false), imported);
+        }
+
+        ReadAsync().PipeTo(Self);
+    }
+
     private void Handle(CreditsAtStart read)
     {
-        var before = _book.Spent;
+        if (read.Imported is { } imported)
+        {
+            // Journaled even when zero, so the import happens once.
+            Decide(new KeeperRules.Import(imported));
+            if (imported > 0)
+            {
+                _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", imported, read.Day);
+            }
+        }
+
+        var before = Books.Spent;
         Decide(new KeeperRules.CheckCredits(read.Day, read.Credits));
-        if (_book.Spent != before && _book.Day == read.Day)
+        var after = Books;
+        if (after.Spent != before && after.Day == read.Day)
         {
             // Brevo has charged more today than this service remembers (a lost database, another sender): Brevo wins.
             _log.Info("Brevo reports {Credits} credits left with {InFlight} sends under way: counting {Charged} charged today instead of {Spent}",
-                read.Credits, _book.InFlight, _book.Spent, before);
+                read.Credits, after.InFlight, after.Spent, before);
         }
 
         // The gauges show the recovered books from the start, not only after the next event (a restart's or a
@@ -65,7 +107,7 @@ public sealed partial class BudgetKeeperActor
             return;
         }
 
-        var left = _book.LeftToday(_settings.DailyLimit);
+        var left = Books.LeftToday(_settings.DailyLimit);
         if (read.Credits is null)
         {
             _log.Warning("Brevo's account could not be read; the end-of-day window uses the service's own count ({Left} left)", left);
@@ -81,6 +123,6 @@ public sealed partial class BudgetKeeperActor
     /// <summary>Brevo's answer to the end-of-day credit question.</summary>
     private sealed record CreditsRead(DateOnly Day, int? Credits);
 
-    /// <summary>Brevo's credits at start, to cross-check the stored count.</summary>
-    private sealed record CreditsAtStart(DateOnly Day, int? Credits);
+    /// <summary>Brevo's credits at start, to cross-check the stored count, and the count to import on an empty journal.</summary>
+    private sealed record CreditsAtStart(DateOnly Day, int? Credits, int? Imported);
 }

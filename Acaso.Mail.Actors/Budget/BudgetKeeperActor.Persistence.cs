@@ -26,8 +26,10 @@ public sealed partial class BudgetKeeperActor
     /// </summary>
     private static readonly TimeSpan ReaderGrace = TimeSpan.FromSeconds(5);
 
-    // Decided and applied to the books, not yet journaled: Commit journals them.
+    // Decided in the message under way, not yet journaled: Commit journals them, and only then do the books change.
     private readonly List<IKeeperEvent> _decided = [];
+    // The books with what was decided in the message under way applied: a later decision in the same message reads them.
+    private KeeperBook _ahead = null!;
     private int _sinceSnapshot;
     private DateTimeOffset _orphansSince;
 
@@ -58,27 +60,33 @@ public sealed partial class BudgetKeeperActor
         Recover<RecoveryCompleted>(_ => Recovered());
     }
 
-    /// <summary>Decides <paramref name="command"/> on the books and applies its events at once (<see cref="Commit"/> journals them); returns the answer.</summary>
+    /// <summary>The books as this message's decisions leave them (the journal's, until something is decided).</summary>
+    private KeeperBook Books => _decided.Count == 0 ? _book : _ahead;
+
+    /// <summary>Decides <paramref name="command"/> on <see cref="Books"/> (<see cref="Commit"/> journals its events); returns the answer.</summary>
     private object? Decide(KeeperRules.ICommand command)
     {
-        var decision = KeeperRules.Decide(_book, command, _settings, Today());
+        var book = Books;
+        var decision = KeeperRules.Decide(book, command, _settings, Today());
         foreach (var happened in decision.Events)
         {
             if (happened is DayBegan began)
             {
-                _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", began.Day, _book.Spent, _book.Day);
+                _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", began.Day, book.Spent, book.Day);
             }
 
-            _book = _book.Apply(happened);
+            book = book.Apply(happened);
             _decided.Add(happened);
         }
 
+        _ahead = book;
         return decision.Answer;
     }
 
     /// <summary>
-    /// Journals what was decided, then runs <paramref name="then"/> (a reply: nothing is promised before it is stored).
-    /// Commands wait meanwhile (Persist stashes them), so the books the reply reads are those the events made.
+    /// Journals what was decided, applying each event to the books as it is stored, then runs <paramref name="then"/>
+    /// (a reply: nothing is promised before it is stored). Commands wait meanwhile (Persist stashes them), so memory
+    /// never runs ahead of the journal, and the books the reply reads are those the events made.
     /// </summary>
     private void Commit(Action? then = null)
     {
@@ -91,8 +99,9 @@ public sealed partial class BudgetKeeperActor
         var events = _decided.ToList();
         _decided.Clear();
         var stored = 0;
-        PersistAll(events, _ =>
+        PersistAll(events, happened =>
         {
+            _book = _book.Apply(happened);
             if (++stored < events.Count)
             {
                 return;
@@ -114,18 +123,7 @@ public sealed partial class BudgetKeeperActor
 
     private void Recovered()
     {
-        if (!_recovered)
-        {
-            // The journal is empty: the first start of this service with a journal. The service before it counted in
-            // budget.db; the import is journaled (even a zero) when Brevo's credits are checked, so it happens once.
-            var spent = _legacy.LoadSpent(_book.Day);
-            Decide(new KeeperRules.Import(spent));
-            if (spent > 0)
-            {
-                _log.Info("{Spent} mails were already charged today ({Day}): the day goes on from there", spent, _book.Day);
-            }
-        }
-        else if (_book.Leases.Count > 0)
+        if (_recovered && _book.Leases.Count > 0)
         {
             // Another incarnation (perhaps on a node that died) had tokens out: until their sends settle or their window
             // closes, they count against the day, so a hand-over never overspends it.
@@ -146,7 +144,7 @@ public sealed partial class BudgetKeeperActor
             Context.ActorOf(TickSchedulerActor.Props(_ticks, Self), "tick-scheduler");
         }
 
-        ReadCredits((day, credits) => new CreditsAtStart(day, credits));
+        ReadAtStart();
     }
 
     /// <summary>
@@ -189,13 +187,14 @@ public sealed partial class BudgetKeeperActor
     /// </summary>
     private void Release(IReadOnlyCollection<string> keys, string why)
     {
-        var before = _book;
+        var before = Books;
         Decide(new KeeperRules.Release(keys));
         _orphans.ExceptWith(keys);
-        var released = before.Leases.Count - _book.Leases.Count;
+        var after = Books;
+        var released = before.Leases.Count - after.Leases.Count;
         if (released > 0)
         {
-            var spent = _book.Spent - (before.Day == _book.Day ? before.Spent : 0);
+            var spent = after.Spent - (before.Day == after.Day ? before.Spent : 0);
             _log.Warning("{Count} tokens {Why}: {Spent} counted as spent (their sends may have reached Brevo), {Returned} given back",
                 released, why, spent, released - spent);
         }

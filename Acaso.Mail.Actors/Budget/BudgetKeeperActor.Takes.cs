@@ -29,7 +29,7 @@ public sealed partial class BudgetKeeperActor
         foreach (var (key, granted) in _takes.ToList())
         {
             // Settled, released, sending or held too long: no longer a take.
-            if (!_book.Leases.TryGetValue(key, out var lease) || lease.Sending || now - granted > TakeHeldAtMost)
+            if (!Books.Leases.TryGetValue(key, out var lease) || lease.Sending || now - granted > TakeHeldAtMost)
             {
                 _takes.Remove(key);
             }

@@ -33,6 +33,8 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     private readonly BudgetSettings? _ticks;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ReaderSubscriptions _readers = new();
+    // Cancels the start's store read should the keeper stop first.
+    private readonly CancellationTokenSource _stopping = new();
     private bool _recovered;
     private KeeperBook _book;
     // The keys of the leases an earlier incarnation lent (known at recovery, not journaled: every recovery finds them again).
@@ -96,10 +98,17 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
             var busy = TakeUnderWayElsewhere(asker);
             Commit(() => asker.Tell(new UrgentCapacity(_book.Window, KeeperRules.UrgentTokens(_book, _settings), busy)));
         });
-        Command<SaveSnapshotSuccess>(saved => DeleteMessages(saved.Metadata.SequenceNr));
+        Command<SaveSnapshotSuccess>(saved =>
+        {
+            // The snapshot holds everything before it: the events it covers and the snapshots before it go.
+            DeleteMessages(saved.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+        });
         Command<SaveSnapshotFailure>(failed => _log.Warning(failed.Cause, "The keeper's snapshot was not saved; recovery replays its events"));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(failed => _log.Warning(failed.Cause, "The keeper's old events were not deleted"));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(failed => _log.Warning(failed.Cause, "The keeper's old snapshots were not deleted"));
     }
 
     /// <summary>Props for the keeper (an in-memory legacy store: nothing to import).</summary>
@@ -110,7 +119,12 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     protected override void PreStart() => Context.System.EventStream.Publish(new MailEvents.KeeperHere(true));
 
     /// <inheritdoc />
-    protected override void PostStop() => Context.System.EventStream.Publish(new MailEvents.KeeperHere(false));
+    protected override void PostStop()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+        Context.System.EventStream.Publish(new MailEvents.KeeperHere(false));
+    }
 
     private void Handle(Subscribe subscribe)
     {
@@ -162,9 +176,10 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
         WriteOffOrphans();
         Decide(tick);
         var kind = tick is KeeperRules.OpenHourly ? WindowKind.Hourly : WindowKind.EndOfDay;
+        var book = Books;
         _log.Info("Window {Window} ({Kind}) opens with {Tokens} tokens; {Spent} spent today, {InFlight} in flight, limit {Limit}",
-            _book.Window, kind, _book.WindowGranted, _book.Spent, _book.InFlight, _settings.DailyLimit);
-        var opened = new WindowOpened(_book.Window, _book.WindowGranted, kind, _book.Day);
+            book.Window, kind, book.WindowGranted, book.Spent, book.InFlight, _settings.DailyLimit);
+        var opened = new WindowOpened(book.Window, book.WindowGranted, kind, book.Day);
         Commit(() =>
         {
             _readers.Tell(opened);

@@ -90,13 +90,14 @@ public sealed record KeeperBook(DateOnly Day, int Spent, long Window, int Window
             return book;
         }
 
-        return settled switch
+        // Where the token goes back to is the lease's own record (what it was lent from), whatever the event echoes.
+        return (settled.Charged, lease) switch
         {
-            { Charged: true } => book with { Spent = book.Spent + 1 },
+            (true, _) => book with { Spent = book.Spent + 1 },
             // Nothing was charged: the coming window is owed one token less.
-            { Borrowed: true } => book with { Borrowed = Math.Max(0, book.Borrowed - 1) },
+            (_, { Borrowed: true }) => book with { Borrowed = Math.Max(0, book.Borrowed - 1) },
             // Nothing was charged: the token goes back to its window for the next mail.
-            _ when settled.Window == Window => book with { WindowUsed = Math.Max(0, book.WindowUsed - 1) },
+            _ when lease.Window == Window => book with { WindowUsed = Math.Max(0, book.WindowUsed - 1) },
             _ => book,
         };
     }

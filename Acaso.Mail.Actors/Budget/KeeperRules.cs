@@ -84,8 +84,9 @@ public static class KeeperRules
             ? new([new LeaseSending(sending.Key, sending.Mail)])
             : KeeperDecision.Nothing,
         // Settled already (the reader did not hear back and sent it again), or released: acknowledged, counted once.
-        SettleLease { Settle: var settle } settling => book.Leases.ContainsKey(settling.Key)
-            ? new([new LeaseSettled(settling.Key, settle.Window, settle.Charged, settle.Borrowed, settle.Key, settle.Accepted)], new Settled(settle.Tag))
+        // The lease's window and loan are the keeper's own record, not what the reader echoes back.
+        SettleLease { Settle: var settle } settling => book.Leases.TryGetValue(settling.Key, out var lent)
+            ? new([new LeaseSettled(settling.Key, lent.Window, settle.Charged, lent.Borrowed, settle.Key, settle.Accepted)], new Settled(settle.Tag))
             : new([], new Settled(settle.Tag)),
         Release release => release.Keys.Where(book.Leases.ContainsKey).Distinct().Order(StringComparer.Ordinal).ToArray() is { Length: > 0 } keys
             ? new([new LeasesReleased(keys)])

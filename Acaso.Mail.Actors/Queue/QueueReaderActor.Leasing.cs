@@ -1,5 +1,6 @@
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Events;
+using Acaso.Mail.Actors.Queue.Taken;
 using Akka.Actor;
 using Akka.Event;
 using static Acaso.Mail.Actors.Queue.QueueProtocol;
@@ -14,14 +15,13 @@ namespace Acaso.Mail.Actors.Queue;
 /// </summary>
 public sealed partial class QueueReaderActor
 {
-    // Lease tags live above every delivery tag, so the keeper's answers to a lease and to a mail's reservation never meet.
-    private const ulong LeaseTags = 1UL << 63;
-    private ulong _leases;
+    // Every tag the keeper knows this reader's tokens by, leases and looked-at mails alike, comes from this one count.
+    private ulong _tags;
+    // The tag of the lease asked last: an answer under an earlier one is a stray.
+    private ulong _leaseTag;
     // The token the take under way holds: granted by the keeper before the take (none for a look between windows).
-    private Lease? _lease;
+    private TakeToken? _lease;
     private LeasePool? _pool;
-    // Settles the keeper has not acknowledged yet, by reservation tag.
-    private readonly Dictionary<ulong, BudgetProtocol.Settle> _unacknowledgedSettles = [];
 
     /// <summary>The only place a take on a token starts: with a token left in the window, lease it; otherwise wait in <see cref="Idle"/>.</summary>
     private void TakeOrIdle()
@@ -32,7 +32,7 @@ public sealed partial class QueueReaderActor
             // A token of the batch leased before: no need to ask the keeper.
             _window = _window with { Tokens = _window.Tokens - 1 };
             _pool = pool with { Tokens = pool.Tokens - 1 };
-            _lease = new Lease(pool.Window, pool.Tag, Borrowed: false, Settles: false);
+            _lease = new TakeToken(pool.Window, pool.Tag, Borrowed: false, Settles: false);
             _demand.Request(1);
             Become(Taking);
         }
@@ -72,8 +72,9 @@ public sealed partial class QueueReaderActor
 
     private void AskLease()
     {
-        _budgetKeeper.Tell(new BudgetProtocol.Reserve(_window.Id, LeaseTags + ++_leases, Count: _settings.LeaseBatch));
-        Timers.StartSingleTimer(KeeperTimer, new KeeperSilent(LeaseTags + _leases), KeeperAnswerTimeout);
+        _leaseTag = ++_tags;
+        _budgetKeeper.Tell(new BudgetProtocol.Reserve(_window.Id, _leaseTag, Count: _settings.LeaseBatch));
+        Timers.StartSingleTimer(KeeperTimer, new KeeperSilent(_leaseTag), KeeperAnswerTimeout);
     }
 
     /// <summary>A lease for the next take is asked of the keeper.</summary>
@@ -90,7 +91,7 @@ public sealed partial class QueueReaderActor
         {
             Timers.Cancel(KeeperTimer);
             _keeperPaused = false;
-            _lease = new Lease(reserved.Window, reserved.Tag, reserved.Borrowed, reserved.Settles);
+            _lease = new TakeToken(reserved.Window, reserved.Tag, reserved.Borrowed, reserved.Settles);
             // The rest of a batch waits for the next takes of the same window (it lapses with it).
             _pool = reserved.Count > 1 ? new LeasePool(reserved.Window, reserved.Tag, reserved.Count - 1) : null;
             _demand.Request(1);
@@ -112,7 +113,7 @@ public sealed partial class QueueReaderActor
             // The keeper cannot write its journal (the database is away): the token goes back to the window, and the
             // lease is asked again after the poll interval. A late answer to this one is a stray and goes back uncharged.
             Timers.Cancel(KeeperTimer);
-            _leases++;
+            _leaseTag = 0;
             _window = _window with { Tokens = _window.Tokens + 1 };
             KeeperIsPaused();
             Timers.StartSingleTimer(PollTimer, TakeNext.Instance, _settings.PollInterval);
@@ -137,7 +138,7 @@ public sealed partial class QueueReaderActor
     }
 
     /// <summary>The tag is the lease asked last (earlier ones were given up on: their late answers are strays).</summary>
-    private bool IsLeaseAnswer(ulong tag) => tag == LeaseTags + _leases;
+    private bool IsLeaseAnswer(ulong tag) => tag != 0 && tag == _leaseTag;
 
     private void OpenWindow(BudgetProtocol.WindowOpened opened)
     {
@@ -167,7 +168,7 @@ public sealed partial class QueueReaderActor
     }
 
     /// <summary>The lease the take under way held, now the mail's (or null after a look).</summary>
-    private Lease? TakeLease()
+    private TakeToken? TakeLease()
     {
         var lease = _lease;
         _lease = null;
@@ -187,7 +188,11 @@ public sealed partial class QueueReaderActor
             _pool = pool with { Tokens = pool.Tokens + 1 };
         }
 
-        SettleToken(lease.Window, lease.Tag, charged: false, lease.Borrowed, lease.Settles);
+        if (lease.Settles)
+        {
+            StartSettle(new BudgetProtocol.Settle(lease.Window, lease.Tag, Charged: false, lease.Borrowed));
+        }
+
         if (lease.Window == _window.Id)
         {
             _window = _window with { Tokens = _window.Tokens + 1 };
@@ -201,52 +206,6 @@ public sealed partial class QueueReaderActor
         Become(Draining);
         Self.Forward(Drain.Instance);
     }
-
-    /// <summary>
-    /// Tells the keeper a token's send has ended, and again every <see cref="KeeperAnswerTimeout"/> until it says
-    /// <see cref="BudgetProtocol.Settled"/>: a settle sent to a keeper that is moving to another node is lost, and a
-    /// token never settled would count against the day.
-    /// </summary>
-    private void SettleToken(long window, ulong tag, bool charged, bool borrowed, bool settles = true, Guid? key = null, bool accepted = false)
-    {
-        if (!settles)
-        {
-            // Spent as it was lent (unlimited mode): the keeper wants no settle.
-            return;
-        }
-
-        var settle = new BudgetProtocol.Settle(window, tag, charged, borrowed, key, accepted);
-        _unacknowledgedSettles[tag] = settle;
-        _budgetKeeper.Tell(settle);
-        if (!Timers.IsTimerActive(SettleTimer))
-        {
-            Timers.StartPeriodicTimer(SettleTimer, SettleAgain.Instance, KeeperAnswerTimeout);
-        }
-    }
-
-    private void Handle(BudgetProtocol.Settled settled)
-    {
-        if (_unacknowledgedSettles.Remove(settled.Tag) && _unacknowledgedSettles.Count == 0)
-        {
-            Timers.Cancel(SettleTimer);
-            Self.Tell(QuietCheck.Instance);
-            ReplyDrainedWhenSettled();
-        }
-    }
-
-    private void Handle(SettleAgain _)
-    {
-        foreach (var settle in _unacknowledgedSettles.Values)
-        {
-            _budgetKeeper.Tell(settle);
-        }
-    }
-
-    /// <summary>
-    /// A token the keeper granted for one take, under <c>Tag</c>: of <c>Window</c>, <c>Borrowed</c> from the coming one;
-    /// <c>Settles</c>: the keeper wants a <see cref="BudgetProtocol.Settle"/> for it (false: spent as lent, unlimited mode).
-    /// </summary>
-    private sealed record Lease(long Window, ulong Tag, bool Borrowed, bool Settles = true);
 
     /// <summary>Tokens of a batch lease not yet used: they serve takes of <paramref name="Window"/> without asking the keeper.</summary>
     private sealed record LeasePool(long Window, ulong Tag, int Tokens);

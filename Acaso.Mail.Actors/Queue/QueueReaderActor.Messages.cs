@@ -42,13 +42,4 @@ public sealed partial class QueueReaderActor
 
     /// <summary>The keeper did not answer the lease (or the urgent question, tag 0) asked under <paramref name="Tag"/> in time.</summary>
     private sealed record KeeperSilent(ulong Tag);
-
-    /// <summary>Time to send the unacknowledged settles again.</summary>
-    private sealed record SettleAgain
-    {
-        public static readonly SettleAgain Instance = new();
-    }
-
-    /// <summary>The keeper did not answer the token asked for the looked-at mail <paramref name="Tag"/> in time.</summary>
-    private sealed record TokenSilent(ulong Tag);
 }

@@ -3,6 +3,7 @@ using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Queue.Broker;
+using Acaso.Mail.Actors.Queue.Taken;
 using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Sending;
 using Akka.Actor;
@@ -21,8 +22,9 @@ namespace Acaso.Mail.Actors.Queue;
 /// leased token), <see cref="AskingUrgent"/> and <see cref="Looking"/> (between windows: may an urgent mail borrow a
 /// token, and a take with none to see the head), and <see cref="Draining"/> (shutdown). It takes only on a leased
 /// token, so there are never more unacknowledged messages than tokens, RabbitMQ's priority order holds at every take,
-/// and readers sharing a keeper spend a window once (<c>QueueReaderActor.Leasing.cs</c>). What becomes of each mail is
-/// decided by <see cref="MailFate"/>; the in-flight bookkeeping that carries it out is in <c>QueueReaderActor.InFlight.cs</c>.
+/// and readers sharing a keeper spend a window once (<c>QueueReaderActor.Leasing.cs</c>). Each mail taken is carried to
+/// its end by a child of its own, a <see cref="TakenMailActor"/> (<c>QueueReaderActor.Mails.cs</c>): the reader keeps
+/// its tokens and counts, not a table of every mail's progress.
 /// </summary>
 public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithStash
 {
@@ -30,7 +32,6 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     private const string HealthTimer = "health";
     private const string UrgentTimer = "urgent";
     private const string KeeperTimer = "keeper";
-    private const string SettleTimer = "settle";
     private const string LookAgainTimer = "look-again";
 
     /// <summary>How soon a look put off by another reader's take is tried again (a take is one basic.get).</summary>
@@ -48,6 +49,11 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     private readonly IActorRef _budgetKeeper;
     private readonly IActorRef _senders;
     private readonly ReaderSettings _settings;
+    private readonly IFailedWindowStore _failedWindows;
+    private readonly ISentLedger? _sentLedger;
+    private readonly ReaderDelivery? _delivery;
+    // What every mail's actor uses; made with the queue, once an incarnation.
+    private TakenMailServices _services = null!;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IMailQueue _queue = null!;
     private IQueueDemand _demand = null!;
@@ -87,6 +93,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     protected override void PreStart()
     {
         _queue = _queueFactory();
+        _services = new TakenMailServices(_queue, _budgetKeeper, _senders, _settings, _failedWindows, _sentLedger, _delivery, new TakenMailMemory());
         _demand = RunStream();
         _budgetKeeper.Tell(new BudgetProtocol.Subscribe(Self));
         Self.Tell(HealthTick.Instance);
@@ -118,8 +125,6 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// <inheritdoc />
     protected override void PostStop()
     {
-        _stopping.Cancel();
-        _stopping.Dispose();
         // Closing the connection returns every unacked message to the queue, at its priority.
         _queue.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
     }
@@ -155,7 +160,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
             // A safety net: a window's tokens never sit idle past a poll.
             TakeOrIdle();
         }
-        else if (_inFlight.Count < MaxUnsettledForUrgentLook)
+        else if (_mailsInFlight < MaxUnsettledForUrgentLook)
         {
             _budgetKeeper.Tell(BudgetProtocol.CanSendUrgent.Instance);
             Timers.StartSingleTimer(KeeperTimer, new KeeperSilent(0), KeeperAnswerTimeout);
@@ -168,7 +173,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     {
         Receive<QueuePull.Taken>(taken =>
         {
-            Handle(taken.Message, look: false, TakeLease());
+            StartMail(taken.Message, TakeLease());
             TakeOrIdle();
         });
         Receive<QueuePull.Empty>(_ => NothingTaken(null));
@@ -223,11 +228,9 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// <summary>Between windows: a take with no token is looking at the queue head.</summary>
     private void Looking()
     {
-        Receive<QueuePull.Taken>(taken =>
-        {
-            Handle(taken.Message, look: true, lease: null);
-            TakeOrIdle();
-        });
+        // The look's mail goes to an actor of its own; the next take waits until it has put the head back, if it does.
+        Receive<QueuePull.Taken>(taken => StartMail(taken.Message, token: null));
+        Receive<TakenMailProtocol.HeadDecided>(_ => TakeOrIdle());
         Receive<QueuePull.Empty>(_ =>
         {
             Context.System.EventStream.Publish(new MailEvents.QueueHead(null, 0));
@@ -247,11 +250,10 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// </summary>
     private void Draining()
     {
-        Receive<QueuePull.Taken>(taken => Handle(taken.Message, look: _lease is null, TakeLease()));
+        Receive<QueuePull.Taken>(taken => StartMail(taken.Message, TakeLease()));
         Receive<QueuePull.Empty>(_ => ReturnLease());
         Receive<QueuePull.Failed>(_ => ReturnLease());
-        Receive<BudgetProtocol.Reserved>(reserved => IsLeaseAnswer(reserved.Tag), reserved =>
-            SettleToken(reserved.Window, reserved.Tag, charged: false, reserved.Borrowed, reserved.Settles));
+        Receive<BudgetProtocol.Reserved>(reserved => IsLeaseAnswer(reserved.Tag), GiveBack);
         Receive<BudgetProtocol.ReservationDenied>(denied => IsLeaseAnswer(denied.Tag), _ => { });
         Receive<BudgetProtocol.UrgentCapacity>(_ => { });
         Receive<Drain>(_ =>
@@ -298,26 +300,31 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// <summary>Handlers every behaviour has: the mail in flight, the broker's health, status questions, the stream's end.</summary>
     private void Common(bool busy, bool draining = false)
     {
-        Receive<BudgetProtocol.Reserved>(Handle);
-        Receive<BudgetProtocol.ReservationDenied>(Handle);
-        Receive<SendingProtocol.SendCompleted>(Handle);
-        Receive<Checked>(Handle);
-        Receive<Recorded>(Handle);
-        Receive<StoreCallCancelled>(_ => { });
-        Receive<SettleResult>(Handle);
-        Receive<TokenSilent>(Handle);
-        Receive<BudgetProtocol.Settled>(Handle);
+        // The keeper's answers about a mail go to that mail's actor, and its acknowledgements to the token's settle.
+        Receive<BudgetProtocol.Reserved>(reserved => ToMail(reserved.Tag, reserved, orElse: () => GiveBack(reserved)));
+        Receive<BudgetProtocol.ReservationDenied>(denied => ToMail(denied.Tag, denied));
+        Receive<BudgetProtocol.Settled>(settled => Context.Child(TokenSettleActor.NameOf(settled.Tag)).Tell(settled));
+        Receive<TakenMailProtocol.SettleToken>(settle => StartSettle(settle.Settle));
+        Receive<TakenMailProtocol.MailEnded>(MailEnded);
+        Receive<TakenMailProtocol.TokenSettled>(_ => TokenSettled());
+        Receive<TakenMailProtocol.HaltWindow>(halt =>
+        {
+            if (halt.Window == _window.Id)
+            {
+                _window = _window with { Tokens = 0, Halted = true };
+            }
+        });
+        Receive<TakenMailProtocol.HeadLeft>(_ => LookAgainIfUrgentMayWait());
         // Paused while a settle, a subscription or a looked-at mail's token was asked: the settle is sent again until
         // acknowledged, the subscription on the next probe, and the mail goes back to the queue when its answer times out.
         Receive<BudgetProtocol.KeeperPaused>(_ => KeeperIsPaused());
         // The keeper's view of the budget, for this node's gauges (the keeper may run on another node).
         Receive<BudgetProtocol.BudgetReport>(report => Context.System.EventStream.Publish(
             new MailEvents.BudgetChanged(report.Spent, report.LeftToday, report.WindowLeft, report.Borrowed)));
-        Receive<SettleAgain>(Handle);
         Receive<HealthTick>(_ => Probe());
         Receive<ProbeResult>(Handle);
-        Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window.Id, _window.Tokens, _inFlight.Count, _broker == BrokerState.Up, draining,
-            Busy: busy || _inFlight.Count > 0)));
+        Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window.Id, _window.Tokens, _mailsInFlight, _broker == BrokerState.Up, draining,
+            Busy: busy || _mailsInFlight > 0)));
         // The source emits broker faults rather than failing, so neither should happen; should one, the stream is built
         // again over the same queue and the take under way, if any, ends as a failed one: the reader and its mail stay.
         Receive<StreamCompleted>(_ => RestartStream(new InvalidOperationException("the queue stream completed")));

@@ -1,10 +1,18 @@
 using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Settings;
+using Akka.Actor;
 
 namespace Acaso.Mail.Actors.Queue;
 
 /// <summary>The reader's link to the Delivery role: the suppression list it reads, and the actor it tells each mail's history.</summary>
-public sealed record ReaderDelivery(Delivery.IDeliveryStore Store, Akka.Actor.IActorRef Recorder);
+public sealed record ReaderDelivery(Delivery.IDeliveryStore Store, Akka.Actor.IActorRef Recorder)
+{
+    /// <summary>Tells the Delivery actor a line of <paramref name="request"/>'s history.</summary>
+    public void Remember(DateTimeOffset now, MailRequest request, string kind, string? messageId, params (string Name, object? Value)[] fields) =>
+        Recorder.Tell(new Delivery.DeliveryProtocol.Record(
+            new Delivery.HistoryEntry(now, request.RecipientEmail, kind, fields.ToDictionary(f => f.Name, f => f.Value)),
+            messageId, (int)request.Template));
+}
 
 /// <summary>What the reader needs to know to serve the queue.</summary>
 /// <param name="Contract">Parser limits and expiry grace.</param>

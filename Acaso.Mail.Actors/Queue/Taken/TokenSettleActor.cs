@@ -1,0 +1,52 @@
+using Acaso.Mail.Actors.Budget;
+using Akka.Actor;
+
+namespace Acaso.Mail.Actors.Queue.Taken;
+
+/// <summary>
+/// One token's settle with the keeper, after the reader told it once: sent again with the reader as its sender (the
+/// reader holds the lease) every <see cref="Every"/> until the keeper says <see cref="BudgetProtocol.Settled"/>, which
+/// the reader hands it by its name. A settle sent to a keeper that is moving to another node is lost, and a token never settled would
+/// count against the day; the keeper counts a settle sent twice once.
+/// </summary>
+public sealed class TokenSettleActor : ReceiveActor, IWithTimers
+{
+    private const string AgainTimer = "again";
+
+    /// <summary>How long the keeper may take to acknowledge before the settle is sent again.</summary>
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
+
+    private readonly IActorRef _keeper;
+    private readonly BudgetProtocol.Settle _settle;
+
+    /// <summary>Settles <paramref name="settle"/> with <paramref name="keeper"/> on behalf of the parent reader.</summary>
+    public TokenSettleActor(IActorRef keeper, BudgetProtocol.Settle settle)
+    {
+        _keeper = keeper;
+        _settle = settle;
+        Receive<BudgetProtocol.Settled>(_ =>
+        {
+            Context.Parent.Tell(TakenMailProtocol.TokenSettled.Instance);
+            Context.Stop(Self);
+        });
+        Receive<Again>(_ => _keeper.Tell(_settle, Context.Parent));
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The actor's name under the reader, from the token's tag.</summary>
+    public static string NameOf(ulong tag) => "settle-" + tag.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Props for the settle of one token.</summary>
+    public static Props Props(IActorRef keeper, BudgetProtocol.Settle settle) =>
+        Akka.Actor.Props.Create(() => new TokenSettleActor(keeper, settle));
+
+    /// <inheritdoc />
+    protected override void PreStart() => Timers.StartPeriodicTimer(AgainTimer, Again.Instance, Every);
+
+    private sealed record Again : INoSerializationVerificationNeeded, Akka.Event.IDeadLetterSuppression
+    {
+        public static readonly Again Instance = new();
+    }
+}

@@ -56,19 +56,13 @@ public sealed partial class QueueReaderActor
     {
         Become(Idle);
         ReplyWhenQuiet();
-        if (_urgentPending || _lookAfterWindow)
+        var (urgent, step) = UrgentLane.Idle(_urgent);
+        _urgent = urgent;
+        if (step == UrgentStep.Look)
         {
-            _urgentPending = false;
-            _lookAfterWindow = false;
             Self.Tell(UrgentTick.Instance);
         }
     }
-
-    // With the mover's signal: urgent mails moved in and not yet seen taken (looks go on while some are expected), a
-    // signal that came while a take was under way, and the one look due once a window is spent.
-    private int _urgentExpected;
-    private bool _urgentPending;
-    private bool _lookAfterWindow;
 
     private void AskLease()
     {
@@ -121,7 +115,11 @@ public sealed partial class QueueReaderActor
             BecomeIdle();
         });
         // A lease asked of the old window is refused as lapsed; the new window's tokens are leased after it.
-        Receive<BudgetProtocol.WindowOpened>(opened => _window = new ReaderWindow(opened.Window, opened.Tokens));
+        Receive<BudgetProtocol.WindowOpened>(opened =>
+        {
+            _window = new ReaderWindow(opened.Window, opened.Tokens);
+            _urgent = UrgentLane.WindowOpenedDuringTake(_urgent);
+        });
         WaitForTheTake();
     }
 
@@ -144,7 +142,7 @@ public sealed partial class QueueReaderActor
     {
         // The previous window's unused tokens lapse: the keeper has already stopped counting them.
         _window = new ReaderWindow(opened.Window, opened.Tokens);
-        _lookAfterWindow = _settings.UrgentSignalled;
+        _urgent = UrgentLane.WindowOpened(_urgent, _settings.UrgentSignalled);
         Timers.Cancel(PollTimer);
         TakeOrIdle();
     }
@@ -157,7 +155,7 @@ public sealed partial class QueueReaderActor
         }
         else
         {
-            SetConnected(false, failure.Message);
+            _health.Tell(new BrokerHealthActor.Seen(false, failure.Message));
         }
 
         // The lease goes back to the keeper and the token to the window; the queue is asked again after the poll interval.

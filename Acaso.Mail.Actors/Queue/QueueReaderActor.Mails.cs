@@ -27,16 +27,8 @@ public sealed partial class QueueReaderActor
     /// <summary>A mail just taken: <paramref name="token"/> is the one its take held (none for a look between windows).</summary>
     private void StartMail(QueueMessage message, TakeToken? token)
     {
-        SetConnected(true, null);
-        if (message.Priority >= _settings.UrgentLane.Priority)
-        {
-            _urgentExpected = Math.Max(0, _urgentExpected - 1);
-        }
-        else
-        {
-            // The head is not urgent: no urgent mail waits behind it.
-            _urgentExpected = 0;
-        }
+        _health.Tell(new BrokerHealthActor.Seen(true, null));
+        _urgent = UrgentLane.HeadTaken(_urgent, message.Priority, _settings.UrgentLane.Priority);
 
         Context.System.EventStream.Publish(new MailEvents.QueueHead(message.Priority, message.Remaining + 1));
         var tag = ++_tags;
@@ -104,19 +96,6 @@ public sealed partial class QueueReaderActor
         SettledSoFar();
     }
 
-    /// <summary>
-    /// After a look took the head out of the queue: looks again now rather than at the next tick. With the mover's
-    /// signal, only while it said more urgent mail was moved in: a look at a head that is not urgent puts it back, and a
-    /// message put back is marked redelivered.
-    /// </summary>
-    private void LookAgainIfUrgentMayWait()
-    {
-        if (!_settings.UrgentSignalled || _urgentExpected > 0)
-        {
-            Self.Tell(LookAgain.Instance);
-        }
-    }
-
     private void SettledSoFar()
     {
         ReplyDrainedWhenSettled();
@@ -158,12 +137,17 @@ public sealed partial class QueueReaderActor
         _drainWaiters.Clear();
     }
 
-    /// <summary>Stale messages no behaviour waits for any more are dropped here.</summary>
+    /// <summary>
+    /// Stale messages the behaviour under way does not want are dropped here: a timer or a question's answer that came
+    /// after what it was for (a keeper that answered late, a take already made, a look given up for a drain), a tick
+    /// or a signal while a take is under way (the take's end looks again), and everything but the end of the mails
+    /// in flight while draining.
+    /// </summary>
     protected override void Unhandled(object message)
     {
-        if (message is not TakenMailProtocol.HeadDecided)
+        if (message is not (KeeperSilent or TakeNext or UrgentTick or LookAgain or QuietCheck or MailEvents.UrgentMoved
+            or BudgetProtocol.UrgentCapacity or BudgetProtocol.WindowOpened or TakenMailProtocol.HeadDecided))
         {
-            // A look's mail that decided after the reader stopped looking (a drain began meanwhile): nothing waits for it.
             base.Unhandled(message);
         }
     }

@@ -7,8 +7,7 @@ public sealed partial class QueueReaderActor
     /// <param name="Id">The keeper's window id.</param>
     /// <param name="Tokens">Tokens not yet used for a take.</param>
     /// <param name="Halted">Brevo failed (or refused the account) in it: the rest of it waits, urgent mail too.</param>
-    /// <param name="Looked">The head was looked at between windows in it (once a window even when nothing may borrow).</param>
-    private sealed record ReaderWindow(long Id, int Tokens, bool Halted = false, bool Looked = false);
+    private sealed record ReaderWindow(long Id, int Tokens, bool Halted = false);
 
     /// <summary>Take now if a token is free (a poll, or a token given back).</summary>
     private sealed record TakeNext
@@ -31,6 +30,12 @@ public sealed partial class QueueReaderActor
     private sealed record LookAgain
     {
         public static readonly LookAgain Instance = new();
+    }
+
+    /// <summary>Time to subscribe to the keeper again.</summary>
+    private sealed record Resubscribe : Akka.Event.IDeadLetterSuppression
+    {
+        public static readonly Resubscribe Instance = new();
     }
 
     private sealed record StreamCompleted

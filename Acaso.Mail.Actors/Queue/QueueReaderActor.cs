@@ -29,7 +29,7 @@ namespace Acaso.Mail.Actors.Queue;
 public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithStash
 {
     private const string PollTimer = "poll";
-    private const string HealthTimer = "health";
+    private const string SubscribeTimer = "subscribe";
     private const string UrgentTimer = "urgent";
     private const string KeeperTimer = "keeper";
     private const string LookAgainTimer = "look-again";
@@ -57,8 +57,13 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IMailQueue _queue = null!;
     private IQueueDemand _demand = null!;
+    // The broker's health, probed by a child; what it last said, for the status.
+    private IActorRef _health = ActorRefs.Nobody;
+    private bool _connected;
     // The window whose tokens the reader holds: the one value the take loop needs beside its behaviour.
     private ReaderWindow _window = new(0, 0);
+    // When to look at the head between windows (the policy is UrgentLane's).
+    private UrgentLook _urgent = new();
 
     /// <summary>Creates the reader; <paramref name="queueFactory"/> is called once per incarnation.</summary>
     public QueueReaderActor(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings,
@@ -95,8 +100,11 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         _queue = _queueFactory();
         _services = new TakenMailServices(_queue, _budgetKeeper, _senders, _settings, _failedWindows, _sentLedger, _delivery, new TakenMailMemory());
         _demand = RunStream();
+        _health = Context.ActorOf(BrokerHealthActor.Props(_queue), "broker-health");
         _budgetKeeper.Tell(new BudgetProtocol.Subscribe(Self));
-        Self.Tell(HealthTick.Instance);
+        // Subscribing again is idempotent for the keeper; after a hand-over (the keeper moved to another node and knows
+        // no readers) it is how this reader hears of the next window.
+        Timers.StartPeriodicTimer(SubscribeTimer, Resubscribe.Instance, BrokerHealthActor.ProbeInterval);
         if (_settings.UrgentSignalled)
         {
             // The inbox mover tells this node of each urgent mail it moves; one look now finds what the shovel moved
@@ -132,16 +140,11 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// <summary>No take under way. A window's token starts one; between windows the urgent tick asks the keeper.</summary>
     private void Idle()
     {
-        Receive<KeeperSilent>(_ => { });
         Receive<BudgetProtocol.WindowOpened>(OpenWindow);
         Receive<TakeNext>(_ => TakeOrIdle());
-        Receive<UrgentTick>(_ => LookForUrgent());
-        Receive<LookAgain>(_ => LookForUrgent());
-        Receive<MailEvents.UrgentMoved>(moved =>
-        {
-            _urgentExpected += moved.Count;
-            LookForUrgent();
-        });
+        Receive<UrgentTick>(_ => Urgent(UrgentLane.Due(_urgent, busy: false)));
+        Receive<LookAgain>(_ => Urgent(UrgentLane.Due(_urgent, busy: false)));
+        Receive<MailEvents.UrgentMoved>(moved => Urgent(UrgentLane.Signalled(_urgent, moved.Count, busy: false)));
         Receive<Drain>(_ => StartDraining());
         Receive<WhenSettled>(_ =>
         {
@@ -152,19 +155,27 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Common(busy: false);
     }
 
-    /// <summary>Between windows: asks the keeper whether an urgent mail could get a token now, then looks at the head.</summary>
-    private void LookForUrgent()
+    /// <summary>Carries out what the urgent lane (<see cref="UrgentLane"/>) says is due now.</summary>
+    private void Urgent((UrgentLook State, UrgentStep Step) next)
     {
-        if (_window.Tokens > 0)
+        _urgent = next.State;
+        if (next.Step != UrgentStep.Look)
         {
-            // A safety net: a window's tokens never sit idle past a poll.
-            TakeOrIdle();
+            return;
         }
-        else if (_mailsInFlight < MaxUnsettledForUrgentLook)
+
+        switch (UrgentLane.Ask(_window.Tokens, _mailsInFlight, MaxUnsettledForUrgentLook))
         {
-            _budgetKeeper.Tell(BudgetProtocol.CanSendUrgent.Instance);
-            Timers.StartSingleTimer(KeeperTimer, new KeeperSilent(0), KeeperAnswerTimeout);
-            Become(AskingUrgent);
+            case UrgentStep.Take:
+                // A safety net: a window's tokens never sit idle past a poll.
+                TakeOrIdle();
+                break;
+            case UrgentStep.Look:
+                // Between windows: may an urgent mail borrow a token now? Then a look at the head.
+                _budgetKeeper.Tell(BudgetProtocol.CanSendUrgent.Instance);
+                Timers.StartSingleTimer(KeeperTimer, new KeeperSilent(0), KeeperAnswerTimeout);
+                Become(AskingUrgent);
+                break;
         }
     }
 
@@ -180,7 +191,11 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<QueuePull.Failed>(failed => NothingTaken(failed.Cause));
         // A new window cannot wait for the take (in unlimited mode the reader may never run out of tokens); the take's
         // lease belongs to the window that granted it.
-        Receive<BudgetProtocol.WindowOpened>(opened => _window = new ReaderWindow(opened.Window, opened.Tokens));
+        Receive<BudgetProtocol.WindowOpened>(opened =>
+        {
+            _window = new ReaderWindow(opened.Window, opened.Tokens);
+            _urgent = UrgentLane.WindowOpenedDuringTake(_urgent);
+        });
         WaitForTheTake();
     }
 
@@ -198,29 +213,25 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<BudgetProtocol.UrgentCapacity>(capacity =>
         {
             Timers.Cancel(KeeperTimer);
-            // While Brevo is failing (or refusing the account) in this window, urgent mail waits too: look, don't send.
-            var mayBorrow = _settings.UrgentLane.Enabled && capacity.Tokens > 0 && !_window.Halted;
-            // With the mover's signal a look that could send nothing is not made: it would put the head back, marked redelivered.
-            if (_window.Tokens > 0 || (!mayBorrow && (_window.Looked || _settings.UrgentSignalled)))
+            var (urgent, step) = UrgentLane.Answered(_urgent, capacity.Tokens, capacity.Busy, _window.Tokens, _window.Halted,
+                _settings.UrgentLane.Enabled, _settings.UrgentSignalled);
+            _urgent = urgent;
+            switch (step)
             {
-                TakeOrIdle();
-                return;
+                case UrgentStep.LookAtHead:
+                    // The take uses no token: the mail goes only if it is urgent and the keeper lends it one; else it is
+                    // requeued. Once a window it also refreshes what the metrics know of the queue head.
+                    _demand.Request(1);
+                    Become(Looking);
+                    break;
+                case UrgentStep.LookShortly:
+                    Timers.StartSingleTimer(LookAgainTimer, LookAgain.Instance, LookAgainAfter);
+                    TakeOrIdle();
+                    break;
+                default:
+                    TakeOrIdle();
+                    break;
             }
-
-            if (capacity.Busy)
-            {
-                // Another reader is taking from the queue: a look now would hold the head while it takes, and its take
-                // would get the next mail. Look again in a moment.
-                Timers.StartSingleTimer(LookAgainTimer, LookAgain.Instance, LookAgainAfter);
-                TakeOrIdle();
-                return;
-            }
-
-            // The take uses no token: the mail goes only if it is urgent and the keeper lends it one; else it is requeued.
-            // Once a window it also refreshes what the metrics know of the queue head.
-            _window = _window with { Looked = true };
-            _demand.Request(1);
-            Become(Looking);
         });
         WaitForTheTake();
     }
@@ -238,7 +249,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         });
         Receive<QueuePull.Failed>(failed =>
         {
-            SetConnected(false, failed.Cause.Message);
+            _health.Tell(new BrokerHealthActor.Seen(false, failed.Cause.Message));
             TakeOrIdle();
         });
         WaitForTheTake();
@@ -254,19 +265,11 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         Receive<QueuePull.Empty>(_ => ReturnLease());
         Receive<QueuePull.Failed>(_ => ReturnLease());
         Receive<BudgetProtocol.Reserved>(reserved => IsLeaseAnswer(reserved.Tag), GiveBack);
-        Receive<BudgetProtocol.ReservationDenied>(denied => IsLeaseAnswer(denied.Tag), _ => { });
-        Receive<BudgetProtocol.UrgentCapacity>(_ => { });
         Receive<Drain>(_ =>
         {
             _drainWaiters.Add(Sender);
             ReplyDrainedWhenSettled();
         });
-        Receive<BudgetProtocol.WindowOpened>(_ => { });
-        Receive<KeeperSilent>(_ => { });
-        Receive<TakeNext>(_ => { });
-        Receive<UrgentTick>(_ => { });
-        Receive<LookAgain>(_ => { });
-        Receive<MailEvents.UrgentMoved>(_ => { });
         Receive<WhenSettled>(_ =>
         {
             _settledWaiters.Add(Sender);
@@ -279,21 +282,12 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// <summary>What every behaviour that waits for a take or an answer shares: the rest waits in the stash.</summary>
     private void WaitForTheTake()
     {
-        Receive<KeeperSilent>(_ => { });
         Receive<BudgetProtocol.WindowOpened>(_ => Stash.Stash());
         Receive<Drain>(_ => StartDraining());
         Receive<WhenSettled>(_ => _settledWaiters.Add(Sender));
-        Receive<TakeNext>(_ => { });
-        Receive<UrgentTick>(_ => { });
-        // A look put off is made once the take under way is done.
-        Receive<LookAgain>(_ => _urgentPending = true);
-        Receive<MailEvents.UrgentMoved>(moved =>
-        {
-            // Looked for once the take under way is done.
-            _urgentExpected += moved.Count;
-            _urgentPending = true;
-        });
-        Receive<QuietCheck>(_ => { });
+        // A look that comes due now is made once the take under way is done.
+        Receive<LookAgain>(_ => Urgent(UrgentLane.Due(_urgent, busy: true)));
+        Receive<MailEvents.UrgentMoved>(moved => Urgent(UrgentLane.Signalled(_urgent, moved.Count, busy: true)));
         Common(busy: true);
     }
 
@@ -314,16 +308,22 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
                 _window = _window with { Tokens = 0, Halted = true };
             }
         });
-        Receive<TakenMailProtocol.HeadLeft>(_ => LookAgainIfUrgentMayWait());
+        Receive<TakenMailProtocol.HeadLeft>(_ =>
+        {
+            if (UrgentLane.HeadLeft(_urgent, _settings.UrgentSignalled) == UrgentStep.Look)
+            {
+                Self.Tell(LookAgain.Instance);
+            }
+        });
         // Paused while a settle, a subscription or a looked-at mail's token was asked: the settle is sent again until
         // acknowledged, the subscription on the next probe, and the mail goes back to the queue when its answer times out.
         Receive<BudgetProtocol.KeeperPaused>(_ => KeeperIsPaused());
         // The keeper's view of the budget, for this node's gauges (the keeper may run on another node).
         Receive<BudgetProtocol.BudgetReport>(report => Context.System.EventStream.Publish(
             new MailEvents.BudgetChanged(report.Spent, report.LeftToday, report.WindowLeft, report.Borrowed)));
-        Receive<HealthTick>(_ => Probe());
-        Receive<ProbeResult>(Handle);
-        Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window.Id, _window.Tokens, _mailsInFlight, _broker == BrokerState.Up, draining,
+        Receive<BrokerHealthActor.Changed>(changed => _connected = changed.Connected);
+        Receive<Resubscribe>(_ => _budgetKeeper.Tell(new BudgetProtocol.Subscribe(Self)));
+        Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window.Id, _window.Tokens, _mailsInFlight, _connected, draining,
             Busy: busy || _mailsInFlight > 0)));
         // The source emits broker faults rather than failing, so neither should happen; should one, the stream is built
         // again over the same queue and the take under way, if any, ends as a failed one: the reader and its mail stay.

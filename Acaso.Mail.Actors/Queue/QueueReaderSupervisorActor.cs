@@ -3,8 +3,8 @@ using Akka.Actor;
 namespace Acaso.Mail.Actors.Queue;
 
 /// <summary>
-/// The QueueReader's parent, there for its supervision: the reader's mail in flight (taken, unacked, perhaps already
-/// accepted by Brevo) lives in the reader's memory, so a restart would lose the only record of it and send mail again.
+/// The QueueReader's parent, there for its supervision: the reader's leases and its mails' actors (taken, unacked,
+/// perhaps already accepted by Brevo) live with it, so a restart would stop every mail under way and take again.
 /// Its stores and broker never throw into it, so an exception is a defect: the reader is resumed with its state, the
 /// message that threw is lost (and logged). Only a reader that could not start is restarted.
 /// </summary>

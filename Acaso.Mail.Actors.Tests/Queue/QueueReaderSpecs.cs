@@ -50,9 +50,11 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         AwaitSettled(pipeline);
         var second = Brevo.Delivered.Skip(12).Select(Mails.IndexOf).ToList();
         Assert.Equal(12, second.Count);
-        Assert.Equal([200, 201, 202, 203, 204], second.Take(5).Order());
+        // The window took the five later, more urgent mails and the seven most urgent of the rest. Each mail is carried by
+        // an actor of its own, so within a window they reach Brevo in the order their sends end, not the take order.
+        Assert.Equal([200, 201, 202, 203, 204], second.Where(i => i >= 200).Order());
         Assert.Equal(PriorityOf.Where(kv => kv.Key < 200).Select(kv => kv.Value).OrderByDescending(p => p).Skip(12).Take(7),
-            second.Skip(5).Select(i => PriorityOf[i]).OrderByDescending(p => p));
+            second.Where(i => i < 200).Select(i => PriorityOf[i]).OrderByDescending(p => p));
     }
 
     [Fact]

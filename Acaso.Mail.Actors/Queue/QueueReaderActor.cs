@@ -37,11 +37,8 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     /// <summary>How soon a look put off by another reader's take is tried again (a take is one basic.get).</summary>
     private static readonly TimeSpan LookAgainAfter = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>
-    /// How long the keeper may take to answer before the reader asks again (a lease) or gives up (an urgent question, a
-    /// mail's own token). In a cluster the keeper may be moving to another node, and what was asked of the old one is lost.
-    /// </summary>
-    private static readonly TimeSpan KeeperAnswerTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long the keeper may take to answer before the reader asks again (a lease) or gives up (an urgent question).</summary>
+    private static readonly TimeSpan KeeperAnswerTimeout = TakenMailProtocol.KeeperAnswerTimeout;
     // Between windows the reader stops looking for urgent mail while this many mails are still unsettled.
     private const int MaxUnsettledForUrgentLook = 64;
 

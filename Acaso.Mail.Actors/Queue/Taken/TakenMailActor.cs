@@ -21,9 +21,6 @@ public sealed class TakenMailActor : ReceiveActor, IWithTimers
 {
     private const string KeeperTimer = "keeper";
 
-    /// <summary>How long the keeper may take to answer a looked-at mail's request for a token before the mail goes back.</summary>
-    public static readonly TimeSpan KeeperAnswerTimeout = TimeSpan.FromSeconds(5);
-
     private readonly TakenMail _mail;
     private readonly TakenMailServices _services;
     private readonly ILoggingAdapter _log = Context.GetLogger();

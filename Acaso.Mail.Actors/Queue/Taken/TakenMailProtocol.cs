@@ -47,6 +47,12 @@ public sealed record TakenMailServices(IMailQueue Queue, IActorRef Keeper, IActo
 /// <summary>What a mail's actor tells its reader; the reader routes the keeper's answers about a mail to it by its tag.</summary>
 public static class TakenMailProtocol
 {
+    /// <summary>
+    /// How long the keeper may take to answer before a question is given up (a lease, a look's token) or a settle is
+    /// sent again: in a cluster it may be moving to another node, and what was asked of the old one is lost.
+    /// </summary>
+    public static readonly TimeSpan KeeperAnswerTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>The actor's name under the reader, from its tag: the reader finds it again to hand it the keeper's answers.</summary>
     public static string NameOf(ulong tag) => "mail-" + tag.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

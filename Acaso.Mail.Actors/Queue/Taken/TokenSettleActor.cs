@@ -5,16 +5,13 @@ namespace Acaso.Mail.Actors.Queue.Taken;
 
 /// <summary>
 /// One token's settle with the keeper, after the reader told it once: sent again with the reader as its sender (the
-/// reader holds the lease) every <see cref="Every"/> until the keeper says <see cref="BudgetProtocol.Settled"/>, which
+/// reader holds the lease) every <see cref="TakenMailProtocol.KeeperAnswerTimeout"/> until the keeper says <see cref="BudgetProtocol.Settled"/>, which
 /// the reader hands it by its name. A settle sent to a keeper that is moving to another node is lost, and a token never settled would
 /// count against the day; the keeper counts a settle sent twice once.
 /// </summary>
 public sealed class TokenSettleActor : ReceiveActor, IWithTimers
 {
     private const string AgainTimer = "again";
-
-    /// <summary>How long the keeper may take to acknowledge before the settle is sent again.</summary>
-    public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
 
     private readonly IActorRef _keeper;
     private readonly BudgetProtocol.Settle _settle;
@@ -43,7 +40,7 @@ public sealed class TokenSettleActor : ReceiveActor, IWithTimers
         Akka.Actor.Props.Create(() => new TokenSettleActor(keeper, settle));
 
     /// <inheritdoc />
-    protected override void PreStart() => Timers.StartPeriodicTimer(AgainTimer, Again.Instance, Every);
+    protected override void PreStart() => Timers.StartPeriodicTimer(AgainTimer, Again.Instance, TakenMailProtocol.KeeperAnswerTimeout);
 
     private sealed record Again : INoSerializationVerificationNeeded, Akka.Event.IDeadLetterSuppression
     {

@@ -19,44 +19,44 @@ public sealed class SharedStoresSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public void A_key_one_node_recorded_should_be_seen_by_every_other()
+    public async Task A_key_one_node_recorded_should_be_seen_by_every_other()
     {
         var key = Guid.NewGuid();
-        new PostgresSentLedger(_database.Source).Record(key);
+        await new PostgresSentLedger(_database.Source).RecordAsync(key, default);
         // Another node: its own store object on the same database.
         var other = new PostgresSentLedger(_database.Source);
-        Assert.True(other.Contains(key));
-        Assert.False(other.Contains(Guid.NewGuid()));
+        Assert.True(await other.ContainsAsync(key, default));
+        Assert.False(await other.ContainsAsync(Guid.NewGuid(), default));
     }
 
     [Fact]
-    public void Failed_windows_counted_on_one_node_should_go_on_counting_on_another()
+    public async Task Failed_windows_counted_on_one_node_should_go_on_counting_on_another()
     {
         var key = Guid.NewGuid();
-        Assert.Equal(1, new PostgresFailedWindowStore(_database.Source).Increment(key));
+        Assert.Equal(1, await new PostgresFailedWindowStore(_database.Source).IncrementAsync(key, default));
         var other = new PostgresFailedWindowStore(_database.Source);
-        Assert.Equal(1, other.Count(key));
-        Assert.Equal(2, other.Increment(key));
-        other.Forget(key);
-        Assert.Equal(0, new PostgresFailedWindowStore(_database.Source).Count(key));
+        Assert.Equal(1, await other.CountAsync(key, default));
+        Assert.Equal(2, await other.IncrementAsync(key, default));
+        await other.ForgetAsync(key, default);
+        Assert.Equal(0, await new PostgresFailedWindowStore(_database.Source).CountAsync(key, default));
     }
 
     [Fact]
-    public void An_upgrade_to_a_cluster_should_import_a_single_nodes_files_once()
+    public async Task An_upgrade_to_a_cluster_should_import_a_single_nodes_files_once()
     {
         var sent = Guid.NewGuid();
         var failing = Guid.NewGuid();
-        new SqliteSentLedger(_stateDir).Record(sent);
+        await new SqliteSentLedger(_stateDir).RecordAsync(sent, default);
         var local = new SqliteFailedWindowStore(_stateDir);
-        local.Increment(failing);
-        local.Increment(failing);
+        await local.IncrementAsync(failing, default);
+        await local.IncrementAsync(failing, default);
 
         var ledger = new PostgresSentLedger(_database.Source);
         var windows = new PostgresFailedWindowStore(_database.Source);
         Assert.Equal(1, ledger.Import(_stateDir));
         Assert.Equal(1, windows.Import(_stateDir));
-        Assert.True(ledger.Contains(sent));
-        Assert.Equal(2, windows.Count(failing));
+        Assert.True(await ledger.ContainsAsync(sent, default));
+        Assert.Equal(2, await windows.CountAsync(failing, default));
         // Renamed, so a restart does not import them again.
         Assert.True(File.Exists(Path.Combine(_stateDir, "sent.db.imported")));
         Assert.False(File.Exists(Path.Combine(_stateDir, "sent.db")));

@@ -15,57 +15,57 @@ public sealed class FailedWindowStoreSpecs : IDisposable
     public void Dispose() => _state.Dispose();
 
     [Fact]
-    public void Counts_should_add_up_per_key_and_survive_a_reopen()
+    public async Task Counts_should_add_up_per_key_and_survive_a_reopen()
     {
         var a = Guid.NewGuid();
         var b = Guid.NewGuid();
         var store = new SqliteFailedWindowStore(Dir, _clock);
-        Assert.Equal(1, store.Increment(a));
-        Assert.Equal(2, store.Increment(a));
-        Assert.Equal(1, store.Increment(b));
+        Assert.Equal(1, await store.IncrementAsync(a, default));
+        Assert.Equal(2, await store.IncrementAsync(a, default));
+        Assert.Equal(1, await store.IncrementAsync(b, default));
 
         var reopened = new SqliteFailedWindowStore(Dir, _clock);
-        Assert.Equal(3, reopened.Increment(a));
-        Assert.Equal(2, reopened.Increment(b));
+        Assert.Equal(3, await reopened.IncrementAsync(a, default));
+        Assert.Equal(2, await reopened.IncrementAsync(b, default));
     }
 
     [Fact]
-    public void A_forgotten_key_should_start_again_from_one_even_after_a_reopen()
+    public async Task A_forgotten_key_should_start_again_from_one_even_after_a_reopen()
     {
         var key = Guid.NewGuid();
         var store = new SqliteFailedWindowStore(Dir, _clock);
-        store.Increment(key);
-        store.Increment(key);
+        await store.IncrementAsync(key, default);
+        await store.IncrementAsync(key, default);
 
         var reopened = new SqliteFailedWindowStore(Dir, _clock);
-        reopened.Forget(key);
-        Assert.Equal(1, new SqliteFailedWindowStore(Dir, _clock).Increment(key));
+        await reopened.ForgetAsync(key, default);
+        Assert.Equal(1, await new SqliteFailedWindowStore(Dir, _clock).IncrementAsync(key, default));
     }
 
     [Fact]
-    public void Counts_untouched_for_longer_than_the_retention_should_be_dropped_when_the_store_opens()
+    public async Task Counts_untouched_for_longer_than_the_retention_should_be_dropped_when_the_store_opens()
     {
         var stale = Guid.NewGuid();
         var fresh = Guid.NewGuid();
         var store = new SqliteFailedWindowStore(Dir, _clock);
-        store.Increment(stale);
+        await store.IncrementAsync(stale, default);
         _clock.Now += SqliteFailedWindowStore.Retention - TimeSpan.FromDays(1);
-        store.Increment(fresh);
+        await store.IncrementAsync(fresh, default);
         _clock.Now += TimeSpan.FromDays(2);
 
         var reopened = new SqliteFailedWindowStore(Dir, _clock);
-        Assert.Equal(1, reopened.Increment(stale));
-        Assert.Equal(2, reopened.Increment(fresh));
+        Assert.Equal(1, await reopened.IncrementAsync(stale, default));
+        Assert.Equal(2, await reopened.IncrementAsync(fresh, default));
     }
 
     [Fact]
-    public void The_in_memory_store_should_count_and_forget_alike()
+    public async Task The_in_memory_store_should_count_and_forget_alike()
     {
         var key = Guid.NewGuid();
         var store = new InMemoryFailedWindowStore();
-        Assert.Equal(1, store.Increment(key));
-        Assert.Equal(2, store.Increment(key));
-        store.Forget(key);
-        Assert.Equal(1, store.Increment(key));
+        Assert.Equal(1, await store.IncrementAsync(key, default));
+        Assert.Equal(2, await store.IncrementAsync(key, default));
+        await store.ForgetAsync(key, default);
+        Assert.Equal(1, await store.IncrementAsync(key, default));
     }
 }

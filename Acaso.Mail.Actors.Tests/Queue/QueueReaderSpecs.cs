@@ -256,7 +256,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         // Mail 1 was accepted by Brevo, then the service died before its ack; mail 2 was taken but never sent.
         await PublishAsync(1, 100);
         await PublishAsync(2, 90);
-        ledger.Record(KeyOf(1, 100));
+        await ledger.RecordAsync(KeyOf(1, 100), default);
         await using (var connection = await RabbitBroker.ConnectAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
@@ -266,7 +266,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
 
         // Mail 3 has a key the ledger knows but is a fresh publish, not a redelivery: it is sent.
         await PublishAsync(3, 80);
-        ledger.Record(KeyOf(3, 80));
+        await ledger.RecordAsync(KeyOf(3, 80), default);
 
         var pipeline = await Started(TestPipeline.StartAsync(() => new RabbitPullQueue(TestQueue, NullLogger<RabbitPullQueue>.Instance),
             TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(300, 2), Http, sentLedger: new SqliteSentLedger(stateDir)));
@@ -279,7 +279,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
         Assert.Equal([2, 3], Brevo.Delivered.Select(Mails.IndexOf).Order());
         AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_already_sent_total")));
         Assert.Equal(0u, await RabbitBroker.ReadyAsync(TestQueue.DeadLetterQueue));
-        Assert.True(ledger.Contains(KeyOf(2, 90)));
+        Assert.True(await ledger.ContainsAsync(KeyOf(2, 90), default));
     }
 
     [Fact]
@@ -337,9 +337,9 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
 
         public int Failed => Volatile.Read(ref _failed);
 
-        public bool Contains(Guid key) => inner.Contains(key);
+        public Task<bool> ContainsAsync(Guid key, CancellationToken cancellation) => inner.ContainsAsync(key, cancellation);
 
-        public void Record(Guid key)
+        public Task RecordAsync(Guid key, CancellationToken cancellation)
         {
             if (Interlocked.Increment(ref _failed) <= failures)
             {
@@ -347,7 +347,7 @@ public sealed class QueueReaderSpecs() : BrokerSpecs("reader")
             }
 
             Interlocked.Exchange(ref _failed, failures);
-            inner.Record(key);
+            return inner.RecordAsync(key, cancellation);
         }
     }
 

@@ -15,32 +15,32 @@ public sealed class SentLedgerSpecs : IDisposable
     public void Dispose() => _state.Dispose();
 
     [Fact]
-    public void A_recorded_key_should_be_known_after_a_reopen_and_an_unknown_one_should_not()
+    public async Task A_recorded_key_should_be_known_after_a_reopen_and_an_unknown_one_should_not()
     {
         var sent = Guid.NewGuid();
-        new SqliteSentLedger(Dir, _clock).Record(sent);
+        await new SqliteSentLedger(Dir, _clock).RecordAsync(sent, default);
 
         var reopened = new SqliteSentLedger(Dir, _clock);
-        Assert.True(reopened.Contains(sent));
-        Assert.False(reopened.Contains(Guid.NewGuid()));
+        Assert.True(await reopened.ContainsAsync(sent, default));
+        Assert.False(await reopened.ContainsAsync(Guid.NewGuid(), default));
     }
 
     [Fact]
-    public void A_key_should_be_forgotten_after_the_retention_and_recording_it_again_should_renew_it()
+    public async Task A_key_should_be_forgotten_after_the_retention_and_recording_it_again_should_renew_it()
     {
         var old = Guid.NewGuid();
         var renewed = Guid.NewGuid();
         var ledger = new SqliteSentLedger(Dir, _clock);
-        ledger.Record(old);
-        ledger.Record(renewed);
+        await ledger.RecordAsync(old, default);
+        await ledger.RecordAsync(renewed, default);
         _clock.Now += SqliteSentLedger.Retention - TimeSpan.FromHours(1);
-        ledger.Record(renewed);
+        await ledger.RecordAsync(renewed, default);
         _clock.Now += TimeSpan.FromHours(2);
 
-        Assert.False(ledger.Contains(old));
-        Assert.True(ledger.Contains(renewed));
+        Assert.False(await ledger.ContainsAsync(old, default));
+        Assert.True(await ledger.ContainsAsync(renewed, default));
         var reopened = new SqliteSentLedger(Dir, _clock);
-        Assert.False(reopened.Contains(old));
-        Assert.True(reopened.Contains(renewed));
+        Assert.False(await reopened.ContainsAsync(old, default));
+        Assert.True(await reopened.ContainsAsync(renewed, default));
     }
 }

@@ -52,7 +52,7 @@ public sealed partial class BudgetKeeperActor
         {
             int? imported = legacy is null
                 ? null
-                : await StoreCall.UntilDoneAsync(() => legacy.LoadSpent(day), (e, attempt) =>
+                : await StoreCall.UntilDoneAsync(attempt => legacy.LoadSpentAsync(day, attempt), (e, attempt) =>
                 {
                     if (StoreCall.WorthSaying(attempt))
                     {

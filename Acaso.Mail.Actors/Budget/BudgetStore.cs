@@ -7,7 +7,7 @@ namespace Acaso.Mail.Actors.Budget;
 public interface IBudgetStore
 {
     /// <summary>Mails charged on <paramref name="day"/>, 0 when none were recorded.</summary>
-    int LoadSpent(DateOnly day);
+    Task<int> LoadSpentAsync(DateOnly day, CancellationToken cancellation);
 
     /// <summary>Records that <paramref name="spent"/> mails were charged on <paramref name="day"/>.</summary>
     void SaveSpent(DateOnly day, int spent);
@@ -19,7 +19,7 @@ public sealed class InMemoryBudgetStore : IBudgetStore
     private readonly Dictionary<DateOnly, int> _days = [];
 
     /// <inheritdoc />
-    public int LoadSpent(DateOnly day) { lock (_days) { return _days.GetValueOrDefault(day); } }
+    public Task<int> LoadSpentAsync(DateOnly day, CancellationToken cancellation) { lock (_days) { return Task.FromResult(_days.GetValueOrDefault(day)); } }
 
     /// <inheritdoc />
     public void SaveSpent(DateOnly day, int spent) { lock (_days) { _days[day] = spent; } }
@@ -38,8 +38,10 @@ public sealed class SqliteBudgetStore : IBudgetStore
     }
 
     /// <inheritdoc />
-    public int LoadSpent(DateOnly day) =>
-        _file.Scalar("SELECT spent FROM spent_per_day WHERE day = $day", ("$day", Day(day))) is long spent ? (int)spent : 0;
+    public async Task<int> LoadSpentAsync(DateOnly day, CancellationToken cancellation) =>
+        await _file.ScalarAsync("SELECT spent FROM spent_per_day WHERE day = $day", cancellation, ("$day", Day(day))).ConfigureAwait(false) is long spent
+            ? (int)spent
+            : 0;
 
     /// <inheritdoc />
     public void SaveSpent(DateOnly day, int spent) =>

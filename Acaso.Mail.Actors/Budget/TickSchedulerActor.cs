@@ -1,3 +1,4 @@
+using Acaso.Mail.Actors.Lifecycle;
 using Acaso.Mail.Actors.Settings;
 using Akka.Actor;
 using Akka.Event;
@@ -15,6 +16,7 @@ public sealed class TickSchedulerActor : ReceiveActor
     private readonly BudgetSettings _settings;
     private readonly IActorRef _keeper;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ResourceCloser _closer = ResourceCloser.Get(Context.System);
     private StandaloneSchedulerFactory? _factory;
 
     /// <summary>Creates the scheduler actor for <paramref name="keeper"/>.</summary>
@@ -41,7 +43,10 @@ public sealed class TickSchedulerActor : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop()
     {
-        _factory?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        if (_factory is not null)
+        {
+            _closer.Close(_factory, "the Quartz scheduler");
+        }
     }
 
     private async Task<Started> StartAsync()

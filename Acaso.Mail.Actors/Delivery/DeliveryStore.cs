@@ -27,6 +27,9 @@ public interface IDeliveryStore
     /// <summary>The suppression of <paramref name="email"/>, or null when mail to it may go.</summary>
     Suppression? Suppressed(string email);
 
+    /// <summary><see cref="Suppressed"/> for a caller that can be cancelled: a mail's check as it is taken.</summary>
+    Task<Suppression?> SuppressedAsync(string email, CancellationToken cancellation);
+
     /// <summary>Puts (or keeps) an address on the list.</summary>
     void Suppress(Suppression suppression);
 
@@ -35,6 +38,9 @@ public interface IDeliveryStore
 
     /// <summary>The whole list, oldest first.</summary>
     IReadOnlyList<Suppression> Suppressions();
+
+    /// <summary><see cref="Suppressions"/> for a caller that can be cancelled.</summary>
+    Task<IReadOnlyList<Suppression>> SuppressionsAsync(CancellationToken cancellation);
 
     /// <summary>Remembers an event; false when the same event of the same message at the same instant was seen already.</summary>
     bool FirstTime(DeliveryEvent delivery);
@@ -95,6 +101,22 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
             ("$email", Suppression.Key(email)));
         using var row = command.ExecuteReader();
         return row.Read() ? new Suppression(row.GetString(0), row.GetString(1), Instant(row.GetString(2)), row.GetString(3)) : null;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Microsoft.Data.Sqlite reads a local file synchronously: this reads it at once.</remarks>
+    public Task<Suppression?> SuppressedAsync(string email, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        return Task.FromResult(Suppressed(email));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Microsoft.Data.Sqlite reads a local file synchronously: this reads it at once.</remarks>
+    public Task<IReadOnlyList<Suppression>> SuppressionsAsync(CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        return Task.FromResult(Suppressions());
     }
 
     /// <inheritdoc />

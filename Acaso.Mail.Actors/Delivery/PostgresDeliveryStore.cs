@@ -36,6 +36,15 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
         Suppressions("SELECT email, reason, at, source FROM delivery_suppressions WHERE email = @email", ("email", Suppression.Key(email))).SingleOrDefault();
 
     /// <inheritdoc />
+    public async Task<Suppression?> SuppressedAsync(string email, CancellationToken cancellation) =>
+        (await _db.QueryAsync("SELECT email, reason, at, source FROM delivery_suppressions WHERE email = @email", ReadSuppression, cancellation,
+            ("email", Suppression.Key(email))).ConfigureAwait(false)).SingleOrDefault();
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Suppression>> SuppressionsAsync(CancellationToken cancellation) =>
+        _db.QueryAsync("SELECT email, reason, at, source FROM delivery_suppressions ORDER BY at, email", ReadSuppression, cancellation);
+
+    /// <inheritdoc />
     public void Suppress(Suppression suppression) =>
         _db.Execute("INSERT INTO delivery_suppressions (email, reason, at, source) VALUES (@email, @reason, @at, @source) ON CONFLICT (email) DO NOTHING",
             ("email", Suppression.Key(suppression.Email)), ("reason", suppression.Reason), ("at", suppression.At.ToUniversalTime()), ("source", suppression.Source));
@@ -155,5 +164,8 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
     }
 
     private IReadOnlyList<Suppression> Suppressions(string sql, params (string Name, object Value)[] parameters) =>
-        _db.Query(sql, row => new Suppression(row.GetString(0), row.GetString(1), row.GetFieldValue<DateTimeOffset>(2), row.GetString(3)), parameters);
+        _db.Query(sql, ReadSuppression, parameters);
+
+    private static Suppression ReadSuppression(NpgsqlDataReader row) =>
+        new(row.GetString(0), row.GetString(1), row.GetFieldValue<DateTimeOffset>(2), row.GetString(3));
 }

@@ -15,6 +15,7 @@ public sealed class SuppressionSnapshot(IDeliveryStore store, TimeProvider? cloc
     private readonly Lock _gate = new();
     private Dictionary<string, Suppression>? _list;
     private DateTimeOffset _loadedAt;
+    private long _changes;
 
     /// <inheritdoc />
     public Suppression? Suppressed(string email)
@@ -30,6 +31,34 @@ public sealed class SuppressionSnapshot(IDeliveryStore store, TimeProvider? cloc
 
             return _list.GetValueOrDefault(Suppression.Key(email));
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<Suppression?> SuppressedAsync(string email, CancellationToken cancellation)
+    {
+        Dictionary<string, Suppression>? list;
+        long changes;
+        var now = _clock.GetUtcNow();
+        lock (_gate)
+        {
+            list = _list is not null && now - _loadedAt < MaxAge ? _list : null;
+            changes = _changes;
+        }
+
+        if (list is null)
+        {
+            list = (await store.SuppressionsAsync(cancellation).ConfigureAwait(false)).ToDictionary(s => s.Email);
+            lock (_gate)
+            {
+                // A change made while the list loaded may be missing from it: that copy serves this lookup only.
+                if (changes == _changes)
+                {
+                    (_list, _loadedAt) = (list, now);
+                }
+            }
+        }
+
+        return list.GetValueOrDefault(Suppression.Key(email));
     }
 
     /// <inheritdoc />
@@ -49,6 +78,9 @@ public sealed class SuppressionSnapshot(IDeliveryStore store, TimeProvider? cloc
 
     /// <inheritdoc />
     public IReadOnlyList<Suppression> Suppressions() => store.Suppressions();
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Suppression>> SuppressionsAsync(CancellationToken cancellation) => store.SuppressionsAsync(cancellation);
 
     /// <inheritdoc />
     public bool FirstTime(DeliveryEvent delivery) => store.FirstTime(delivery);
@@ -82,6 +114,7 @@ public sealed class SuppressionSnapshot(IDeliveryStore store, TimeProvider? cloc
         lock (_gate)
         {
             _list = null;
+            _changes++;
         }
     }
 }

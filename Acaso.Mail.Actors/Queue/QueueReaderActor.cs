@@ -2,6 +2,7 @@ using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Events;
+using Acaso.Mail.Actors.Lifecycle;
 using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue.Taken;
 using Acaso.Mail.Actors.Queue.Stores;
@@ -49,6 +50,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     private readonly IFailedWindowStore _failedWindows;
     private readonly ISentLedger? _sentLedger;
     private readonly ReaderDelivery? _delivery;
+    private readonly ResourceCloser _closer;
     // What every mail's actor uses; made with the queue, once an incarnation.
     private TakenMailServices _services = null!;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -73,6 +75,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
         _budgetKeeper = budgetKeeper;
         _senders = senders;
         _settings = settings;
+        _closer = ResourceCloser.Get(Context.System);
         Idle();
     }
 
@@ -131,7 +134,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
     protected override void PostStop()
     {
         // Closing the connection returns every unacked message to the queue, at its priority.
-        _queue.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        _closer.Close(_queue, "the reader's broker connection");
     }
 
     /// <summary>No take under way. A window's token starts one; between windows the urgent tick asks the keeper.</summary>

@@ -42,6 +42,36 @@ internal sealed class PostgresState(NpgsqlDataSource source)
         return value is DBNull ? null : value;
     }
 
+    /// <summary><see cref="Execute"/> as an asynchronous call that a cancelled token stops on the server too.</summary>
+    public async Task<int> ExecuteAsync(string sql, CancellationToken cancellation, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="Scalar"/> as an asynchronous call that a cancelled token stops on the server too.</summary>
+    public async Task<object?> ScalarAsync(string sql, CancellationToken cancellation, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(sql, parameters);
+        var value = await command.ExecuteScalarAsync(cancellation).ConfigureAwait(false);
+        return value is DBNull ? null : value;
+    }
+
+    /// <summary><see cref="Query{T}"/> as an asynchronous call that a cancelled token stops on the server too.</summary>
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken cancellation,
+        params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(sql, parameters);
+        await using var row = await command.ExecuteReaderAsync(cancellation).ConfigureAwait(false);
+        var list = new List<T>();
+        while (await row.ReadAsync(cancellation).ConfigureAwait(false))
+        {
+            list.Add(read(row));
+        }
+
+        return list;
+    }
+
     /// <summary>Runs a query and reads each row with <paramref name="read"/>.</summary>
     public IReadOnlyList<T> Query<T>(string sql, Func<NpgsqlDataReader, T> read, params (string Name, object Value)[] parameters)
     {

@@ -35,6 +35,20 @@ internal sealed class SqliteStateFile
         return connection;
     }
 
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellation)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellation).ConfigureAwait(false);
+        if (_connectionPragmas is not null)
+        {
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = _connectionPragmas;
+            await pragma.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+        }
+
+        return connection;
+    }
+
     /// <summary>Runs one statement (or several, separated by semicolons) with the given parameters.</summary>
     public void Execute(string sql, params (string Name, object Value)[] parameters)
     {
@@ -49,6 +63,25 @@ internal sealed class SqliteStateFile
         using var connection = Open();
         using var command = Command(connection, sql, parameters);
         return command.ExecuteScalar();
+    }
+
+    /// <summary>
+    /// <see cref="Execute"/> for a caller that can be cancelled. Microsoft.Data.Sqlite runs the statement synchronously
+    /// (the file is local), so a caller on an actor's thread runs it through <see cref="StoreCall"/>, off that thread.
+    /// </summary>
+    public async Task ExecuteAsync(string sql, CancellationToken cancellation, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellation).ConfigureAwait(false);
+        await using var command = Command(connection, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="Scalar"/> for a caller that can be cancelled (see <see cref="ExecuteAsync"/>).</summary>
+    public async Task<object?> ScalarAsync(string sql, CancellationToken cancellation, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellation).ConfigureAwait(false);
+        await using var command = Command(connection, sql, parameters);
+        return await command.ExecuteScalarAsync(cancellation).ConfigureAwait(false);
     }
 
     /// <summary>An instant as stored: UTC, ISO 8601 to the millisecond, so text order is time order.</summary>

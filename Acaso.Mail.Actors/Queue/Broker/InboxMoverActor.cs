@@ -1,4 +1,5 @@
 using Acaso.Mail.Actors.Events;
+using Acaso.Mail.Actors.Lifecycle;
 using Akka.Actor;
 using Akka.Event;
 
@@ -15,6 +16,7 @@ public sealed class InboxMoverActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
 
     private readonly InboxMover _mover;
+    private readonly ResourceCloser _closer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _reported;
     private string? _blocked;
@@ -24,6 +26,7 @@ public sealed class InboxMoverActor : ReceiveActor, IWithTimers
     public InboxMoverActor(InboxMover mover)
     {
         _mover = mover;
+        _closer = ResourceCloser.Get(Context.System);
         Receive<Tick>(_ => _mover.EnsureRunningAsync().PipeTo(Self, success: () => new Checked(null), failure: e => new Checked(e)));
         Receive<Checked>(Handle);
     }
@@ -38,7 +41,7 @@ public sealed class InboxMoverActor : ReceiveActor, IWithTimers
     protected override void PreStart() => Self.Tell(Tick.Instance);
 
     /// <inheritdoc />
-    protected override void PostStop() => _mover.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+    protected override void PostStop() => _closer.Close(_mover, "the inbox mover");
 
     private void Handle(Checked check)
     {

@@ -11,13 +11,13 @@ namespace Acaso.Mail.Actors.Queue.Stores;
 public interface IFailedWindowStore
 {
     /// <summary>The windows counted so far for <paramref name="key"/> (0 when none).</summary>
-    int Count(Guid key);
+    Task<int> CountAsync(Guid key, CancellationToken cancellation);
 
     /// <summary>Counts one more failed window for <paramref name="key"/> and returns the new count.</summary>
-    int Increment(Guid key);
+    Task<int> IncrementAsync(Guid key, CancellationToken cancellation);
 
     /// <summary>Forgets <paramref name="key"/>: the mail was sent or dead-lettered.</summary>
-    void Forget(Guid key);
+    Task ForgetAsync(Guid key, CancellationToken cancellation);
 }
 
 /// <summary>A store that forgets on restart: for the simulator, the benchmarks and specs that do not restart.</summary>
@@ -26,13 +26,33 @@ public sealed class InMemoryFailedWindowStore : IFailedWindowStore
     private readonly Dictionary<Guid, int> _counts = [];
 
     /// <inheritdoc />
-    public int Count(Guid key) => _counts.GetValueOrDefault(key);
+    public Task<int> CountAsync(Guid key, CancellationToken cancellation)
+    {
+        lock (_counts)
+        {
+            return Task.FromResult(_counts.GetValueOrDefault(key));
+        }
+    }
 
     /// <inheritdoc />
-    public int Increment(Guid key) => _counts[key] = _counts.GetValueOrDefault(key) + 1;
+    public Task<int> IncrementAsync(Guid key, CancellationToken cancellation)
+    {
+        lock (_counts)
+        {
+            return Task.FromResult(_counts[key] = _counts.GetValueOrDefault(key) + 1);
+        }
+    }
 
     /// <inheritdoc />
-    public void Forget(Guid key) => _counts.Remove(key);
+    public Task ForgetAsync(Guid key, CancellationToken cancellation)
+    {
+        lock (_counts)
+        {
+            _counts.Remove(key);
+        }
+
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>
@@ -61,16 +81,18 @@ public sealed class SqliteFailedWindowStore : IFailedWindowStore
     }
 
     /// <inheritdoc />
-    public int Count(Guid key) =>
-        _file.Scalar("SELECT failed FROM failed_windows WHERE key = $key", ("$key", key.ToString("D"))) is long failed ? (int)failed : 0;
+    public async Task<int> CountAsync(Guid key, CancellationToken cancellation) =>
+        await _file.ScalarAsync("SELECT failed FROM failed_windows WHERE key = $key", cancellation, ("$key", key.ToString("D")))
+            .ConfigureAwait(false) is long failed ? (int)failed : 0;
 
     /// <inheritdoc />
-    public int Increment(Guid key) =>
-        Convert.ToInt32(_file.Scalar(
+    public async Task<int> IncrementAsync(Guid key, CancellationToken cancellation) =>
+        Convert.ToInt32(await _file.ScalarAsync(
             "INSERT INTO failed_windows (key, failed, updated) VALUES ($key, 1, $now) " +
-            "ON CONFLICT(key) DO UPDATE SET failed = failed + 1, updated = excluded.updated RETURNING failed",
-            ("$key", key.ToString("D")), ("$now", SqliteStateFile.Stamp(_clock.GetUtcNow()))), CultureInfo.InvariantCulture);
+            "ON CONFLICT(key) DO UPDATE SET failed = failed + 1, updated = excluded.updated RETURNING failed", cancellation,
+            ("$key", key.ToString("D")), ("$now", SqliteStateFile.Stamp(_clock.GetUtcNow()))).ConfigureAwait(false), CultureInfo.InvariantCulture);
 
     /// <inheritdoc />
-    public void Forget(Guid key) => _file.Execute("DELETE FROM failed_windows WHERE key = $key", ("$key", key.ToString("D")));
+    public Task ForgetAsync(Guid key, CancellationToken cancellation) =>
+        _file.ExecuteAsync("DELETE FROM failed_windows WHERE key = $key", cancellation, ("$key", key.ToString("D")));
 }

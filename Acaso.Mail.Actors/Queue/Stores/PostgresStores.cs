@@ -23,12 +23,13 @@ public sealed class PostgresSentLedger : ISentLedger
     }
 
     /// <inheritdoc />
-    public bool Contains(Guid key) =>
-        _db.Scalar("SELECT 1 FROM sent_ledger WHERE key = @key AND at >= @cutoff", ("key", key), ("cutoff", Cutoff)) is not null;
+    public async Task<bool> ContainsAsync(Guid key, CancellationToken cancellation) =>
+        await _db.ScalarAsync("SELECT 1 FROM sent_ledger WHERE key = @key AND at >= @cutoff", cancellation,
+            ("key", key), ("cutoff", Cutoff)).ConfigureAwait(false) is not null;
 
     /// <inheritdoc />
-    public void Record(Guid key) =>
-        _db.Execute("INSERT INTO sent_ledger (key, at) VALUES (@key, @at) ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+    public Task RecordAsync(Guid key, CancellationToken cancellation) =>
+        _db.ExecuteAsync("INSERT INTO sent_ledger (key, at) VALUES (@key, @at) ON CONFLICT (key) DO UPDATE SET at = excluded.at", cancellation,
             ("key", key), ("at", _clock.GetUtcNow()));
 
     private DateTimeOffset Cutoff => _clock.GetUtcNow() - SqliteSentLedger.Retention;
@@ -61,18 +62,21 @@ public sealed class PostgresFailedWindowStore : IFailedWindowStore
     }
 
     /// <inheritdoc />
-    public int Count(Guid key) =>
-        _db.Scalar("SELECT failed FROM failed_windows WHERE key = @key", ("key", key)) is { } failed ? Convert.ToInt32(failed, CultureInfo.InvariantCulture) : 0;
+    public async Task<int> CountAsync(Guid key, CancellationToken cancellation) =>
+        await _db.ScalarAsync("SELECT failed FROM failed_windows WHERE key = @key", cancellation, ("key", key)).ConfigureAwait(false) is { } failed
+            ? Convert.ToInt32(failed, CultureInfo.InvariantCulture)
+            : 0;
 
     /// <inheritdoc />
-    public int Increment(Guid key) =>
-        Convert.ToInt32(_db.Scalar(
+    public async Task<int> IncrementAsync(Guid key, CancellationToken cancellation) =>
+        Convert.ToInt32(await _db.ScalarAsync(
             "INSERT INTO failed_windows (key, failed, updated) VALUES (@key, 1, @now) " +
             "ON CONFLICT (key) DO UPDATE SET failed = failed_windows.failed + 1, updated = excluded.updated RETURNING failed",
-            ("key", key), ("now", _clock.GetUtcNow())), CultureInfo.InvariantCulture);
+            cancellation, ("key", key), ("now", _clock.GetUtcNow())).ConfigureAwait(false), CultureInfo.InvariantCulture);
 
     /// <inheritdoc />
-    public void Forget(Guid key) => _db.Execute("DELETE FROM failed_windows WHERE key = @key", ("key", key));
+    public Task ForgetAsync(Guid key, CancellationToken cancellation) =>
+        _db.ExecuteAsync("DELETE FROM failed_windows WHERE key = @key", cancellation, ("key", key));
 
     /// <summary>Copies the counts of a single node's <c>failed-windows.db</c> (an upgrade to a cluster) once, as <see cref="PostgresSentLedger.Import"/> does.</summary>
     public int Import(string stateDir) => SqliteStateFile.ImportOnce(stateDir, "failed-windows.db", "SELECT key, failed, updated FROM failed_windows", row =>

@@ -10,10 +10,10 @@ namespace Acaso.Mail.Actors.Queue.Stores;
 public interface ISentLedger
 {
     /// <summary>True when Brevo accepted a mail with <paramref name="key"/> within the ledger's retention.</summary>
-    bool Contains(Guid key);
+    Task<bool> ContainsAsync(Guid key, CancellationToken cancellation);
 
     /// <summary>Records that Brevo accepted the mail with <paramref name="key"/>.</summary>
-    void Record(Guid key);
+    Task RecordAsync(Guid key, CancellationToken cancellation);
 }
 
 /// <summary>
@@ -42,12 +42,13 @@ public sealed class SqliteSentLedger : ISentLedger
     }
 
     /// <inheritdoc />
-    public bool Contains(Guid key) =>
-        _file.Scalar("SELECT 1 FROM sent WHERE key = $key AND at >= $cutoff", ("$key", key.ToString("D")), ("$cutoff", Cutoff)) is not null;
+    public async Task<bool> ContainsAsync(Guid key, CancellationToken cancellation) =>
+        await _file.ScalarAsync("SELECT 1 FROM sent WHERE key = $key AND at >= $cutoff", cancellation,
+            ("$key", key.ToString("D")), ("$cutoff", Cutoff)).ConfigureAwait(false) is not null;
 
     /// <inheritdoc />
-    public void Record(Guid key) =>
-        _file.Execute("INSERT INTO sent (key, at) VALUES ($key, $at) ON CONFLICT(key) DO UPDATE SET at = excluded.at",
+    public Task RecordAsync(Guid key, CancellationToken cancellation) =>
+        _file.ExecuteAsync("INSERT INTO sent (key, at) VALUES ($key, $at) ON CONFLICT(key) DO UPDATE SET at = excluded.at", cancellation,
             ("$key", key.ToString("D")), ("$at", SqliteStateFile.Stamp(_clock.GetUtcNow())));
 
     private string Cutoff => SqliteStateFile.Stamp(_clock.GetUtcNow() - Retention);

@@ -17,7 +17,7 @@ public sealed record TakeChecks(bool AlreadySent, string? Suppressed)
 
 /// <summary>
 /// What a mail asks of the stores (the sent ledger, the failed-window counts, the suppression list), each call through
-/// <see cref="StoreCall"/>: off the actor's thread, retried with backoff until it succeeds or the mail's actor stops.
+/// <see cref="StoreCall"/>: asynchronous, off the actor's thread, each attempt cancelled at its timeout, retried with backoff until it succeeds or the mail's actor stops.
 /// While the database is away the mail waits, unacked and its token held: nothing is decided on a guess, and a mail
 /// Brevo accepted is acked only once its ledger row is written.
 /// </summary>
@@ -40,7 +40,9 @@ public sealed class TakenMailStores(TakenMailServices services, ILoggingAdapter 
         }
 
         var email = request.RecipientEmail;
-        return StoreCall.UntilDoneAsync(() => new TakeChecks(ledger?.Contains(key) == true, store?.Suppressed(email)?.Reason),
+        return StoreCall.UntilDoneAsync(async attempt => new TakeChecks(
+                ledger is not null && await ledger.ContainsAsync(key, attempt).ConfigureAwait(false),
+                store is null ? null : (await store.SuppressedAsync(email, attempt).ConfigureAwait(false))?.Reason),
             Failed("the sent ledger or the suppression list"), stopping);
     }
 
@@ -60,26 +62,26 @@ public sealed class TakenMailStores(TakenMailServices services, ILoggingAdapter 
 
         var before = completed.Outcome is Sent or PermanentFailure
             ? 0
-            : await StoreCall.UntilDoneAsync(() => failedWindows.Count(key), failed, stopping).ConfigureAwait(false);
+            : await StoreCall.UntilDoneAsync(attempt => failedWindows.CountAsync(key, attempt), failed, stopping).ConfigureAwait(false);
         // The reader halts only the window still open: a halt of a window gone by changes nothing.
         var verdict = MailFate.OnSendCompleted(completed.Outcome, completed.MayHaveCharged, currentWindow: true, before,
             services.Settings.MaxFailedWindows);
         if (verdict.Event == SendEvent.Sent && ledger is not null)
         {
-            await StoreCall.UntilDoneAsync(() => ledger.Record(key), failed, stopping).ConfigureAwait(false);
+            await StoreCall.UntilDoneAsync(attempt => ledger.RecordAsync(key, attempt), failed, stopping).ConfigureAwait(false);
         }
 
         switch (verdict.FailedWindows)
         {
             case FailedWindowChange.Increment:
                 // Repeated only when an attempt timed out and still went through: the count may then run one ahead.
-                await StoreCall.UntilDoneAsync(() => failedWindows.Increment(key), failed, stopping).ConfigureAwait(false);
+                await StoreCall.UntilDoneAsync(attempt => failedWindows.IncrementAsync(key, attempt), failed, stopping).ConfigureAwait(false);
                 break;
             case FailedWindowChange.Forget when redelivered:
                 // Only a mail that failed before has a count, and it failed only if it was requeued, so it comes back
                 // redelivered: the first delivery of a mail (nearly every mail) costs the store nothing, which matters
                 // when the store is the cluster's shared database.
-                await StoreCall.UntilDoneAsync(() => failedWindows.Forget(key), failed, stopping).ConfigureAwait(false);
+                await StoreCall.UntilDoneAsync(attempt => failedWindows.ForgetAsync(key, attempt), failed, stopping).ConfigureAwait(false);
                 break;
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using Acaso.Mail.Actors.Budget;
 using Akka.Actor;
@@ -38,7 +39,9 @@ public sealed class BudgetSerializerSpecs() : Akka.TestKit.Xunit2.TestKit(Acaso.
         [typeof(GetStatus)] = (GetStatus.Instance, "{}"),
         [typeof(BudgetStatus)] = (new BudgetStatus(Day, 25, 2, 7, 12, 10, 300, 1, Started: true),
             """{"day":"2026-11-30","spent":25,"in_flight":2,"window":7,"window_granted":12,"window_used":10,"daily_limit":300,"borrowed":1,"started":true,"left_today":273,"window_left":2}"""),
-        [typeof(BudgetKeeperState)] = (new BudgetKeeperState(Day, 25, 7, 12, 10, 1, 0, ["akka://acaso-mail/user/queue-reader/reader#12 9223372036854775809|7|0|1|2026-11-30|0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1|0"], [], [Key.ToString("D")]),
+        [typeof(KeeperBook)] = (new KeeperBook(Day, 25, 7, 12, 10, 1, 0,
+                ImmutableDictionary<string, KeeperLease>.Empty.Add("akka://acaso-mail/user/queue-reader/reader#12 9223372036854775809",
+                    new KeeperLease(7, Borrowed: false, Day, Sending: true, Key)), [Key]),
             """{"day":"2026-11-30","spent":25,"window":7,"window_granted":12,"window_used":10,"borrowed":1,"window_repaid":0,"leases":["akka://acaso-mail/user/queue-reader/reader#12 9223372036854775809|7|0|1|2026-11-30|0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1|0"],"orphans":[],"written_off":["0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1"]}"""),
         [typeof(KeeperEvents.DayBegan)] = (new KeeperEvents.DayBegan(Day), """{"day":"2026-11-30"}"""),
         [typeof(KeeperEvents.WindowBegan)] = (new KeeperEvents.WindowBegan(8, 11, WindowKind.Hourly, 1), """{"window":8,"tokens":11,"kind":"hourly","repaid":1}"""),
@@ -74,7 +77,7 @@ public sealed class BudgetSerializerSpecs() : Akka.TestKit.Xunit2.TestKit(Acaso.
         var types = WireTypesOfTheAssembly().ToList();
         // Every message of the protocol and the journaled state: a new one not marked IBudgetWire fails here.
         var protocol = typeof(BudgetProtocol).GetNestedTypes().Concat(typeof(KeeperEvents).GetNestedTypes())
-            .Where(t => !t.IsEnum && !t.IsInterface).Append(typeof(BudgetKeeperState));
+            .Where(t => !t.IsEnum && !t.IsInterface).Append(typeof(KeeperBook));
         Assert.All(protocol, type => Assert.Contains(type, types));
         Assert.Equal(Samples.Keys.Append(typeof(Subscribe)).OrderBy(t => t.FullName), types);
         Assert.Equal(BudgetSerializer.Written.Keys.OrderBy(t => t.FullName), types);
@@ -122,6 +125,31 @@ public sealed class BudgetSerializerSpecs() : Akka.TestKit.Xunit2.TestKit(Acaso.
         // An older keeper's answer, without the field: not busy.
         Assert.Equal(new UrgentCapacity(7, 2), Sys.Serialization.Deserialize(
             """{"window":7,"tokens":2}"""u8.ToArray(), BudgetSerializer.Id, "urgent-capacity-v1"));
+    }
+
+    [Fact]
+    public void A_snapshot_should_be_read_with_typed_leases_from_v1_text_and_from_v2_alike()
+    {
+        var lease = new KeeperLease(7, Borrowed: true, Day, Sending: true, Key, Superseded: true);
+        var v1 = """
+            {"day":"2026-11-30","spent":25,"window":7,"window_granted":12,"window_used":10,"borrowed":1,"window_repaid":0,
+             "leases":["akka://acaso-mail/user/queue-reader/reader#12 3|7|1|1|2026-11-30|0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1|1"],
+             "orphans":[],"written_off":["0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1"]}
+            """;
+        var v2 = """
+            {"day":"2026-11-30","spent":25,"window":7,"window_granted":12,"window_used":10,"borrowed":1,"window_repaid":0,
+             "leases":[{"key":"akka://acaso-mail/user/queue-reader/reader#12 3","window":7,"borrowed":true,"day":"2026-11-30",
+                        "sending":true,"mail":"0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1","superseded":true}],
+             "written_off":["0b6f0e0e-3c59-4f0b-9d55-5a4be1a6e2a1"]}
+            """;
+
+        foreach (var (json, manifest) in new[] { (v1, "budget-state-v1"), (v2, "budget-state-v2") })
+        {
+            var book = Assert.IsType<KeeperBook>(Sys.Serialization.Deserialize(Encoding.UTF8.GetBytes(json), BudgetSerializer.Id, manifest));
+            Assert.Equal((Lease, lease), (Assert.Single(book.Leases).Key, Assert.Single(book.Leases).Value));
+            Assert.Equal([Key], book.WrittenOff);
+            Assert.Equal((Day, 25, 7, 12, 10, 1, 0), (book.Day, book.Spent, book.Window, book.WindowGranted, book.WindowUsed, book.Borrowed, book.WindowRepaid));
+        }
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class KeeperBookSpecs
     /// <summary>The books in one line, to compare and to read in a failure.</summary>
     internal static string Describe(KeeperBook book) =>
         $"{book.Day:yyyy-MM-dd} spent {book.Spent}, window {book.Window} {book.WindowUsed}/{book.WindowGranted}, borrowed {book.Borrowed}, repaid {book.WindowRepaid}; " +
-        $"leases [{string.Join(", ", book.Leases.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => KeeperLease.Format(l.Key, l.Value)))}]; " +
+        $"leases [{string.Join(", ", book.Leases.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => BudgetKeeperState.LeaseText(l.Key, l.Value)))}]; " +
         $"written off [{string.Join(", ", book.WrittenOff.Order())}]";
 
     public static TheoryData<string, KeeperBook, IKeeperEvent, KeeperBook> ApplyTable => new()
@@ -89,14 +89,14 @@ public sealed class KeeperBookSpecs
     public void KeeperBook_should_come_back_the_same_from_its_snapshot()
     {
         var book = Book(spent: 9, window: 4, used: 3, borrowed: 2, repaid: 1, leases: [L("a@4S", Mail), L("b@3B"), L("c@4SX", Other), L("d@3-1")], writtenOff: [Other]);
-        Assert.Equal(Describe(book), Describe(KeeperBook.FromState(book.ToState())));
+        Assert.Equal(Describe(book), Describe(BudgetKeeperState.From(book).ToBook()));
     }
 
     [Fact]
     public void KeeperBook_should_read_the_bare_lease_keys_of_early_journals_as_sending_in_their_window()
     {
         var state = new BudgetKeeperState(Today, 5, 3, 12, 2, 0, 0, ["akka://acaso-mail/user/queue-reader#7 4"]);
-        var lease = Assert.Single(KeeperBook.FromState(state).Leases);
+        var lease = Assert.Single(state.ToBook().Leases);
         Assert.Equal(("akka://acaso-mail/user/queue-reader#7 4", new KeeperLease(3, false, Today, Sending: true)), (lease.Key, lease.Value));
     }
 }

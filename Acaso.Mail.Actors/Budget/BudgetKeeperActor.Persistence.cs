@@ -7,113 +7,78 @@ namespace Acaso.Mail.Actors.Budget;
 
 /// <summary>
 /// The keeper's persistence: each decision's events journaled before its answer goes out (and a snapshot of the books
-/// every <see cref="SnapshotEvery"/> events), its recovery (snapshot, then events; whole-state rows of builds before
-/// 1.4.0 are read as they were written; <c>budget.db</c> imported on an empty journal; the tokens another incarnation
-/// lent taken over), and the leases: each token in flight as its reader and reservation tag, so that a settle sent twice
-/// counts once.
+/// every <see cref="KeeperDecisions.SnapshotEvery"/> events), its recovery (snapshot, then events; whole-state rows of
+/// builds before 1.4.0 are read as they were written; <c>budget.db</c> imported on an empty journal; the tokens another
+/// incarnation lent taken over), and the leases of readers that are gone.
 /// </summary>
 public sealed partial class BudgetKeeperActor
 {
-    /// <summary>
-    /// How long after a take-over the tokens lent before it are waited for: a surviving reader sends its settle again
-    /// every 5 s until it is acknowledged. Only then does a window's close count the rest (a dead node's) as spent.
-    /// </summary>
-    private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(30);
-
     /// <summary>
     /// How long after a reader is reported stopped (or its node gone) its leases are settled for it: settles it sent
     /// just before may still be on their way.
     /// </summary>
     private static readonly TimeSpan ReaderGrace = TimeSpan.FromSeconds(5);
 
-    // Decided in the message under way, not yet journaled: Commit journals them, and only then do the books change.
-    private readonly List<IKeeperEvent> _decided = [];
-    // The books with what was decided in the message under way applied: a later decision in the same message reads them.
-    private KeeperBook _ahead = null!;
-    private int _sinceSnapshot;
-    private DateTimeOffset _orphansSince;
-
     private void Recovering()
     {
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is BudgetKeeperState state)
+            if (offer.Snapshot is KeeperBook or BudgetKeeperState)
             {
-                _book = KeeperBook.FromState(state);
-                _recovered = true;
-                _sinceSnapshot = 0;
+                Recovered(AsBook(offer.Snapshot), snapshot: true);
             }
         });
         // A build before 1.4.0 journaled its whole state on every change: the last one wins.
-        Recover<BudgetKeeperState>(state =>
-        {
-            _book = KeeperBook.FromState(state);
-            _recovered = true;
-            _sinceSnapshot++;
-        });
-        Recover<IKeeperEvent>(happened =>
-        {
-            _book = _book.Apply(happened);
-            _recovered = true;
-            _sinceSnapshot++;
-        });
+        Recover<object>(row => row is KeeperBook or BudgetKeeperState, row => Recovered(AsBook(row), snapshot: false));
+        Recover<IKeeperEvent>(happened => Recovered(_books.Book.Apply(happened), snapshot: false));
         Recover<RecoveryCompleted>(_ => Recovered());
     }
 
-    /// <summary>The books as this message's decisions leave them (the journal's, until something is decided).</summary>
-    private KeeperBook Books => _decided.Count == 0 ? _book : _ahead;
-
-    /// <summary>Decides <paramref name="command"/> on <see cref="Books"/> (<see cref="Commit"/> journals its events); returns the answer.</summary>
-    private object? Decide(KeeperRules.ICommand command)
+    private void Recovered(KeeperBook book, bool snapshot)
     {
-        var book = Books;
-        var decision = KeeperRules.Decide(book, command, _settings, Today());
-        foreach (var happened in decision.Events)
-        {
-            if (happened is DayBegan began)
-            {
-                _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", began.Day, book.Spent, book.Day);
-            }
-
-            book = book.Apply(happened);
-            _decided.Add(happened);
-        }
-
-        _ahead = book;
-        return decision.Answer;
+        _books.Recover(book, snapshot);
+        _recovered = true;
     }
 
+    /// <summary>The books a snapshot or whole-state row holds: ours, or one 2f98441 wrote through Newtonsoft.</summary>
+    private static KeeperBook AsBook(object row) => row as KeeperBook ?? ((BudgetKeeperState)row).ToBook();
+
+    /// <summary>The books as this message's decisions leave them (the journal's, until something is decided).</summary>
+    private KeeperBook Books => _books.Ahead;
+
+    /// <summary>Decides <paramref name="command"/> on <see cref="Books"/> (<see cref="Commit"/> journals its events); returns the answer.</summary>
+    private object? Decide(KeeperRules.ICommand command) =>
+        _books.Decide(command, _settings, Today(), (began, ended) =>
+            _log.Info("A new day ({Day}) begins: {Spent} were spent on {PreviousDay}", began.Day, ended.Spent, ended.Day));
+
     /// <summary>
-    /// Journals what was decided, applying each event to the books as it is stored, then runs <paramref name="then"/>
-    /// (a reply: nothing is promised before it is stored). Commands wait meanwhile (Persist stashes them), so memory
-    /// never runs ahead of the journal, and the books the reply reads are those the events made.
+    /// Journals what was decided, the books changing as each event is stored, then runs <paramref name="then"/> (a reply:
+    /// nothing is promised before it is stored). Commands wait meanwhile (Persist stashes them), so memory never runs
+    /// ahead of the journal, and the books the reply reads are those the events made.
     /// </summary>
     private void Commit(Action? then = null)
     {
-        if (_decided.Count == 0)
+        var events = _books.TakeDecided();
+        if (events.Count == 0)
         {
             then?.Invoke();
             return;
         }
 
-        var events = _decided.ToList();
-        _decided.Clear();
         var stored = 0;
         PersistAll(events, happened =>
         {
-            _book = _book.Apply(happened);
-            if (++stored < events.Count)
+            var snapshotDue = _books.Stored(happened, last: ++stored == events.Count);
+            if (stored < events.Count)
             {
                 return;
             }
 
             then?.Invoke();
             Publish();
-            _sinceSnapshot += events.Count;
-            if (_sinceSnapshot >= SnapshotEvery)
+            if (snapshotDue)
             {
-                _sinceSnapshot = 0;
-                SaveSnapshot(_book.ToState());
+                SaveSnapshot(_books.Book);
             }
         });
     }
@@ -123,17 +88,17 @@ public sealed partial class BudgetKeeperActor
 
     private void Recovered()
     {
-        if (_recovered && _book.Leases.Count > 0)
+        var book = _books.Book;
+        if (_recovered && book.Leases.Count > 0)
         {
             // Another incarnation (perhaps on a node that died) had tokens out: until their sends settle or their window
             // closes, they count against the day, so a hand-over never overspends it.
-            _orphans = [.. _book.Leases.Keys];
-            _orphansSince = Context.System.Scheduler.Now;
+            _orphans.TakeOver(book.Leases.Keys, Context.System.Scheduler.Now);
             _log.Info("Taking over the budget: window {Window}, {Spent} spent today, {InFlight} tokens in flight",
-                _book.Window, _book.Spent, _book.Leases.Count);
+                book.Window, book.Spent, book.Leases.Count);
             // A reader that is gone (its node died with the old keeper) is reported Terminated at once; one that lives
             // settles its leases itself.
-            foreach (var reader in _orphans.Select(KeeperLease.ReaderOf).Distinct())
+            foreach (var reader in book.Leases.Keys.Select(KeeperLease.ReaderOf).Distinct())
             {
                 Context.Watch(((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(reader));
             }
@@ -147,29 +112,11 @@ public sealed partial class BudgetKeeperActor
         ReadAtStart();
     }
 
-    /// <summary>
-    /// Tokens another incarnation lent that never settled: called as a window closes, once <see cref="OrphanGrace"/> has
-    /// passed since the take-over, it counts them as spent (the send may have reached Brevo before its node died; the
-    /// shared ledger stops a second send of the same mail).
-    /// </summary>
-    private void WriteOffOrphans()
-    {
-        if (_orphans.Count == 0 || Context.System.Scheduler.Now - _orphansSince < OrphanGrace)
-        {
-            // Readers that live send their settles again every few seconds: give them time to arrive first.
-            return;
-        }
-
-        var unsettled = _orphans.ToList();
-        _orphans.Clear();
-        Release(unsettled, "lent before the take-over and never settled");
-    }
-
     private void ReaderStopped(Terminated terminated)
     {
         _readers.Remove(terminated.ActorRef);
         var reader = Akka.Serialization.Serialization.SerializedActorPath(terminated.ActorRef);
-        if (_book.Leases.Keys.Any(key => KeeperLease.ReaderOf(key) == reader))
+        if (_books.Book.Leases.Keys.Any(key => KeeperLease.ReaderOf(key) == reader))
         {
             Timers.StartSingleTimer("reader-gone " + reader, new ReaderGone(reader), ReaderGrace);
         }
@@ -177,7 +124,7 @@ public sealed partial class BudgetKeeperActor
 
     private void Handle(ReaderGone gone)
     {
-        Release([.. _book.Leases.Keys.Where(key => KeeperLease.ReaderOf(key) == gone.Reader)], "held by a reader that stopped");
+        Release([.. _books.Book.Leases.Keys.Where(key => KeeperLease.ReaderOf(key) == gone.Reader)], "held by a reader that stopped");
         Commit();
     }
 
@@ -189,7 +136,7 @@ public sealed partial class BudgetKeeperActor
     {
         var before = Books;
         Decide(new KeeperRules.Release(keys));
-        _orphans.ExceptWith(keys);
+        _orphans.Settled(keys);
         var after = Books;
         var released = before.Leases.Count - after.Leases.Count;
         if (released > 0)

@@ -14,8 +14,8 @@ namespace Acaso.Mail.Actors.Budget;
 /// tokens; a reader leases a token before each take and settles it after. It never lets the day spend past its
 /// limit: charged tokens and tokens in flight both count. Its books (<see cref="KeeperBook"/>) change only by events
 /// that <see cref="KeeperRules"/> decides and the keeper journals (Akka.Persistence, <see cref="KeeperEvents"/>, with a
-/// snapshot every <see cref="SnapshotEvery"/>), so a restart or a hand-over to another node resumes the same day, window
-/// and loans. On its very first start (an empty journal) it imports the day's count from the <see cref="IBudgetStore"/>
+/// snapshot every <see cref="KeeperDecisions.SnapshotEvery"/>), so a restart or a hand-over to another node resumes the same day, window
+/// and loans (<see cref="KeeperDecisions"/> holds them and the decisions under way). On its very first start (an empty journal) it imports the day's count from the <see cref="IBudgetStore"/>
 /// the service used before (<c>budget.db</c>). At start it cross-checks with Brevo's remaining credits. A new day
 /// (midnight in the configured zone, read from the scheduler's clock) resets the count.
 /// </summary>
@@ -24,21 +24,18 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     /// <summary>The keeper's persistence id: one budget per service, whichever node holds it.</summary>
     public const string Id = "budget-keeper";
 
-    /// <summary>A snapshot every so many journaled events keeps recovery short; older events are deleted.</summary>
-    private const int SnapshotEvery = 100;
-
     private readonly BudgetSettings _settings;
     private readonly IBrevoClient _brevo;
     private readonly IBudgetStore _legacy;
     private readonly BudgetSettings? _ticks;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ReaderSubscriptions _readers = new();
+    private readonly TakesUnderWay _takes = new();
+    private readonly OrphanLeases _orphans = new();
+    private readonly KeeperDecisions _books;
     // Cancels the start's store read should the keeper stop first.
     private readonly CancellationTokenSource _stopping = new();
     private bool _recovered;
-    private KeeperBook _book;
-    // The keys of the leases an earlier incarnation lent (known at recovery, not journaled: every recovery finds them again).
-    private HashSet<string> _orphans = [];
 
     /// <summary>Creates the keeper; <paramref name="brevo"/> answers the end-of-day credit question.</summary>
     /// <param name="settings">The budget.</param>
@@ -51,7 +48,7 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
         _brevo = brevo;
         _legacy = legacy;
         _ticks = ticks;
-        _book = KeeperBook.Empty(Today());
+        _books = new KeeperDecisions(KeeperBook.Empty(Today()));
         Recovering();
         Starting();
     }
@@ -95,8 +92,8 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
         {
             var asker = Sender;
             Decide(KeeperRules.Roll.Instance);
-            var busy = TakeUnderWayElsewhere(asker);
-            Commit(() => asker.Tell(new UrgentCapacity(_book.Window, KeeperRules.UrgentTokens(_book, _settings), busy)));
+            var busy = _takes.ElsewhereThan(Akka.Serialization.Serialization.SerializedActorPath(asker), Books, Context.System.Scheduler.Now);
+            Commit(() => asker.Tell(new UrgentCapacity(_books.Book.Window, KeeperRules.UrgentTokens(_books.Book, _settings), busy)));
         });
         Command<SaveSnapshotSuccess>(saved =>
         {
@@ -136,9 +133,10 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
 
         // Its node's gauges show the day's count at once, not after the next event.
         subscribe.Reader.Tell(Report());
-        if (_book.WindowLeft > 0)
+        var book = _books.Book;
+        if (book.WindowLeft > 0)
         {
-            subscribe.Reader.Tell(new WindowOpened(_book.Window, _book.WindowLeft, WindowKind.Hourly, _book.Day));
+            subscribe.Reader.Tell(new WindowOpened(book.Window, book.WindowLeft, WindowKind.Hourly, book.Day));
         }
     }
 
@@ -149,7 +147,7 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
         var answer = Decide(new KeeperRules.Lease(key, reserve));
         if (answer is Reserved)
         {
-            TakeStarted(key);
+            _takes.Started(key, Context.System.Scheduler.Now);
         }
 
         Commit(() => reader.Tell(answer));
@@ -159,7 +157,7 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     {
         var reader = Sender;
         var key = LeaseOf(settle.Tag);
-        _orphans.Remove(key);
+        _orphans.Settled([key]);
         var answer = Decide(new KeeperRules.SettleLease(key, settle));
         Commit(() => reader.Tell(answer));
     }
@@ -173,7 +171,11 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     /// <summary>Closes the open window (writing off what an earlier incarnation lent, once its grace is over) and opens the next.</summary>
     private void OpenWindow(KeeperRules.ICommand tick)
     {
-        WriteOffOrphans();
+        if (_orphans.DueAt(Context.System.Scheduler.Now) is { Count: > 0 } unsettled)
+        {
+            Release(unsettled, "lent before the take-over and never settled");
+        }
+
         Decide(tick);
         var kind = tick is KeeperRules.OpenHourly ? WindowKind.Hourly : WindowKind.EndOfDay;
         var book = Books;
@@ -190,8 +192,11 @@ public sealed partial class BudgetKeeperActor : ReceivePersistentActor, IWithTim
     private DateOnly Today() =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(Context.System.Scheduler.Now, _settings.Zone).DateTime);
 
-    private BudgetStatus Status() =>
-        new(_book.Day, _book.Spent, _book.InFlight, _book.Window, _book.WindowGranted, _book.WindowUsed, _settings.DailyLimit, _book.Borrowed);
+    private BudgetStatus Status()
+    {
+        var book = _books.Book;
+        return new(book.Day, book.Spent, book.InFlight, book.Window, book.WindowGranted, book.WindowUsed, _settings.DailyLimit, book.Borrowed);
+    }
 
     private BudgetReport Report()
     {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Runtime.Serialization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -48,7 +49,8 @@ public sealed class BudgetSerializer(ExtendedActorSystem system) : SerializerWit
         [typeof(KeeperStarted)] = "keeper-started-v1",
         [typeof(GetStatus)] = "get-status-v1",
         [typeof(BudgetStatus)] = "budget-status-v1",
-        [typeof(BudgetKeeperState)] = "budget-state-v1",
+        // The snapshot: typed leases here, a line of text each on v1 (BudgetKeeperState); v2 is read, not yet written.
+        [typeof(KeeperBook)] = StateV1,
         // The keeper's journal (1.4.0 on): what happened, one event at a time.
         [typeof(KeeperEvents.DayBegan)] = "day-began-v1",
         [typeof(KeeperEvents.WindowBegan)] = "window-began-v1",
@@ -58,6 +60,9 @@ public sealed class BudgetSerializer(ExtendedActorSystem system) : SerializerWit
         [typeof(KeeperEvents.LeasesReleased)] = "leases-released-v1",
         [typeof(KeeperEvents.SpentCounted)] = "spent-counted-v1",
     };
+
+    private const string StateV1 = "budget-state-v1";
+    private const string StateV2 = "budget-state-v2";
 
     private static readonly Dictionary<string, Type> Types = Manifests.ToDictionary(m => m.Value, m => m.Key);
 
@@ -94,6 +99,7 @@ public sealed class BudgetSerializer(ExtendedActorSystem system) : SerializerWit
             _ when Singletons.ContainsKey(manifest) => "{}"u8.ToArray(),
             // An actor ref travels as its full path with its incarnation, resolved on the other node.
             Subscribe subscribe => JsonSerializer.SerializeToUtf8Bytes(new SubscribeV1(Akka.Serialization.Serialization.SerializedActorPath(subscribe.Reader)), Json),
+            KeeperBook book => JsonSerializer.SerializeToUtf8Bytes(BudgetKeeperState.From(book), Json),
             _ => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json),
         };
     }
@@ -112,11 +118,35 @@ public sealed class BudgetSerializer(ExtendedActorSystem system) : SerializerWit
             return new Subscribe(system.Provider.ResolveActorRef(wire.Reader));
         }
 
+        switch (manifest)
+        {
+            case StateV1:
+                return Read<BudgetKeeperState>(bytes, manifest).ToBook();
+            case StateV2:
+                return Read<BudgetStateV2>(bytes, manifest).ToBook();
+        }
+
         return Types.TryGetValue(manifest, out var type)
             ? JsonSerializer.Deserialize(bytes, type, Json) ?? throw new SerializationException($"{manifest} without a body")
             : throw new SerializationException($"Unknown manifest '{manifest}': a newer build's message or row? Upgrade this node.");
     }
 
+    private static T Read<T>(byte[] bytes, string manifest) =>
+        JsonSerializer.Deserialize<T>(bytes, Json) ?? throw new SerializationException($"{manifest} without a body");
+
     /// <summary><see cref="Subscribe"/> on the wire.</summary>
     private sealed record SubscribeV1(string Reader);
+
+    /// <summary>The snapshot with typed leases, <c>budget-state-v2</c>: read by this release, to be written by the next.</summary>
+    private sealed record BudgetStateV2(DateOnly Day, int Spent, long Window, int WindowGranted, int WindowUsed, int Borrowed, int WindowRepaid,
+        LeaseV2[]? Leases, Guid[]? WrittenOff)
+    {
+        public KeeperBook ToBook() =>
+            new(Day, Spent, Window, WindowGranted, WindowUsed, Borrowed, WindowRepaid,
+                (Leases ?? []).ToImmutableDictionary(l => l.Key, l => new KeeperLease(l.Window, l.Borrowed, l.Day, l.Sending, l.Mail, l.Superseded)),
+                [.. WrittenOff ?? []]);
+    }
+
+    /// <summary>A lease of <see cref="BudgetStateV2"/>: its key and its fields.</summary>
+    private sealed record LeaseV2(string Key, long Window, bool Borrowed, DateOnly Day, bool Sending, Guid? Mail, bool Superseded);
 }

@@ -7,7 +7,8 @@ namespace Acaso.Mail.Actors.Budget;
 /// The daily keeper's books: the day, what it spent, the open window, what urgent mail borrowed, the tokens in flight
 /// (by lease key) and the mails written off. Immutable; <see cref="Apply"/> is the only way it changes, so the journal's
 /// events replayed on a snapshot give back exactly the books the keeper had. <see cref="KeeperRules"/> decides which
-/// events a command makes.
+/// events a command makes. It is also the keeper's snapshot: <see cref="BudgetSerializer"/> writes it as
+/// <c>budget-state-v1</c> (<see cref="BudgetKeeperState"/>) and reads that and <c>budget-state-v2</c>.
 /// </summary>
 /// <param name="Day">The budget day in the configured zone.</param>
 /// <param name="Spent">Tokens charged on <paramref name="Day"/>.</param>
@@ -19,7 +20,7 @@ namespace Acaso.Mail.Actors.Budget;
 /// <param name="Leases">The tokens in flight, by lease key.</param>
 /// <param name="WrittenOff">Today's mails whose send was counted spent when its reader went away unsettled.</param>
 public sealed record KeeperBook(DateOnly Day, int Spent, long Window, int WindowGranted, int WindowUsed, int Borrowed, int WindowRepaid,
-    ImmutableDictionary<string, KeeperLease> Leases, ImmutableHashSet<Guid> WrittenOff)
+    ImmutableDictionary<string, KeeperLease> Leases, ImmutableHashSet<Guid> WrittenOff) : IBudgetWire
 {
     /// <summary>Nothing spent, no window, no lease, on <paramref name="day"/>: an empty journal.</summary>
     public static KeeperBook Empty(DateOnly day) =>
@@ -151,16 +152,4 @@ public sealed record KeeperBook(DateOnly Day, int Spent, long Window, int Window
 
         return book;
     }
-
-    /// <summary>The books as a snapshot (and as builds before 1.4.0 journaled them on every change).</summary>
-    public BudgetKeeperState ToState() =>
-        new(Day, Spent, Window, WindowGranted, WindowUsed, Borrowed, WindowRepaid,
-            [.. Leases.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => KeeperLease.Format(l.Key, l.Value))], [],
-            [.. WrittenOff.Select(k => k.ToString("D")).Order(StringComparer.Ordinal)]);
-
-    /// <summary>The books a snapshot, or a whole-state row of a build before 1.4.0, holds.</summary>
-    public static KeeperBook FromState(BudgetKeeperState state) =>
-        new(state.Day, state.Spent, state.Window, state.WindowGranted, state.WindowUsed, state.Borrowed, state.WindowRepaid,
-            (state.Leases ?? []).Select(text => KeeperLease.Parse(text, state.Window, state.Day)).ToImmutableDictionary(l => l.Key, l => l.Lease),
-            [.. (state.WrittenOff ?? []).Select(Guid.Parse)]);
 }

@@ -4,7 +4,7 @@ namespace Acaso.Mail.Actors.Budget;
 
 /// <summary>
 /// What the daily keeper journals: what happened to the budget, one small event at a time, replayed by
-/// <see cref="KeeperBook.Apply"/> on recovery (after the latest snapshot, a <see cref="BudgetKeeperState"/>). Each has a
+/// <see cref="KeeperBook.Apply"/> on recovery (after the latest snapshot, the <see cref="KeeperBook"/> itself). Each has a
 /// stable manifest in <see cref="BudgetSerializer"/>; a lease is named by its key (the reader's full path with its
 /// incarnation, and the reservation's tag).
 /// </summary>

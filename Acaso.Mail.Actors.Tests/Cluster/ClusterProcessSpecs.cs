@@ -10,6 +10,7 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// node, a rolling restart. Nothing lost, nothing sent twice, the day never overspent.
 /// </summary>
 [Collection(ThreeProcessCollection.Name)]
+[Trait("Loop", "Full")]
 public sealed class ClusterProcessSpecs() : SharedDatabaseNodeSpecs("xkeysib-cluster", "cluster-process", "cluster_process")
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// count equal to what Brevo accepted and at its limit, sending again within 20 s of the fault's end, and
 /// <c>/readyz</c> saying so while a dependency is away.
 /// </summary>
+[Trait("Loop", "Full")]
 public sealed class FaultProcessSpecs() : PrivateDatabaseNodeSpecs("xkeysib-faults", "fault-process")
 {
     private const int Limit = 40;

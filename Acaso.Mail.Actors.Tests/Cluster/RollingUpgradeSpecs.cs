@@ -13,6 +13,7 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// command runs it from the commit in <c>scripts/upgrade-from</c>.
 /// </summary>
 [Trait("Isolation", "Upgrade")]
+[Trait("Loop", "Full")]
 public sealed partial class RollingUpgradeSpecs() : SharedDatabaseNodeSpecs("xkeysib-upgrade", "rolling-upgrade", "rolling_upgrade")
 {
     [GeneratedRegex(@"^.*(serializ|manifest).*(error|exception|fail|unknown|cannot|not defined).*$|^.*(error|exception|fail|unknown|cannot).*(serializ|manifest).*$",

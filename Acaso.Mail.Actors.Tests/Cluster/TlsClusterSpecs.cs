@@ -9,6 +9,7 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// openssl), and nodes without it kept out: one presenting another certificate, one speaking plain TCP.
 /// </summary>
 [Collection(ThreeProcessCollection.Name)]
+[Trait("Loop", "Full")]
 public sealed class TlsClusterSpecs() : SharedDatabaseNodeSpecs("xkeysib-tls", "tls-cluster", "tls_cluster")
 {
     private const string Password = "correct horse battery staple";

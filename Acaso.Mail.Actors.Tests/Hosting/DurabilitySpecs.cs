@@ -12,6 +12,7 @@ namespace Acaso.Mail.Actors.Tests.Hosting;
 /// broker, so <c>scripts/test.sh</c> runs them alone, after the rest (trait <c>Isolation=BrokerRestart</c>).
 /// </summary>
 [Trait("Isolation", "BrokerRestart")]
+[Trait("Loop", "Full")]
 public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-3e71", "durable")
 {
     protected override int BrevoCredits => 1000;

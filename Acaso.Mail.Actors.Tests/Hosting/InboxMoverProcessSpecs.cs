@@ -8,6 +8,7 @@ namespace Acaso.Mail.Actors.Tests.Hosting;
 /// <c>multiple</c>) keep the durable inbox's guarantee: an original leaves the producer's queue only once its copy is
 /// confirmed. A <c>kill -9</c> in the middle of the moves loses nothing; a copy made twice is caught as today.
 /// </summary>
+[Trait("Loop", "Full")]
 public sealed class InboxMoverProcessSpecs() : ProcessSpecs("xkeysib-mover", "inbox-mover")
 {
     [Fact]

@@ -8,6 +8,7 @@ using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
 namespace Acaso.Mail.Actors.Tests.Hosting;
 
 /// <summary>The built service as a process through crashes, restarts and a failing Brevo: nothing lost, nothing sent twice, nothing overspent.</summary>
+[Trait("Loop", "Full")]
 public sealed class ReliabilityProcessSpecs() : ProcessSpecs("xkeysib-RELIABILITY-SECRET-51c7", "reliability")
 {
     protected override int BrevoCredits => 1000;
@@ -107,6 +108,7 @@ public sealed class ReliabilityProcessSpecs() : ProcessSpecs("xkeysib-RELIABILIT
 /// other spec uses, so <c>scripts/test.sh</c> runs it alone, after the rest (trait <c>Isolation=BrokerRestart</c>).
 /// </summary>
 [Trait("Isolation", "BrokerRestart")]
+[Trait("Loop", "Full")]
 public sealed class BrokerRestartSpecs() : ProcessSpecs("xkeysib-broker-restart", "restart")
 {
     public override async Task DisposeAsync()

@@ -10,6 +10,7 @@ namespace Acaso.Mail.Actors.Tests.Hosting;
 /// The built service as a process, configured only by environment variables, against the real broker and the
 /// Brevo stand-in: what an operator runs.
 /// </summary>
+[Trait("Loop", "Full")]
 public sealed class ServiceProcessSpecs() : ProcessSpecs("xkeysib-PROCESS-SECRET-9b2e", "process")
 {
     private readonly Dictionary<int, byte> _priorityOf = [];
@@ -92,6 +93,7 @@ public sealed class ServiceProcessSpecs() : ProcessSpecs("xkeysib-PROCESS-SECRET
 }
 
 /// <summary>The urgent lane in the built service, against the real broker, with no hourly window due.</summary>
+[Trait("Loop", "Full")]
 public sealed class UrgentLaneProcessSpecs() : ProcessSpecs("xkeysib-urgent-lane", "urgent")
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace Acaso.Mail.Actors.Tests.Hosting;
 /// durable inbox (on by default), so the reader looks at the queue only then, at start and after a window. Judged by
 /// the broker's own statistics (<c>basic.get</c> counts, redeliveries) and what the stand-in received.
 /// </summary>
+[Trait("Loop", "Full")]
 public sealed class UrgentSignalSpecs() : ProcessSpecs("xkeysib-signal", "urgent-signal")
 {
     private Dictionary<string, string> BetweenWindows(bool inbox = true)

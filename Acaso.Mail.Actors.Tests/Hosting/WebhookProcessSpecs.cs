@@ -10,6 +10,7 @@ namespace Acaso.Mail.Actors.Tests.Hosting;
 /// Brevo's webhook into the built service, and the suppression list it feeds, against the real broker: the stand-in
 /// accepts a mail and reports what became of it to <c>/webhooks/brevo</c>, as Brevo does.
 /// </summary>
+[Trait("Loop", "Full")]
 public sealed class WebhookProcessSpecs() : ProcessSpecs("xkeysib-WEBHOOK-SECRET-77d2", "webhook")
 {
     private const string Token = "webhook-token-5f1e";

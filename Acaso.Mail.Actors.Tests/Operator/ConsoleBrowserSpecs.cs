@@ -15,6 +15,7 @@ namespace Acaso.Mail.Actors.Tests.Operator;
 /// README shows them).
 /// </summary>
 [Collection(ThreeProcessCollection.Name)]
+[Trait("Loop", "Full")]
 public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET-41c7", "console"), IAsyncLifetime
 {
     private const string Password = "console-password-8d3f-never-printed";

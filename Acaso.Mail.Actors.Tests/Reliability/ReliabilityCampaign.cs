@@ -21,6 +21,7 @@ namespace Acaso.Mail.Actors.Tests.Reliability;
 /// <c>MAIL_CAMPAIGN_REPORT</c> set it writes the report there (<c>RELIABILITY.md</c>).
 /// </para>
 /// </summary>
+[Trait("Loop", "Full")]
 public sealed class ReliabilityCampaign() : PrivateDatabaseNodeSpecs("xkeysib-campaign", "campaign")
 {
     private static readonly TimeSpan Resume = TimeSpan.FromSeconds(20);

@@ -5,7 +5,7 @@ using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Tests.Support;
 
-namespace Acaso.Mail.Actors.Tests.Contract;
+namespace Acaso.Mail.Actors.Tests.Cli;
 
 public sealed class PreviewCommandSpecs
 {

@@ -2,9 +2,10 @@ using System.Text.Json;
 using Acaso.Mail.Actors.Tests.Support;
 using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
 
-namespace Acaso.Mail.Actors.Tests.Hosting;
+namespace Acaso.Mail.Actors.Tests.Logging;
 
 /// <summary>What the service prints, read as Loki or Elasticsearch would read it, and as a data-protection officer would.</summary>
+[Trait("Loop", "Full")]
 public sealed class LogFormatSpecs() : ProcessSpecs("xkeysib-LOGS-SECRET-51c0", "logs")
 {
     [Fact]

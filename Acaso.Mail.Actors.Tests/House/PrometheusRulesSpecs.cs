@@ -1,6 +1,6 @@
 using Acaso.Mail.Actors.Tests.Support;
 
-namespace Acaso.Mail.Actors.Tests.Operations;
+namespace Acaso.Mail.Actors.Tests.House;
 
 /// <summary>The shipped Prometheus config and alerts, checked and unit-tested by promtool.</summary>
 public sealed class PrometheusRulesSpecs

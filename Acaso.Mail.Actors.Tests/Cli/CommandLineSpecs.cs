@@ -1,6 +1,6 @@
 using Acaso.Mail.Actors.Tests.Support;
 
-namespace Acaso.Mail.Actors.Tests.Contract;
+namespace Acaso.Mail.Actors.Tests.Cli;
 
 /// <summary>The command line as an operator meets it: generated help, parse errors that name the option, settings read only where needed.</summary>
 public sealed class CommandLineSpecs

@@ -2,11 +2,11 @@ using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Tests.Support;
 using YamlDotNet.RepresentationModel;
 
-namespace Acaso.Mail.Actors.Tests.Operations;
+namespace Acaso.Mail.Actors.Tests.House;
 
 /// <summary>
 /// docker-compose.yml cannot run here (no Docker engine): it is parsed, and what it refers to is checked — every
-/// file it mounts exists, every variable it gives the service is one the service reads and the README documents.
+/// file it mounts exists, every variable it gives the service is one the service reads and docs/configuration.md documents.
 /// </summary>
 public sealed class ComposeSpecs
 {
@@ -103,10 +103,10 @@ public sealed class ComposeSpecs
     }
 
     [Fact]
-    public void Every_variable_compose_sets_should_be_one_the_service_reads_and_the_README_documents()
+    public void Every_variable_compose_sets_should_be_one_the_service_reads_and_the_configuration_docs_document()
     {
         var environment = (YamlMappingNode)Service("acaso-mail")[new YamlScalarNode("environment")];
-        var readme = File.ReadAllText(Repository.PathOf("README.md"));
+        var readme = File.ReadAllText(Repository.PathOf("docs/configuration.md"));
         var variables = environment.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToList();
         Assert.Contains("SENDINBLUE_API_KEY", variables);
         foreach (var variable in variables)
@@ -143,9 +143,9 @@ public sealed class ComposeSpecs
     }
 
     [Fact]
-    public void Every_variable_the_service_reads_should_be_documented_in_the_README()
+    public void Every_variable_the_service_reads_should_be_documented_in_the_configuration_docs()
     {
-        var readme = File.ReadAllText(Repository.PathOf("README.md"));
+        var readme = File.ReadAllText(Repository.PathOf("docs/configuration.md"));
         foreach (var variable in SettingsLoader.EnvironmentVariables.Keys)
         {
             Assert.Contains($"`{variable}`", readme, StringComparison.Ordinal);

@@ -2,7 +2,7 @@ using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Tests.Support;
 
-namespace Acaso.Mail.Actors.Tests.Queue;
+namespace Acaso.Mail.Actors.Tests.Queue.Stores;
 
 /// <summary>The SQLite store of failed windows under a temporary state directory.</summary>
 public sealed class FailedWindowStoreSpecs : IDisposable

@@ -8,9 +8,10 @@ using Acaso.Mail.Actors.Tests.Hosting;
 using Acaso.Mail.Actors.Tests.Support;
 using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
 
-namespace Acaso.Mail.Actors.Tests.Operations;
+namespace Acaso.Mail.Actors.Tests.Metrics;
 
 /// <summary>A real scrape: Debian's Prometheus scrapes the running service at <c>/</c>, and its query API agrees with the Brevo stand-in.</summary>
+[Trait("Loop", "Full")]
 public sealed class PrometheusScrapeSpecs() : ProcessSpecs("xkeysib-scrape", "scrape")
 {
     private readonly int _prometheusPort = ServiceProcess.FreePort();

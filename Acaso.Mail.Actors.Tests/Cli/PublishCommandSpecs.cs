@@ -3,7 +3,7 @@ using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Tests.Support;
 
-namespace Acaso.Mail.Actors.Tests.Queue;
+namespace Acaso.Mail.Actors.Tests.Cli;
 
 /// <summary>The <c>publish</c> command: mail as Acaso's producer publishes it, to the real broker.</summary>
 public sealed class PublishCommandSpecs : IAsyncLifetime

@@ -7,7 +7,7 @@ using Acaso.Mail.Actors.Settings;
 using Acaso.Mail.Actors.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Acaso.Mail.Actors.Tests.Queue;
+namespace Acaso.Mail.Actors.Tests.Cli;
 
 /// <summary>The operator's dead-letter tools against the real broker.</summary>
 public sealed class DeadLettersCommandSpecs : IAsyncLifetime

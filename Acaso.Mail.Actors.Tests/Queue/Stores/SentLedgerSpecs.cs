@@ -2,7 +2,7 @@ using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Tests.Support;
 
-namespace Acaso.Mail.Actors.Tests.Queue;
+namespace Acaso.Mail.Actors.Tests.Queue.Stores;
 
 /// <summary>The SQLite ledger of keys Brevo accepted, under a temporary state directory.</summary>
 public sealed class SentLedgerSpecs : IDisposable

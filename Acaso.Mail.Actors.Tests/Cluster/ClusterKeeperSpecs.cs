@@ -122,7 +122,7 @@ public sealed class ClusterKeeperSpecs() : BrokerSpecs("cluster")
         var (first, second, third) = await ClusterAsync();
         Brevo.Latency = TimeSpan.FromSeconds(2);
         second.Keeper.Tell(HourlyTick.Instance);
-        AwaitCondition(() => first.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(5)).Result.InFlight > 0,
+        await AwaitConditionAsync(async () => (await first.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(5))).InFlight > 0,
             TimeSpan.FromSeconds(20));
         var before = await first.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(5));
 
@@ -136,8 +136,14 @@ public sealed class ClusterKeeperSpecs() : BrokerSpecs("cluster")
         Brevo.Latency = TimeSpan.Zero;
         for (var window = 0; window < 12 && Brevo.Delivered.Count < mails; window++)
         {
+            var opened = (await third.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(5))).Window;
             third.Keeper.Tell(HourlyTick.Instance);
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            // The window has opened and its tokens are leased (or nothing waits to take them): the takes are under way.
+            await AwaitConditionAsync(async () =>
+            {
+                var now = await third.Keeper.Ask<BudgetStatus>(GetStatus.Instance, TimeSpan.FromSeconds(5));
+                return now.Window > opened && (now.WindowLeft == 0 || await RabbitBroker.ReadyAsync(TestQueue.Name) == 0);
+            }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
             await SettleAsync(second, third);
         }
 

@@ -62,10 +62,12 @@ public sealed class TlsClusterSpecs() : SharedDatabaseNodeSpecs("xkeysib-tls", "
             environment["MAIL_STATE_DIR"] = outsider.StateDir;
             outsider.Process = ServiceProcess.Start(environment);
             await Eventually(async () => (await GetAsync(outsider, "/readyz")).Contains("cluster not joined", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(30), "/readyz of " + what + " to say it has not joined", outsider.Process);
-            // Long enough for a join to have happened: it stays out (or gives up joining and stops, as Akka does after its
-            // seed-node timeout), and the cluster stays three.
-            await Task.Delay(TimeSpan.FromSeconds(15));
+                TimeSpan.FromSeconds(60), "/readyz of " + what + " to say it has not joined", outsider.Process);
+            // Its join has been tried and gone unanswered (Akka says so after its seed-node timeout, and tries again), or it
+            // gave up joining and stopped: it stays out, and the cluster stays three.
+            await Eventually(() => Task.FromResult(outsider.Process.Output.Contains("Couldn't join seed nodes", StringComparison.Ordinal)
+                    || outsider.Process.HasExited),
+                TimeSpan.FromSeconds(40), what + " to say its join went unanswered", outsider.Process);
             var ready = await GetAsync(outsider, "/readyz");
             Assert.True(ready.Contains("cluster not joined", StringComparison.Ordinal) || outsider.Process.HasExited,
                 $"{what}: /readyz said '{ready}'\n{string.Join('\n', outsider.Process.Output.Split('\n').TakeLast(30))}");

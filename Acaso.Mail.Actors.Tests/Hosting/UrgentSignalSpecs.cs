@@ -13,6 +13,9 @@ namespace Acaso.Mail.Actors.Tests.Hosting;
 [Trait("Loop", "Full")]
 public sealed class UrgentSignalSpecs() : ProcessSpecs("xkeysib-signal", "urgent-signal")
 {
+    /// <summary>How often RabbitMQ's management plugin refreshes a queue's statistics (its default).</summary>
+    private static readonly TimeSpan StatisticsInterval = TimeSpan.FromSeconds(5);
+
     private Dictionary<string, string> BetweenWindows(bool inbox = true)
     {
         var environment = Environment(perHour: 12);
@@ -33,12 +36,13 @@ public sealed class UrgentSignalSpecs() : ProcessSpecs("xkeysib-signal", "urgent
         await Publisher.PublishAsync(Mails.Body(1, DateTimeOffset.UtcNow.AddDays(5)), 150);
         await using var service = ServiceProcess.Start(BetweenWindows());
         await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready", service);
-        // The look at start (for what a shovel moved while the service was down) has been made and counted by now.
-        await Task.Delay(TimeSpan.FromSeconds(11));
-        var idleFrom = await RabbitBroker.QueueStatsAsync(Queue.Inbox);
-        await Task.Delay(TimeSpan.FromSeconds(12));
+        // The look at start (for what a shovel moved while the service was down): one get, the mail put back.
+        await Eventually(async () => (await RabbitBroker.QueueStatsAsync(Queue.Inbox)).Gets >= 1, TimeSpan.FromSeconds(30),
+            "the broker's statistics to count the look at start", service);
         var idleTo = await RabbitBroker.QueueStatsAsync(Queue.Inbox);
-        Assert.Equal(idleFrom, idleTo);
+        // Idle: no look for longer than the broker's statistics interval (5 s) and a poll of the old policy (3 s) together.
+        await Throughout(async () => await RabbitBroker.QueueStatsAsync(Queue.Inbox) == idleTo, StatisticsInterval + TimeSpan.FromSeconds(3),
+            "no look at an idle queue", service);
         Assert.Equal(0, await MetricAsync("mail_taken_total{redelivered=\"false\"}") + await MetricAsync("mail_taken_total{redelivered=\"true\"}"));
 
         // An urgent mail goes at once, on the mover's signal alone.
@@ -50,9 +54,9 @@ public sealed class UrgentSignalSpecs() : ProcessSpecs("xkeysib-signal", "urgent
 
         // The broker saw one basic.get (the urgent mail's take) and no redelivery: the mail that is not urgent was not
         // looked at again after the signal; only the take counts as taken.
-        await Task.Delay(TimeSpan.FromSeconds(7));
-        var after = await RabbitBroker.QueueStatsAsync(Queue.Inbox);
-        Assert.Equal((idleTo.Gets + 1, idleTo.Redelivered), after);
+        await Eventually(async () => (await RabbitBroker.QueueStatsAsync(Queue.Inbox)).Gets > idleTo.Gets, StatisticsInterval * 3,
+            "the broker's statistics to count the urgent mail's take", service);
+        Assert.Equal((idleTo.Gets + 1, idleTo.Redelivered), await RabbitBroker.QueueStatsAsync(Queue.Inbox));
         Assert.Equal(1u, await RabbitBroker.ReadyAsync(Queue.Inbox));
         Assert.Equal(1, await MetricAsync("mail_taken_total{redelivered=\"false\"}"));
     }

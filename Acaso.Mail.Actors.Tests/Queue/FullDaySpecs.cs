@@ -43,7 +43,7 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
         Started(TestPipeline.StartAsync(() => _queue, TestPipeline.BrevoAt(Brevo.BaseUrl), TestPipeline.Budget(dailyLimit, perHour), Http, clockAt: _midnight.AddSeconds(1)));
 
     /// <summary>Sends one tick at <paramref name="at"/> and waits until the window's mail is settled.</summary>
-    private List<byte> RunWindow(TestPipeline pipeline, DateTimeOffset at, object tick, int? expectedSends = null)
+    private async Task<List<byte>> RunWindowAsync(TestPipeline pipeline, DateTimeOffset at, object tick, int? expectedSends = null)
     {
         VirtualDay.MoveTo(pipeline.System, at);
         var before = Brevo.Delivered.Count;
@@ -53,21 +53,23 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (Brevo.Delivered.Count < before + expected && DateTime.UtcNow < deadline)
             {
-                Thread.Sleep(10);
+                await Task.Delay(10);
             }
 
             Assert.True(Brevo.Delivered.Count == before + expected,
-                $"{Brevo.Delivered.Count - before} of {expected} sends; {Brevo.Requests} requests; reader {pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).Result}; " +
-                $"keeper {Status(pipeline)}; failures {pipeline.Sample("mails_fails_total")}");
+                $"{Brevo.Delivered.Count - before} of {expected} sends; {Brevo.Requests} requests; " +
+                $"reader {await pipeline.Reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance)}; " +
+                $"keeper {await StatusAsync(pipeline)}; failures {pipeline.Sample("mails_fails_total")}");
         }
 
-        AwaitCondition(() => Status(pipeline).InFlight == 0 && _queue.Unacked == 0, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(10));
-        // Give an over-eager reader the chance to send one too many before the window is judged.
-        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        await AwaitConditionAsync(async () => (await StatusAsync(pipeline)).InFlight == 0 && _queue.Unacked == 0, TimeSpan.FromSeconds(20),
+            TimeSpan.FromMilliseconds(10));
+        // The reader is quiet (no take under way, every mail taken settled): a reader that took one too many has sent it.
+        await pipeline.SettledAsync();
         return Brevo.Delivered.Skip(before).Select(m => _priorityOf[Mails.IndexOf(m)]).ToList();
     }
 
-    private BudgetStatus Status(TestPipeline pipeline) => pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance).Result;
+    private static Task<BudgetStatus> StatusAsync(TestPipeline pipeline) => pipeline.Keeper.Ask<BudgetStatus>(GetStatus.Instance);
 
     [Fact]
     public async Task A_day_of_400_mails_should_send_12_an_hour_the_most_urgent_first_and_flush_to_300()
@@ -77,7 +79,7 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
         var remaining = _priorityOf.Values.OrderByDescending(p => p).ToList();
         for (var hour = 0; hour < 24; hour++)
         {
-            var sent = RunWindow(pipeline, _midnight.AddHours(hour), HourlyTick.Instance, expectedSends: 12);
+            var sent = await RunWindowAsync(pipeline, _midnight.AddHours(hour), HourlyTick.Instance, expectedSends: 12);
             Assert.Equal(12, sent.Count);
             // The window took the 12 most urgent mails still waiting.
             Assert.Equal(remaining.Take(12), sent.OrderByDescending(p => p));
@@ -86,12 +88,12 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
 
         Assert.Equal(288, Brevo.Delivered.Count);
         Assert.Equal(12, Brevo.Credits);
-        var flush = RunWindow(pipeline, _midnight.AddHours(23).AddMinutes(5), EndOfDayTick.Instance, expectedSends: 12);
+        var flush = await RunWindowAsync(pipeline, _midnight.AddHours(23).AddMinutes(5), EndOfDayTick.Instance, expectedSends: 12);
         Assert.Equal(remaining.Take(12), flush.OrderByDescending(p => p));
 
         Assert.Equal(300, Brevo.Delivered.Count);
         Assert.Equal(100, _queue.Count);
-        Assert.Equal(300, Status(pipeline).Spent);
+        Assert.Equal(300, (await StatusAsync(pipeline)).Spent);
         AwaitAssert(() => Assert.Equal(300, pipeline.Sample("mails_sent_total")));
         Assert.Empty(_queue.DeadLetters);
     }
@@ -104,7 +106,7 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
         var perWindow = new List<int>();
         for (var hour = 0; hour < 6; hour++)
         {
-            perWindow.Add(RunWindow(pipeline, _midnight.AddHours(hour), HourlyTick.Instance).Count);
+            perWindow.Add((await RunWindowAsync(pipeline, _midnight.AddHours(hour), HourlyTick.Instance)).Count);
         }
 
         Assert.Equal([12, 12, 12, 12, 2, 0], perWindow);
@@ -117,9 +119,9 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
     {
         PublishDay(100, seed: 5);
         var pipeline = await Start();
-        RunWindow(pipeline, _midnight.AddHours(9), HourlyTick.Instance, expectedSends: 12);
+        await RunWindowAsync(pipeline, _midnight.AddHours(9), HourlyTick.Instance, expectedSends: 12);
         Brevo.Credits = 4;
-        var flush = RunWindow(pipeline, _midnight.AddHours(23).AddMinutes(5), EndOfDayTick.Instance, expectedSends: 4);
+        var flush = await RunWindowAsync(pipeline, _midnight.AddHours(23).AddMinutes(5), EndOfDayTick.Instance, expectedSends: 4);
         Assert.Equal(4, flush.Count);
         Assert.Equal(16, Brevo.Delivered.Count);
     }
@@ -129,13 +131,13 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
     {
         PublishDay(60, seed: 9);
         var pipeline = await Start(dailyLimit: 24, perHour: 12);
-        RunWindow(pipeline, _midnight.AddHours(20), HourlyTick.Instance, expectedSends: 12);
-        RunWindow(pipeline, _midnight.AddHours(21), HourlyTick.Instance, expectedSends: 12);
-        Assert.Empty(RunWindow(pipeline, _midnight.AddHours(22), HourlyTick.Instance));
+        await RunWindowAsync(pipeline, _midnight.AddHours(20), HourlyTick.Instance, expectedSends: 12);
+        await RunWindowAsync(pipeline, _midnight.AddHours(21), HourlyTick.Instance, expectedSends: 12);
+        Assert.Empty(await RunWindowAsync(pipeline, _midnight.AddHours(22), HourlyTick.Instance));
 
-        var nextDay = RunWindow(pipeline, _midnight.AddDays(1), HourlyTick.Instance, expectedSends: 12);
+        var nextDay = await RunWindowAsync(pipeline, _midnight.AddDays(1), HourlyTick.Instance, expectedSends: 12);
         Assert.Equal(12, nextDay.Count);
-        Assert.Equal(12, Status(pipeline).Spent);
+        Assert.Equal(12, (await StatusAsync(pipeline)).Spent);
     }
 
     [Fact]
@@ -146,12 +148,12 @@ public sealed class FullDaySpecs() : StandInSpecs(TestConfigs.TestSchedulerConfi
         _queue.Publish(Mails.Utf8("{\"template\": 7"), 254);
         _queue.Publish(Mails.Body(999, _midnight.AddDays(-1)), 253);
         var pipeline = await Start();
-        var sent = RunWindow(pipeline, _midnight.AddHours(8), HourlyTick.Instance, expectedSends: 12);
+        var sent = await RunWindowAsync(pipeline, _midnight.AddHours(8), HourlyTick.Instance, expectedSends: 12);
 
         Assert.Equal(12, sent.Count);
         // Each mail is carried by an actor of its own: their dead letters arrive as each one ends, not in take order.
         Assert.Equal(["not_an_object", "invalid_json", "expired"], _queue.DeadLetters.OrderByDescending(d => d.Priority).Select(d => d.Reason));
         AwaitAssert(() => Assert.Equal(1, pipeline.Sample("mail_dead_letters_total", "reason=\"expired\"")), TimeSpan.FromSeconds(3));
-        Assert.Equal(12, Status(pipeline).Spent);
+        Assert.Equal(12, (await StatusAsync(pipeline)).Spent);
     }
 }

@@ -21,4 +21,24 @@ public static class ProcessAssertions
             await Task.Delay(100);
         }
     }
+
+    /// <summary>
+    /// Checks that <paramref name="condition"/> holds at every look over <paramref name="period"/>, and fails at the
+    /// first look it does not: for a claim that something does <em>not</em> happen, which only a period can show. Name
+    /// the period for what it must outlast (a poll, the broker's statistics interval), not for luck.
+    /// </summary>
+    public static async Task Throughout(Func<Task<bool>> condition, TimeSpan period, string what, ServiceProcess? service = null)
+    {
+        var end = DateTime.UtcNow + period;
+        do
+        {
+            if (!await condition())
+            {
+                throw new InvalidOperationException($"{what} no longer held" + (service is null ? "" : "; the service printed:\n" + service.Output));
+            }
+
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < end);
+    }
 }

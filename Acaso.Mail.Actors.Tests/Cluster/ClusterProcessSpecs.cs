@@ -22,7 +22,10 @@ public sealed class ClusterProcessSpecs() : SharedDatabaseNodeSpecs("xkeysib-clu
         // One window every 20 s: long enough to count what one window sent.
         await StartClusterAsync("0/20 * * * * ?");
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= PerWindow), TimeSpan.FromSeconds(40), "the first window");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // The window's tokens are all settled (spent): every send of the window has happened, and the next is 20 s away.
+        var keeperNode = await KeeperNodeAsync();
+        await Eventually(async () => await MetricAsync(keeperNode, "mail_tokens_spent_today") == PerWindow, TimeSpan.FromSeconds(20),
+            "the first window's tokens to be spent");
 
         Assert.Equal(PerWindow, Brevo.Delivered.Count);
         Assert.Equal(priorities.OrderDescending().Take(PerWindow), Brevo.Delivered.Select(m => priorities[Mails.IndexOf(m)]).OrderDescending());
@@ -95,7 +98,7 @@ public sealed class ClusterProcessSpecs() : SharedDatabaseNodeSpecs("xkeysib-clu
         var survivors = Nodes.Where(n => n != keeper).ToList();
         await Eventually(async () => Brevo.Delivered.Count == mails && await RabbitBroker.ReadyAsync(Queue.Inbox) == 0,
             TimeSpan.FromSeconds(90), "every mail");
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await EveryMailAckedAsync();
         AssertEachSentOnce(mails);
         Assert.Empty(await RabbitBroker.DrainAsync(Queue.DeadLetterQueue));
         // The day counted at least what Brevo charged, and at most the tokens the dead node held besides. Those stay in
@@ -125,7 +128,7 @@ public sealed class ClusterProcessSpecs() : SharedDatabaseNodeSpecs("xkeysib-clu
 
         await Eventually(async () => Brevo.Delivered.Count == mails && await RabbitBroker.ReadyAsync(Queue.Inbox) == 0,
             TimeSpan.FromSeconds(120), "every mail");
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await EveryMailAckedAsync();
         AssertEachSentOnce(mails);
         var keeper = await KeeperNodeAsync();
         Assert.Equal(mails, await MetricAsync(keeper, "mail_tokens_spent_today"));

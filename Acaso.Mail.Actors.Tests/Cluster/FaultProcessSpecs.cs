@@ -68,7 +68,10 @@ public sealed class FaultProcessSpecs() : PrivateDatabaseNodeSpecs("xkeysib-faul
             "the day's count to reach its limit");
         await Eventually(async () => await RabbitBroker.ReadyAsync(Queue.Inbox) == Published - Limit, TimeSpan.FromSeconds(30),
             "the rest to wait in the inbox");
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Every mail taken has ended: the broker holds the rest, none of it unacknowledged, so nothing more can be sent.
+        await Eventually(async () => await RabbitBroker.MessagesAsync(Queue.Inbox) == Published - Limit
+                && await RabbitBroker.EveryMessageAckedAsync(Queue.Name),
+            TimeSpan.FromSeconds(30), "no mail unacknowledged");
 
         var keys = Brevo.Delivered.Select(m => m.IdempotencyKey).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());

@@ -54,7 +54,7 @@ public sealed partial class RollingUpgradeSpecs() : SharedDatabaseNodeSpecs("xke
 
         await Eventually(async () => Brevo.Delivered.Count == _published && await RabbitBroker.ReadyAsync(Queue.Inbox) == 0,
             TimeSpan.FromSeconds(120), "every mail");
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await EveryMailAckedAsync();
         AssertEachSentOnce(_published);
         var keeper = await KeeperNodeAsync();
         Assert.Equal(_published, await MetricAsync(keeper, "mail_tokens_spent_today"));

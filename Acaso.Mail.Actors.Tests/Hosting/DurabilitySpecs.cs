@@ -68,7 +68,7 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
         // The dead letters came back with their reasons and priorities; the 30 waiting mails are sent once each.
         Assert.Equal(2u, await RabbitBroker.ReadyIfDeclaredAsync(Queue.DeadLetterQueue));
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 30), TimeSpan.FromSeconds(90), "30 mails after the restart", service);
-        await Task.Delay(3000);
+        await EveryMailAckedAsync(service);
         AssertEachSentOnce(30);
         var dead = await RabbitBroker.DrainAsync(Queue.DeadLetterQueue);
         Assert.Equal([("invalid_json", (byte)250), ("invalid_json", (byte)240)],
@@ -93,7 +93,7 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
 
         await using var second = ServiceProcess.Start(Environment(perHour: 30));
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 30), TimeSpan.FromSeconds(60), "30 mails after the restart", second);
-        await Task.Delay(3000);
+        await EveryMailAckedAsync(second);
         AssertEachSentOnce(30);
     }
 
@@ -127,7 +127,7 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
         flowing = clock.Elapsed;
         await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "readiness after the heal", service);
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 20), TimeSpan.FromSeconds(90), "every mail", service);
-        await Task.Delay(3000);
+        await EveryMailAckedAsync(service);
         AssertEachSentOnce(20);
         Assert.True(seen < TimeSpan.FromSeconds(15), $"the partition was seen after {seen.TotalSeconds:0.0} s");
         Assert.True(flowing < TimeSpan.FromSeconds(15), $"mail flowed {flowing.TotalSeconds:0.0} s after the heal");
@@ -187,7 +187,7 @@ public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-
 
         await using var service = ServiceProcess.Start(Environment(perHour: 10));
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 10), TimeSpan.FromSeconds(60), "10 mails", service);
-        await Task.Delay(2500);
+        await EveryMailAckedAsync(service);
         AssertEachSentOnce(10);
         Assert.Equal(0, await MetricAsync("mail_inbox_moved_total"));
     }

@@ -38,7 +38,7 @@ public sealed class ReliabilityProcessSpecs() : ProcessSpecs("xkeysib-RELIABILIT
         await using var second = ServiceProcess.Start(Environment(perHour: 10));
         await Eventually(async () => Brevo.Delivered.Count == 30 && await RabbitBroker.ReadyAsync(Queue.Inbox) == 0,
             TimeSpan.FromSeconds(60), "every mail", second);
-        await Task.Delay(2500);
+        await EveryMailAckedAsync(second);
 
         var keys = Brevo.Delivered.Select(m => m.IdempotencyKey).ToList();
         Assert.Equal(30, keys.Count);
@@ -46,6 +46,9 @@ public sealed class ReliabilityProcessSpecs() : ProcessSpecs("xkeysib-RELIABILIT
         Assert.Equal(Enumerable.Range(0, 30), Brevo.Delivered.Select(Mails.IndexOf).Order());
         Assert.Empty(await RabbitBroker.DrainAsync(Queue.DeadLetterQueue));
     }
+
+    private static int WindowsOpened(ServiceProcess service) =>
+        service.Output.Split('\n').Count(line => line.Contains(" opens with ", StringComparison.Ordinal));
 
     [Fact]
     public async Task A_restart_mid_day_should_never_spend_the_day_twice()
@@ -61,8 +64,9 @@ public sealed class ReliabilityProcessSpecs() : ProcessSpecs("xkeysib-RELIABILIT
         var sentBefore = Brevo.Delivered.Count;
         await using var second = ServiceProcess.Start(Environment(perHour: 3, dailyLimit: 10));
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= 10), TimeSpan.FromSeconds(60), "ten sends", second);
-        // Three more windows: none may send past the day's 10.
-        await Task.Delay(TimeSpan.FromSeconds(6.5));
+        // Three more windows (the keeper logs each as it opens): none may send past the day's 10.
+        var opened = WindowsOpened(second);
+        await Eventually(() => Task.FromResult(WindowsOpened(second) >= opened + 3), TimeSpan.FromSeconds(30), "three more windows", second);
         Assert.InRange(sentBefore, 6, 9);
         Assert.Equal(10, Brevo.Delivered.Count);
         // The rest waits in the durable inbox, moved there from the producer's queue.
@@ -83,7 +87,7 @@ public sealed class ReliabilityProcessSpecs() : ProcessSpecs("xkeysib-RELIABILIT
         await using var service = ServiceProcess.Start(environment);
         // Four failures in a row open the circuit: the later windows wait instead of calling Brevo.
         await Eventually(() => Task.FromResult(Brevo.Requests >= 4), TimeSpan.FromSeconds(40), "the failing sends", service);
-        await Task.Delay(2500);
+        await Eventually(async () => await MetricAsync("mails_fails_total") >= 1, TimeSpan.FromSeconds(30), "mails_fails_total", service);
         var metrics = await ScrapeAsync("/metrics");
         var ready = await new HttpClient().GetAsync(new Uri($"http://127.0.0.1:{MetricsPort}/readyz"));
         service.Terminate();

@@ -30,7 +30,6 @@ public sealed class ServiceProcessSpecs() : ProcessSpecs("xkeysib-PROCESS-SECRET
 
         // The first window (at most 5 s away) sends exactly the 3 most urgent.
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count >= 3), TimeSpan.FromSeconds(60), "the first window");
-        await Task.Delay(1000);
         var ranked = _priorityOf.OrderByDescending(kv => kv.Value).Select(kv => kv.Key).ToList();
         Assert.Equal(ranked.Take(3).Order(), Brevo.Delivered.Take(3).Select(Mails.IndexOf).Order());
 
@@ -117,7 +116,9 @@ public sealed class UrgentLaneProcessSpecs() : ProcessSpecs("xkeysib-urgent-lane
         }
 
         await Eventually(() => Task.FromResult(Brevo.Delivered.Count == 12), TimeSpan.FromSeconds(60), "eleven more", service);
-        await Task.Delay(TimeSpan.FromSeconds(7));
+        // The lane has lent its window: every mail taken has ended, and the rest waits in the inbox.
+        await Eventually(async () => await RabbitBroker.EveryMessageAckedAsync(Queue.Name) && await RabbitBroker.ReadyAsync(Queue.Inbox) == 10,
+            TimeSpan.FromSeconds(30), "10 mails waiting, none taken", service);
         Assert.Equal(12, Brevo.Delivered.Count);
         Assert.DoesNotContain(100, Brevo.Delivered.Select(Mails.IndexOf));
         Assert.Equal(10u, await RabbitBroker.ReadyAsync(Queue.Inbox));

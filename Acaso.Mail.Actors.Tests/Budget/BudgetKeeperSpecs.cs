@@ -50,6 +50,16 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         return reserved;
     }
 
+    /// <summary>
+    /// Moves the virtual clock past a stopped reader's grace until <paramref name="assertion"/> holds: the keeper hears of
+    /// the stop (its <c>Terminated</c>) at a moment the spec cannot see, and its grace timer starts only then.
+    /// </summary>
+    private void AfterTheGrace(Action assertion) => AwaitAssert(() =>
+    {
+        ((Akka.TestKit.TestScheduler)Sys.Scheduler).Advance(TimeSpan.FromSeconds(6));
+        assertion();
+    });
+
     [Fact]
     public void BudgetKeeper_should_grant_per_hour_at_each_hourly_tick()
     {
@@ -224,8 +234,7 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         Assert.Equal((0, 3, 3), ExpectMsg<BudgetStatus>() is var held ? (held.Spent, held.InFlight, held.WindowUsed) : default);
 
         // Within the grace its settles may still be on their way; after it, the keeper settles them itself.
-        ((Akka.TestKit.TestScheduler)Sys.Scheduler).Advance(TimeSpan.FromSeconds(6));
-        AwaitAssert(() =>
+        AfterTheGrace(() =>
         {
             keeper.Tell(GetStatus.Instance);
             var status = ExpectMsg<BudgetStatus>();
@@ -302,9 +311,8 @@ public sealed class BudgetKeeperSpecs() : StandInSpecs(TestConfigs.TestScheduler
         ExpectMsg<Reserved>();
         keeper.Tell(new Settle(window.Window, 10, Charged: true, Key: a, Accepted: true));
         ExpectMsg<Settled>();
-        ((Akka.TestKit.TestScheduler)Sys.Scheduler).Advance(TimeSpan.FromSeconds(6));
         // The dead reader's send of a was not charged; its send of b may have been, so it counts for now.
-        AwaitAssert(() =>
+        AfterTheGrace(() =>
         {
             keeper.Tell(GetStatus.Instance);
             Assert.Equal((2, 0), ExpectMsg<BudgetStatus>() is var status ? (status.Spent, status.InFlight) : default);

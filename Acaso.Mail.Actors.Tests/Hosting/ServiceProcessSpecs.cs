@@ -91,6 +91,36 @@ public sealed class ServiceProcessSpecs() : ProcessSpecs("xkeysib-PROCESS-SECRET
     }
 }
 
+/// <summary>Settings the host itself meets: they end the start with one line naming the variable, exit 78.</summary>
+[Trait("Loop", "Full")]
+public sealed class HostSettingsProcessSpecs() : ProcessSpecs("xkeysib-host-settings", "host")
+{
+    [Fact]
+    public async Task A_metrics_port_already_in_use_should_end_the_start_with_one_line_naming_it_exit_78()
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.IPv6Any, MetricsPort);
+        squatter.Server.DualMode = true;
+        squatter.Start();
+        await using var service = ServiceProcess.Start(Environment(perHour: 3));
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service did not stop\n" + service.Output);
+        Assert.Equal(78, service.ExitCode);
+        Assert.Contains($"MAIL_METRICS_PORT={MetricsPort}: the port is already in use", service.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", service.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_node_of_a_TLS_cluster_without_its_certificate_should_not_start()
+    {
+        var environment = Environment(perHour: 3);
+        environment["MAIL_CLUSTER_TLS_REQUIRED"] = "true";
+        await using var service = ServiceProcess.Start(environment);
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the service did not stop\n" + service.Output);
+        Assert.Equal(78, service.ExitCode);
+        Assert.Contains("MAIL_CLUSTER_TLS_REQUIRED is on but MAIL_CLUSTER_TLS_CERT", service.Output, StringComparison.Ordinal);
+    }
+}
+
 /// <summary>The urgent lane in the built service, against the real broker, with no hourly window due.</summary>
 [Trait("Loop", "Full")]
 public sealed class UrgentLaneProcessSpecs() : ProcessSpecs("xkeysib-urgent-lane", "urgent")

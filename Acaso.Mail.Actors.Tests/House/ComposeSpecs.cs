@@ -66,7 +66,10 @@ public sealed class ComposeSpecs
             // Every node presents the certificate the one-shot job makes in the volume it mounts (opened at start, so not here).
             Assert.Equal("/tls/cluster.p12", environment["MAIL_CLUSTER_TLS_CERT"]);
             Assert.Contains("cluster-tls:/tls:ro", ((YamlSequenceNode)Merged(Service(node))["volumes"]).Children.Select(v => v.ToString()));
+            // And none starts without it (a secret not mounted): the others never meet a plain node.
+            Assert.Equal("true", environment["MAIL_CLUSTER_TLS_REQUIRED"]);
             environment["MAIL_CLUSTER_TLS_CERT"] = "";
+            environment["MAIL_CLUSTER_TLS_REQUIRED"] = "false";
             return SettingsLoader.Load(name => environment.GetValueOrDefault(name));
         }).ToList();
         Assert.Contains("/tls/cluster.p12", string.Join(' ', ((YamlSequenceNode)Service("cluster-tls")[new YamlScalarNode("command")]).Children), StringComparison.Ordinal);
@@ -119,6 +122,7 @@ public sealed class ComposeSpecs
         var values = environment.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value!);
         values["SENDINBLUE_API_KEY"] = "";
         values["MAIL_CLUSTER_TLS_CERT"] = "";
+        values["MAIL_CLUSTER_TLS_REQUIRED"] = "false";
         var settings = SettingsLoader.Load(name => values.GetValueOrDefault(name));
         Assert.Equal("rabbitmq", settings.Queue.Url.Host);
         Assert.Equal("/data", settings.StateDir);

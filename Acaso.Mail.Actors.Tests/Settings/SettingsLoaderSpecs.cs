@@ -142,6 +142,20 @@ public sealed class SettingsLoaderSpecs
     }
 
     [Fact]
+    public void A_node_of_a_cluster_that_runs_on_TLS_should_refuse_to_start_without_its_certificate()
+    {
+        // The secret was not mounted: the node must not dial its TLS peers in plain TCP (Akka.Remote would shut them down).
+        var e = Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_TLS_REQUIRED", "true"),
+            ("MAIL_CLUSTER_SEEDS", "mail-1:4053"), ("MAIL_DATABASE_URL", "postgresql://acaso:pw@db:5432/mail")));
+        Assert.StartsWith("MAIL_CLUSTER_TLS_REQUIRED is on but MAIL_CLUSTER_TLS_CERT", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+
+        // Off (the default), the same node starts on plain TCP, as before.
+        Assert.Null(Load(("MAIL_CLUSTER_SEEDS", "mail-1:4053"), ("MAIL_DATABASE_URL", "postgresql://acaso:pw@db:5432/mail")).Cluster.Tls);
+        Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_TLS_REQUIRED", "maybe")));
+    }
+
+    [Fact]
     public void A_cluster_on_SQLite_should_refuse_to_start_saying_why()
     {
         var e = Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_SEEDS", "mail-1:4053")));

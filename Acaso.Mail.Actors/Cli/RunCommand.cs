@@ -69,7 +69,17 @@ public static class RunCommand
             var app = MailServiceHost.Build(settings);
             log.LogInformation("Reading '{Queue}' at {BrokerUrl}; metrics on http://localhost:{MetricsPort}/",
                 settings.Queue.Name, settings.Queue.SafeUrl, settings.MetricsPort);
-            await app.RunAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await app.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // Kestrel could not bind: a setting to change, not a crash to trace (the caller prints one line, exit 78).
+                throw new SettingsException($"MAIL_METRICS_PORT={settings.MetricsPort}: the port is already in use by another " +
+                    "process; stop it or choose a free port");
+            }
+
             return ExitCodes.Ok;
         }
         finally

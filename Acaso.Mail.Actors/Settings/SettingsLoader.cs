@@ -55,6 +55,7 @@ public static class SettingsLoader
         ["MAIL_CLUSTER_STABLE_AFTER"] = "cluster.stable-after",
         ["MAIL_CLUSTER_TLS_CERT"] = "cluster.tls-cert",
         ["MAIL_CLUSTER_TLS_PASSWORD"] = "cluster.tls-password",
+        ["MAIL_CLUSTER_TLS_REQUIRED"] = "cluster.tls-required",
     };
 
     /// <summary>The embedded HOCON file <paramref name="name"/> (for example <c>akka.hocon</c>).</summary>
@@ -142,6 +143,15 @@ public static class SettingsLoader
             {
                 Tls = Tls("cluster.tls-cert", "cluster.tls-password"),
             };
+            if (cluster.Tls is null && Bool("cluster.tls-required"))
+            {
+                // A plain node dialling TLS peers makes their outbound handshakes fail, and Akka.Remote shuts a node
+                // down for that (akka.net #7839): refusing here keeps one node's missing secret from stopping the others.
+                throw new SettingsException(
+                    $"{Name("cluster.tls-required")} is on but MAIL_CLUSTER_TLS_CERT (acaso.mail.cluster.tls-cert) is not set: this node would " +
+                    "speak plain TCP to a cluster that runs on TLS. Mount the cluster certificate and set MAIL_CLUSTER_TLS_CERT and MAIL_CLUSTER_TLS_PASSWORD");
+            }
+
             if (cluster.Enabled && database.Postgres is null)
             {
                 throw new SettingsException(

@@ -48,9 +48,21 @@ public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET
 
     private string Url(string path) => $"http://127.0.0.1:{MetricsPort}{path}";
 
+    /// <summary>
+    /// A browser context whose waits allow for a machine that runs three-node specs beside this one: Playwright's 30 s
+    /// default has run out on a sign-in's redirect under a full run (the deadline is a bound, not a speed claim).
+    /// </summary>
+    private async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions? options = null)
+    {
+        var context = await _browser.NewContextAsync(options);
+        context.SetDefaultTimeout(90_000);
+        context.SetDefaultNavigationTimeout(90_000);
+        return context;
+    }
+
     private async Task<IPage> SignedInPageAsync(BrowserNewContextOptions? options = null)
     {
-        var context = await _browser.NewContextAsync(options ?? new BrowserNewContextOptions { ViewportSize = new() { Width = 1200, Height = 900 } });
+        var context = await NewContextAsync(options ?? new BrowserNewContextOptions { ViewportSize = new() { Width = 1200, Height = 900 } });
         var page = await context.NewPageAsync();
         await page.GotoAsync(Url("/console/login"));
         await page.FillAsync("#password", Password);
@@ -124,7 +136,7 @@ public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET
 
         await using var service = ServiceProcess.Start(WithConsole());
         await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready", service);
-        var context = await _browser.NewContextAsync();
+        var context = await NewContextAsync();
         var page = await context.NewPageAsync();
 
         // Without a session every page is the sign-in, with no data on it.
@@ -227,7 +239,7 @@ public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET
         await ScreenshotAsync(page, "today");
 
         // A phone, in Portuguese, with the keyboard alone: the sign-in field has the focus, Enter signs in.
-        var phone = await (await _browser.NewContextAsync(new BrowserNewContextOptions
+        var phone = await (await NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new() { Width = 390, Height = 844 }, Locale = "pt-BR", IsMobile = true, HasTouch = true,
             ExtraHTTPHeaders = new Dictionary<string, string> { ["Accept-Language"] = "pt-BR,pt;q=0.9,en;q=0.5" },

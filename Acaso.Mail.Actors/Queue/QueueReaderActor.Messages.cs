@@ -38,12 +38,8 @@ public sealed partial class QueueReaderActor
         public static readonly Resubscribe Instance = new();
     }
 
-    private sealed record StreamCompleted
-    {
-        public static readonly StreamCompleted Instance = new();
-    }
-
-    private sealed record StreamFailed(Exception Cause);
+    /// <summary>The queue stream completed or failed (<paramref name="Cause"/>): it is started again.</summary>
+    private sealed record StreamEnded(Exception Cause);
 
     /// <summary>The keeper did not answer the lease (or the urgent question, tag 0) asked under <paramref name="Tag"/> in time.</summary>
     private sealed record KeeperSilent(ulong Tag);

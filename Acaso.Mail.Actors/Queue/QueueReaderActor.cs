@@ -120,7 +120,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
 
     private IQueueDemand RunStream() =>
         Source.FromGraph(new QueuePullSource(_queue))
-            .To(Sink.ActorRef<QueuePull>(Self, StreamCompleted.Instance, e => new StreamFailed(e)))
+            .To(Sink.ActorRef<QueuePull>(Self, new StreamEnded(new InvalidOperationException("the queue stream completed")), e => new StreamEnded(e)))
             .Run(Context.Materializer());
 
     private void RestartStream(Exception cause)
@@ -327,8 +327,7 @@ public sealed partial class QueueReaderActor : ReceiveActor, IWithTimers, IWithS
             Busy: busy || _mailsInFlight > 0)));
         // The source emits broker faults rather than failing, so neither should happen; should one, the stream is built
         // again over the same queue and the take under way, if any, ends as a failed one: the reader and its mail stay.
-        Receive<StreamCompleted>(_ => RestartStream(new InvalidOperationException("the queue stream completed")));
-        Receive<StreamFailed>(failed => RestartStream(failed.Cause));
+        Receive<StreamEnded>(ended => RestartStream(ended.Cause));
     }
 }
 

@@ -61,14 +61,13 @@ public sealed class TlsClusterSpecs() : SharedDatabaseNodeSpecs("xkeysib-tls", "
             environment["MAIL_CLUSTER_PORT"] = outsider.RemotePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             environment["MAIL_STATE_DIR"] = outsider.StateDir;
             outsider.Process = ServiceProcess.Start(environment);
-            // It stays out in one of three ways: its /readyz says it has not joined; Akka.Remote shuts it down at once
-            // because its own outbound handshake failed (exit 79, akka.net #7839); or it says its join went unanswered.
-            // Under a full run a plain node has once not served /readyz within 60 s while its joins went unanswered
-            // (a readiness gap noted on issue 28; MAIL_CLUSTER_TLS_REQUIRED keeps such a node from starting at all).
-            await Eventually(async () => outsider.Process.HasExited
-                    || outsider.Process.Output.Contains("Couldn't join seed nodes", StringComparison.Ordinal)
-                    || (await GetAsync(outsider, "/readyz")).Contains("cluster not joined", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(60), what + " to say it has not joined, or to stop", outsider.Process);
+            // Its join is tried and refused: Akka.Remote shuts it down at once because its own outbound handshake failed
+            // (exit 79, akka.net #7839), or it says its join went unanswered (after its seed-node timeout) and tries again.
+            // Its /readyz is not waited for: under a full run a plain node once served none within 60 s meanwhile (a gap
+            // noted on issue 28; MAIL_CLUSTER_TLS_REQUIRED keeps such a node from starting at all).
+            await Eventually(() => Task.FromResult(outsider.Process.HasExited
+                    || outsider.Process.Output.Contains("Couldn't join seed nodes", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(90), what + " to say its join went unanswered, or to stop", outsider.Process);
             // Whatever way it stays out, it never says it is ready: no answer ("") and a stop count as not ready.
             var ready = outsider.Process.HasExited ? "(it stopped)" : await GetAsync(outsider, "/readyz");
             Assert.True(ready is "" or "(it stopped)" || ready.Contains("cluster not joined", StringComparison.Ordinal),

@@ -79,7 +79,6 @@ public abstract class ProcessSpecs(string apiKey, string queuePrefix) : IAsyncLi
         }
     }
 
-    /// <summary>The HTTP status of <c>/readyz</c>, or 0 while nothing listens.</summary>
     /// <summary>
     /// Waits until the broker holds no message of the producer's queue or the inbox, ready or unacknowledged: every mail
     /// has reached its end, so none can be sent again after the spec counts what Brevo received.
@@ -88,6 +87,7 @@ public abstract class ProcessSpecs(string apiKey, string queuePrefix) : IAsyncLi
         ProcessAssertions.Eventually(() => RabbitBroker.EveryMessageAckedAsync(Queue.Name, Queue.Inbox), TimeSpan.FromSeconds(30),
             "the broker to hold no mail, ready or unacknowledged", service);
 
+    /// <summary>The HTTP status of <c>/readyz</c>, or 0 while nothing listens.</summary>
     protected async Task<int> ReadyStatusAsync()
     {
         using var http = new HttpClient();

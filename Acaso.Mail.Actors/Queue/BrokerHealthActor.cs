@@ -9,8 +9,7 @@ namespace Acaso.Mail.Actors.Queue;
 /// The reader's view of the broker, a child of the reader: a probe (a passive declare of the queue it reads, within the
 /// operation timeout) every <see cref="ProbeInterval"/> after the last one ended, so a silent partition is seen within
 /// seconds even between windows, and a probe after the network heals connects again. The reader also tells it what
-/// each take found (<see cref="Seen"/>). What it learns goes to the event stream, for <c>/readyz</c> and the metrics,
-/// and to the reader, for its status, when it changes.
+/// each take found (<see cref="Seen"/>). What it learns goes to the event stream, for <c>/readyz</c> and the metrics.
 /// </summary>
 public sealed class BrokerHealthActor : ReceiveActor, IWithTimers
 {
@@ -72,8 +71,6 @@ public sealed class BrokerHealthActor : ReceiveActor, IWithTimers
             {
                 _log.Warning("The queue is unreachable: {Detail}", detail);
             }
-
-            Context.Parent.Tell(new Changed(connected));
         }
 
         _connected = connected;
@@ -82,9 +79,6 @@ public sealed class BrokerHealthActor : ReceiveActor, IWithTimers
 
     /// <summary>What a take found: the broker answered, or failed with <paramref name="Detail"/>.</summary>
     public sealed record Seen(bool Connected, string? Detail);
-
-    /// <summary>Told to the reader when the broker becomes reachable or unreachable.</summary>
-    public sealed record Changed(bool Connected);
 
     /// <summary>What a probe found: the failure, if any, and whether the broker blocks publishers.</summary>
     private sealed record Probed(Exception? Failure, string? Blocked);

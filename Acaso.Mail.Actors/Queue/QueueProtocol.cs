@@ -40,8 +40,7 @@ public static class QueueProtocol
     /// <param name="Window">The window whose tokens it holds.</param>
     /// <param name="Permits">Takes it may still make in that window.</param>
     /// <param name="InFlight">Mails taken and not yet settled.</param>
-    /// <param name="Connected">Whether the broker connection is up.</param>
     /// <param name="Draining">Whether it has stopped taking mail for shutdown.</param>
     /// <param name="Busy">A take, a look at the head, a question to the keeper or a send is under way.</param>
-    public sealed record ReaderStatus(long Window, int Permits, int InFlight, bool Connected, bool Draining, bool Busy = false);
+    public sealed record ReaderStatus(long Window, int Permits, int InFlight, bool Draining, bool Busy = false);
 }

@@ -6,7 +6,8 @@ namespace Acaso.Mail.Actors.Queue;
 /// The QueueReader's parent, there for its supervision: the reader's leases and its mails' actors (taken, unacked,
 /// perhaps already accepted by Brevo) live with it, so a restart would stop every mail under way and take again.
 /// Its stores and broker never throw into it, so an exception is a defect: the reader is resumed with its state, the
-/// message that threw is lost (and logged). Only a reader that could not start is restarted.
+/// message that threw is lost (and logged). Only a reader that could not start, or that lost a child it cannot take
+/// without (its lease holder or its broker probe: a death pact), is restarted.
 /// </summary>
 public sealed class QueueReaderSupervisorActor : ReceiveActor
 {
@@ -26,7 +27,7 @@ public sealed class QueueReaderSupervisorActor : ReceiveActor
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(
         maxNrOfRetries: -1,
         withinTimeRange: Timeout.InfiniteTimeSpan,
-        localOnlyDecider: cause => cause is ActorInitializationException ? Directive.Restart : Directive.Resume);
+        localOnlyDecider: cause => cause is ActorInitializationException or DeathPactException ? Directive.Restart : Directive.Resume);
 
     /// <summary>Asks for the reader's ref.</summary>
     public sealed record GetReader

@@ -2,6 +2,7 @@ using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Budget;
 using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Events;
+using Acaso.Mail.Actors.Queue.Leases;
 using Acaso.Mail.Actors.Sending;
 using Akka.Actor;
 using Akka.Event;
@@ -12,7 +13,7 @@ namespace Acaso.Mail.Actors.Queue.Taken;
 /// <summary>
 /// One mail from its take to its end, a child of the reader that took it: the stores' checks, <see cref="MailFate"/>'s
 /// verdict, a token asked of the keeper when it was only looked at, the send, the ledger row, the ack, requeue or dead
-/// letter, and its token's settle (handed to the reader's <see cref="TokenSettleActor"/>). Its behaviours are its steps:
+/// letter, and its token's settle (handed to the reader's <see cref="LeaseHolderActor"/>). Its behaviours are its steps:
 /// <see cref="Checking"/>, <see cref="AwaitingToken"/>, <see cref="Sending"/>, <see cref="Recording"/> and
 /// <see cref="Settling"/>; it stops when the broker has its disposition. Should it fail, its token is settled and its
 /// message goes back to the queue (<see cref="PostStop"/>).
@@ -145,8 +146,8 @@ public sealed class TakenMailActor : ReceiveActor, IWithTimers
             }
 
             // Looked at between windows: an urgent mail asks the keeper for a token (it may borrow one).
-            _services.Keeper.Tell(new BudgetProtocol.Reserve(_mail.Window, _mail.Tag, urgent), Context.Parent);
-            Timers.StartSingleTimer(KeeperTimer, KeeperSilent.Instance, KeeperAnswerTimeout);
+            _services.Leases.Tell(new LeaseProtocol.LendToken(_mail.Window, urgent));
+            Timers.StartSingleTimer(KeeperTimer, KeeperSilent.Instance, LeaseProtocol.KeeperAnswerTimeout);
             Become(AwaitingToken);
             return;
         }
@@ -213,7 +214,7 @@ public sealed class TakenMailActor : ReceiveActor, IWithTimers
         var token = _token!;
         if (token.Settles)
         {
-            _services.Keeper.Tell(new BudgetProtocol.Spending(token.Window, token.Tag, Request!.IdempotencyKey), Context.Parent);
+            _services.Leases.Tell(new BudgetProtocol.Spending(token.Window, token.Tag, Request!.IdempotencyKey));
         }
 
         _spending = true;
@@ -259,7 +260,7 @@ public sealed class TakenMailActor : ReceiveActor, IWithTimers
         SettleQueue(verdict.Disposition, verdict.Reason, verdict.Detail, verdict.ReturnToken);
     }
 
-    /// <summary>Hands the token's settle to the reader, once; nothing to settle for a look with no token or a token spent as lent.</summary>
+    /// <summary>Hands the token's settle to the lease holder, once; nothing to settle for a look with no token or a token spent as lent.</summary>
     private void SettleToken(bool charged, Guid? key = null, bool accepted = false)
     {
         if (_tokenSettled)
@@ -269,7 +270,7 @@ public sealed class TakenMailActor : ReceiveActor, IWithTimers
 
         _tokenSettled = true;
         var token = _token!;
-        Context.Parent.Tell(new SettleToken(new BudgetProtocol.Settle(token.Window, token.Tag, charged, token.Borrowed, key, accepted)));
+        _services.Leases.Tell(new LeaseProtocol.SettleToken(new BudgetProtocol.Settle(token.Window, token.Tag, charged, token.Borrowed, key, accepted)));
     }
 
     /// <summary>Tells the broker what becomes of the message; the actor stops once it has.</summary>
@@ -345,7 +346,7 @@ public sealed class TakenMailActor : ReceiveActor, IWithTimers
                 // Asked for a mail that went back meanwhile (the keeper was slow), or a second answer: nothing to send on it.
                 if (late.Settles)
                 {
-                    Context.Parent.Tell(new SettleToken(new BudgetProtocol.Settle(late.Window, late.Tag, Charged: false, late.Borrowed)));
+                    _services.Leases.Tell(new LeaseProtocol.SettleToken(new BudgetProtocol.Settle(late.Window, late.Tag, Charged: false, late.Borrowed)));
                 }
 
                 break;

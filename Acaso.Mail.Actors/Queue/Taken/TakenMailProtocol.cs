@@ -1,24 +1,17 @@
 using Acaso.Mail.Actors.Contract;
 using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue.Stores;
+using Acaso.Mail.Actors.Queue.Leases;
 using Akka.Actor;
 
 namespace Acaso.Mail.Actors.Queue.Taken;
 
 /// <summary>
-/// The token a take holds: granted by the keeper under <paramref name="Tag"/> for <paramref name="Window"/>,
-/// <paramref name="Borrowed"/> from the coming window; <paramref name="Settles"/>: the keeper wants a settle for it
-/// (false in unlimited mode, where a token is spent as it is lent).
+/// One message taken from the queue, as its <see cref="TakenMailActor"/> starts with it, with the <paramref name="Token"/>
+/// its take held (none for a look between windows: it asks for one if it is urgent). <paramref name="Window"/>: the
+/// reader's window at the take; <paramref name="WindowHalted"/>: Brevo failed in it, so the mail waits rather than goes.
 /// </summary>
-public sealed record TakeToken(long Window, ulong Tag, bool Borrowed, bool Settles = true);
-
-/// <summary>
-/// One message taken from the queue, as its <see cref="TakenMailActor"/> starts with it. <paramref name="Tag"/> names the
-/// actor and is the reservation tag the keeper knows its token by: the take's lease, or for a look (taken between
-/// windows with no <paramref name="Token"/>) the tag under which it asks for one. <paramref name="Window"/>: the reader's
-/// window at the take; <paramref name="WindowHalted"/>: Brevo failed in it, so the mail waits rather than goes.
-/// </summary>
-public sealed record TakenMail(QueueMessage Message, ulong Tag, TakeToken? Token, long Window, bool WindowHalted)
+public sealed record TakenMail(QueueMessage Message, TakeToken? Token, long Window, bool WindowHalted)
 {
     /// <summary>Taken to look at the queue head between windows, with no token.</summary>
     public bool Look => Token is null;
@@ -34,42 +27,27 @@ public sealed record TakenMail(QueueMessage Message, ulong Tag, TakeToken? Token
 
 /// <summary>What every mail actor of one reader uses: the queue to settle on, the actors it talks to, the stores.</summary>
 /// <param name="Queue">The reader's queue (its channel): a mail is acked, requeued or dead-lettered where it was taken.</param>
-/// <param name="Keeper">The budget keeper (told with the reader as sender: the reader holds the leases).</param>
+/// <param name="Leases">The reader's <see cref="LeaseHolderActor"/>: whatever the keeper is told of a token goes through it.</param>
 /// <param name="Senders">The MailSender pool.</param>
 /// <param name="Settings">The reader's settings.</param>
 /// <param name="FailedWindows">Windows in which Brevo kept failing on a mail, by its key.</param>
 /// <param name="SentLedger">Keys Brevo accepted (none: only Brevo's idempotency key stops a repeat after a crash).</param>
 /// <param name="Delivery">The suppression list and the history's recorder (none in some specs).</param>
 /// <param name="Memory">What the reader's mails share in memory.</param>
-public sealed record TakenMailServices(IMailQueue Queue, IActorRef Keeper, IActorRef Senders, ReaderSettings Settings,
+public sealed record TakenMailServices(IMailQueue Queue, IActorRef Leases, IActorRef Senders, ReaderSettings Settings,
     IFailedWindowStore FailedWindows, ISentLedger? SentLedger, ReaderDelivery? Delivery, TakenMailMemory Memory);
 
-/// <summary>What a mail's actor tells its reader; the reader routes the keeper's answers about a mail to it by its tag.</summary>
+/// <summary>What a mail's actor tells its reader.</summary>
 public static class TakenMailProtocol
 {
-    /// <summary>
-    /// How long the keeper may take to answer before a question is given up (a lease, a look's token) or a settle is
-    /// sent again: in a cluster it may be moving to another node, and what was asked of the old one is lost.
-    /// </summary>
-    public static readonly TimeSpan KeeperAnswerTimeout = TimeSpan.FromSeconds(5);
-
-    /// <summary>The actor's name under the reader, from its tag: the reader finds it again to hand it the keeper's answers.</summary>
-    public static string NameOf(ulong tag) => "mail-" + tag.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Settle this token with the keeper, and again until it says <see cref="Budget.BudgetProtocol.Settled"/>.</summary>
-    public sealed record SettleToken(Budget.BudgetProtocol.Settle Settle);
+    /// <summary>The actor's name under the reader: <c>mail-</c> and the count of the reader's takes.</summary>
+    public static string NameOf(ulong take) => "mail-" + take.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The mail's actor has ended (its last word, from its <c>PostStop</c>, so it comes even from one that failed);
     /// <paramref name="FreeTokenOf"/>: its token serves the next mail of that window (no send charged it).
     /// </summary>
     public sealed record MailEnded(long? FreeTokenOf);
-
-    /// <summary>The keeper acknowledged a token's settle: its <see cref="TokenSettleActor"/> has ended.</summary>
-    public sealed record TokenSettled
-    {
-        public static readonly TokenSettled Instance = new();
-    }
 
     /// <summary>Brevo failed in <paramref name="Window"/> (or refused the account): the rest of it waits.</summary>
     public sealed record HaltWindow(long Window);

@@ -1,4 +1,6 @@
+using Akka.Actor;
 using Akka.Streams;
+using Akka.Streams.Dsl;
 using Akka.Streams.Stage;
 using Acaso.Mail.Actors.Queue.Broker;
 
@@ -43,6 +45,15 @@ public sealed class QueuePullSource(IMailQueue queue) : GraphStageWithMaterializ
 
     /// <inheritdoc />
     public override SourceShape<QueuePull> Shape => new(_out);
+
+    /// <summary>
+    /// Runs a source over <paramref name="queue"/> into <paramref name="owner"/>, which hears each take's
+    /// <see cref="QueuePull"/> and, should the stream ever complete or fail, <paramref name="ended"/> of why; returns the demand.
+    /// </summary>
+    public static IQueueDemand RunTo(IActorRef owner, IMailQueue queue, IMaterializer materializer, Func<Exception, object> ended) =>
+        Source.FromGraph(new QueuePullSource(queue))
+            .To(Sink.ActorRef<QueuePull>(owner, ended(new InvalidOperationException("the queue stream completed")), ended))
+            .Run(materializer);
 
     /// <inheritdoc />
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("queue-pull-source");

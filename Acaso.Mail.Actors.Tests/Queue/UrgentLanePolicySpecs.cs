@@ -26,12 +26,14 @@ public sealed class UrgentLanePolicySpecs
         // The burst: an urgent head that leaves the queue without a send (expired, dead-lettered) looks again
         { "an urgent head taken counts against the signalled mails", () => (UrgentLane.HeadTaken(new UrgentLook(Expected: 20), 199, Threshold), UrgentStep.None),
             new UrgentLook(Expected: 19), UrgentStep.None },
-        { "a looked-at head gone while more urgent mail is expected looks again", () => (new UrgentLook(Expected: 19), UrgentLane.HeadLeft(new UrgentLook(Expected: 19), signalled: true)),
+        { "a looked-at head gone while more urgent mail is expected looks again", () => UrgentLane.HeadLeft(new UrgentLook(Expected: 19), signalled: true, busy: false),
             new UrgentLook(Expected: 19), UrgentStep.Look },
         { "a head that is not urgent means none waits behind it", () => (UrgentLane.HeadTaken(new UrgentLook(Expected: 5), 150, Threshold), UrgentStep.None),
             Quiet, UrgentStep.None },
-        { "with the signal and nothing expected, a head gone looks no further", () => (Quiet, UrgentLane.HeadLeft(Quiet, signalled: true)), Quiet, UrgentStep.None },
-        { "without the signal, every head gone looks again", () => (Quiet, UrgentLane.HeadLeft(Quiet, signalled: false)), Quiet, UrgentStep.Look },
+        { "with the signal and nothing expected, a head gone looks no further", () => UrgentLane.HeadLeft(Quiet, signalled: true, busy: false), Quiet, UrgentStep.None },
+        { "without the signal, every head gone looks again", () => UrgentLane.HeadLeft(Quiet, signalled: false, busy: false), Quiet, UrgentStep.Look },
+        { "a head gone during a take: the look waits for the take's end", () => UrgentLane.HeadLeft(Quiet, signalled: false, busy: true),
+            Quiet with { Pending = true }, UrgentStep.LookWhenIdle },
         // The keeper's answer
         { "the window still has tokens: take on them", () => UrgentLane.Answered(Quiet, 12, false, windowTokens: 3, false, true, true), Quiet, UrgentStep.Take },
         { "tokens to lend: look at the head", () => UrgentLane.Answered(Quiet, 12, false, 0, false, true, true), Quiet with { Looked = true }, UrgentStep.LookAtHead },
@@ -63,5 +65,5 @@ public sealed class UrgentLanePolicySpecs
     [InlineData(0, 10, UrgentStep.Look)]
     [InlineData(0, 64, UrgentStep.None)]
     public void UrgentLane_should_take_on_window_tokens_and_stop_looking_with_too_much_unsettled(int windowTokens, int inFlight, UrgentStep step) =>
-        Assert.Equal(step, UrgentLane.Ask(windowTokens, inFlight, maxInFlight: 64));
+        Assert.Equal(step, UrgentLane.Ask(windowTokens, inFlight));
 }

@@ -3,7 +3,6 @@ using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Lifecycle;
 using Acaso.Mail.Actors.Queue.Broker;
 using Acaso.Mail.Actors.Queue.Leases;
-using Acaso.Mail.Actors.Queue.Stores;
 using Acaso.Mail.Actors.Queue.Taken;
 using Akka.Actor;
 using Akka.Event;
@@ -14,14 +13,13 @@ using static Acaso.Mail.Actors.Queue.QueueProtocol;
 namespace Acaso.Mail.Actors.Queue;
 
 /// <summary>
-/// Takes mail from the queue, one take per token, and hands each mail on. It owns the queue connection and the
-/// Akka.Streams graph that takes from it (<see cref="QueuePullSource"/>: one take per unit of demand). Its behaviours are
-/// its take loop: <see cref="Idle"/>, <see cref="Leasing"/> (a token is asked), <see cref="Taking"/> (one take on it, or a
-/// look at the head with none), <see cref="AskingUrgent"/> (between windows: may urgent mail borrow? <see cref="UrgentLane"/>
-/// says when to ask and when to look) and <see cref="Draining"/>. Taking only on a leased token keeps the unacknowledged
-/// messages no more than the tokens and RabbitMQ's priority order exact at every take, and lets readers that share a
-/// keeper spend a window once. Its children do the rest: a <see cref="TakenMailActor"/> carries each mail to its end, the
-/// <see cref="LeaseHolderActor"/> is all the keeper hears from this reader, and the <see cref="BrokerHealthActor"/> probes.
+/// Takes mail from the queue, one take per token, through the Akka.Streams source it owns (<see cref="QueuePullSource"/>:
+/// one take per unit of demand). Its behaviours are its take loop: <see cref="Idle"/>, <see cref="Asking"/> (for a token,
+/// or between windows whether urgent mail may borrow one: <see cref="UrgentLane"/> says when), <see cref="Taking"/> (on
+/// the token, or a look at the head with none) and <see cref="Draining"/>. A take per leased token keeps the unacked
+/// messages no more than the tokens and RabbitMQ's priority order exact at every take, and readers sharing a keeper
+/// spend a window once. Its children do the rest: a <see cref="TakenMailActor"/> carries each mail to its end, the
+/// <see cref="LeaseHolderActor"/> is all the keeper hears from it, and the <see cref="BrokerHealthActor"/> probes.
 /// </summary>
 public sealed class QueueReaderActor : ReceiveActor, IWithTimers
 {
@@ -29,18 +27,10 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private const string UrgentTimer = "urgent";
     private const string LookAgainTimer = "look-again";
 
-    // Between windows the reader stops looking for urgent mail while this many mails are still under way.
-    private const int MaxInFlightForUrgentLook = 64;
-
-    /// <summary>How soon a look put off by another reader's take is tried again (a take is one basic.get).</summary>
-    private static readonly TimeSpan LookAgainAfter = TimeSpan.FromMilliseconds(200);
-
     private readonly Func<IMailQueue> _queueFactory;
     private readonly IActorRef _budgetKeeper;
     private readonly ReaderSettings _settings;
-    // What every mail's actor uses, over this incarnation's queue and lease holder.
     private readonly Func<IMailQueue, IActorRef, TakenMailServices> _servicesOf;
-    private readonly ResourceCloser _closer;
     private readonly QuietWaiters _waiters = new();
     private TakenMailServices _services = null!;
     private IMailQueue _queue = null!;
@@ -51,35 +41,31 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private ReaderWindow _window = new(0, 0);
     private TakeToken? _lease;
     private UrgentLook _urgent = new();
-    // Names the mails' actors. They are counted by their own last words, not by their termination: a child's Terminated
-    // can overtake what it said before it (system messages go first).
+    // Names the mails' actors; they are counted by their last words, as a child's Terminated can overtake what it said.
     private ulong _takes;
     private int _mailsInFlight;
 
-    /// <summary>Creates the reader; <paramref name="queueFactory"/> is called once per incarnation.</summary>
-    public QueueReaderActor(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings,
-        IFailedWindowStore failedWindows, ISentLedger? sentLedger = null, ReaderDelivery? delivery = null)
+    /// <summary>
+    /// Creates the reader; once per incarnation, <paramref name="queueFactory"/> opens its queue and
+    /// <paramref name="servicesOf"/> makes what its mails' actors use over that queue and its lease holder.
+    /// </summary>
+    public QueueReaderActor(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, ReaderSettings settings,
+        Func<IMailQueue, IActorRef, TakenMailServices> servicesOf)
     {
         _queueFactory = queueFactory;
         _budgetKeeper = budgetKeeper;
         _settings = settings;
-        _servicesOf = (queue, leases) =>
-            new TakenMailServices(queue, leases, senders, settings, failedWindows, sentLedger, delivery, new TakenMailMemory());
-        _closer = ResourceCloser.Get(Context.System);
+        _servicesOf = servicesOf;
         Idle();
     }
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>
-    /// Props for the reader; without a <paramref name="failedWindows"/> store the counts are kept in memory, and without
-    /// a <paramref name="sentLedger"/> only Brevo's idempotency key stops a repeat after a crash.
-    /// </summary>
-    public static Props Props(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, IActorRef senders, ReaderSettings settings,
-        IFailedWindowStore? failedWindows = null, ISentLedger? sentLedger = null, ReaderDelivery? delivery = null) =>
-        Akka.Actor.Props.Create(() => new QueueReaderActor(queueFactory, budgetKeeper, senders, settings,
-            failedWindows ?? new InMemoryFailedWindowStore(), sentLedger, delivery));
+    /// <summary>Props for the reader (<see cref="QueueReaderActorHostingExtensions.AddQueueReaderActor"/> composes them).</summary>
+    public static Props Props(Func<IMailQueue> queueFactory, IActorRef budgetKeeper, ReaderSettings settings,
+        Func<IMailQueue, IActorRef, TakenMailServices> servicesOf) =>
+        Akka.Actor.Props.Create(() => new QueueReaderActor(queueFactory, budgetKeeper, settings, servicesOf));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -109,7 +95,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PostStop() =>
         // Closing the connection returns every unacked message to the queue, at its priority.
-        _closer.Close(_queue, "the reader's broker connection");
+        ResourceCloser.Get(Context.System).Close(_queue, "the reader's broker connection");
 
     private void RunStream() => _demand = QueuePullSource.RunTo(Self, _queue, Context.Materializer(), cause => new StreamEnded(cause));
 
@@ -120,8 +106,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         Serving(busy: false);
     }
 
-    /// <summary>A token for the next take is asked of the lease holder.</summary>
-    private void Leasing()
+    /// <summary>The lease holder is asked a token for the next take, or (between windows) whether urgent mail could borrow one.</summary>
+    private void Asking()
     {
         Receive<LeaseAnswer>(answer =>
         {
@@ -144,6 +130,11 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
                 TakeOrIdle();
             }
         });
+        // No answer (the keeper is moving, or paused): nothing is borrowed this time.
+        Receive<UrgentAnswer>(answer => Carry(answer.Capacity is { } capacity
+            ? UrgentLane.Answered(_urgent, capacity.Tokens, capacity.Busy, _window.Tokens, _window.Halted, _settings.UrgentLane.Enabled,
+                _settings.UrgentSignalled)
+            : (_urgent, UrgentStep.Skip)));
         Serving(busy: true);
     }
 
@@ -152,7 +143,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     {
         Receive<QueuePull.Taken>(taken =>
         {
-            StartMail(taken.Message, TakeLease());
+            StartMail(taken.Message);
             if (!look)
             {
                 TakeOrIdle();
@@ -165,35 +156,22 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         Serving(busy: true);
     }
 
-    /// <summary>Between windows: the keeper is asked whether an urgent mail could get a token now.</summary>
-    private void AskingUrgent()
-    {
-        // No answer (the keeper is moving, or paused): nothing is borrowed this time.
-        Receive<UrgentAnswer>(answer => Carry(answer.Capacity is { } capacity
-            ? UrgentLane.Answered(_urgent, capacity.Tokens, capacity.Busy, _window.Tokens, _window.Halted, _settings.UrgentLane.Enabled,
-                _settings.UrgentSignalled)
-            : (_urgent, UrgentStep.Skip)));
-        Serving(busy: true);
-    }
-
     /// <summary>
     /// Shutdown: nothing more is taken, and who asks is answered <see cref="Drained"/> once every mail is settled. A take
     /// or a lease under way when the drain began ends here: a mail taken is handled as any other, a lease unused goes back.
     /// </summary>
     private void Draining()
     {
-        Receive<QueuePull.Taken>(taken => StartMail(taken.Message, TakeLease()));
+        Receive<QueuePull.Taken>(taken => StartMail(taken.Message));
         Receive<QueuePull.Empty>(_ => ReturnLease());
         Receive<QueuePull.Failed>(_ => ReturnLease());
         Receive<LeaseAnswer>(answer =>
         {
-            if (answer.Token is { } token)
-            {
-                _leases.Tell(new GiveBack(token));
-            }
+            _lease = answer.Token;
+            ReturnLease();
         });
-        Receive<Drain>(WaitForQuiet);
-        Receive<WhenSettled>(WaitForQuiet);
+        Receive<Drain>(asked => WaitForQuiet(asked, answerNow: true));
+        Receive<WhenSettled>(asked => WaitForQuiet(asked, answerNow: true));
         Common(busy: false, draining: true);
     }
 
@@ -205,8 +183,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
             _window = ReaderWindow.Of(opened);
             if (busy)
             {
-                // Its tokens are taken once the take or question under way is done (a lease of the old window is refused
-                // as lapsed): a window cannot wait for a take, as in unlimited mode the reader may never run out of tokens.
+                // Taken on once the take under way is done: a window cannot wait for a take (unlimited mode may never end one).
                 _urgent = UrgentLane.WindowOpenedDuringTake(_urgent);
                 return;
             }
@@ -218,6 +195,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         // A look that comes due during a take is made once the take is done.
         Receive<LookDue>(_ => Urgent(UrgentLane.Due(_urgent, busy)));
         Receive<MailEvents.UrgentMoved>(moved => Urgent(UrgentLane.Signalled(_urgent, moved.Count, busy)));
+        Receive<TakenMailProtocol.HeadLeft>(_ => Urgent(UrgentLane.HeadLeft(_urgent, _settings.UrgentSignalled, busy)));
         Receive<Drain>(_ =>
         {
             Timers.Cancel(PollTimer);
@@ -225,32 +203,18 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
             Become(Draining);
             Self.Forward(Drain.Instance);
         });
-        Receive<WhenSettled>(asked =>
-        {
-            _waiters.Add(Sender, asked);
-            if (!busy)
-            {
-                AnswerWhenQuiet();
-            }
-        });
+        // With a take under way, the take's end answers.
+        Receive<WhenSettled>(asked => WaitForQuiet(asked, answerNow: !busy));
         Common(busy);
     }
 
-    /// <summary>Handlers every behaviour has: what the mails say, status questions, the stream's end.</summary>
+    /// <summary>Handlers every behaviour has: the mails' ends and halts, status questions, the stream's end.</summary>
     private void Common(bool busy, bool draining = false)
     {
         Receive<TakenMailProtocol.MailEnded>(ended => MailEnded(ended, busy, draining));
         Receive<TakenMailProtocol.HaltWindow>(halt => _window = _window.Halt(halt.Window));
-        Receive<TakenMailProtocol.HeadLeft>(_ =>
-        {
-            if (UrgentLane.HeadLeft(_urgent, _settings.UrgentSignalled) == UrgentStep.Look)
-            {
-                Self.Tell(LookDue.Instance);
-            }
-        });
         Receive<GetStatus>(_ => Sender.Tell(new ReaderStatus(_window.Id, _window.Tokens, _mailsInFlight, draining, busy || _mailsInFlight > 0)));
-        // The source emits broker faults rather than failing, so neither should happen; should one, the stream is built
-        // again over the same queue, and the take under way, if any, ends as a failed one: the reader and its mail stay.
+        // The source emits broker faults rather than failing; should it still end, it is run again and the take under way fails.
         Receive<StreamEnded>(ended =>
         {
             Context.GetLogger().Error(ended.Cause, "The queue stream ended: it is started again");
@@ -266,7 +230,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         {
             _window = _window.TakeOne();
             _leases.Tell(new Lease(_window.Id));
-            Become(Leasing);
+            Become(Asking);
         }
         else
         {
@@ -289,7 +253,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
 
     /// <summary>A look came due: unless a window's tokens are left to take on, the keeper is asked whether urgent mail may borrow.</summary>
     private void Urgent((UrgentLook State, UrgentStep Step) due) =>
-        Carry((due.State, due.Step == UrgentStep.Look ? UrgentLane.Ask(_window.Tokens, _mailsInFlight, MaxInFlightForUrgentLook) : UrgentStep.None));
+        Carry((due.State, due.Step == UrgentStep.Look ? UrgentLane.Ask(_window.Tokens, _mailsInFlight) : UrgentStep.None));
 
     /// <summary>Carries out the step the urgent lane says is next.</summary>
     private void Carry((UrgentLook State, UrgentStep Step) next)
@@ -299,16 +263,15 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         {
             case UrgentStep.Look:
                 _leases.Tell(AskUrgent.Instance);
-                Become(AskingUrgent);
+                Become(Asking);
                 break;
             case UrgentStep.LookAtHead:
-                // No token: the mail goes only if it is urgent and the keeper lends it one, else it is requeued. Once a
-                // window it also refreshes what the metrics know of the head.
+                // No token: an urgent mail asks for a lent one, any other goes back. It also refreshes the head's gauges.
                 _demand.Request(1);
                 Become(() => Taking(look: true));
                 break;
             case UrgentStep.LookShortly:
-                Timers.StartSingleTimer(LookAgainTimer, LookDue.Instance, LookAgainAfter);
+                Timers.StartSingleTimer(LookAgainTimer, LookDue.Instance, UrgentLane.LookAgainAfter);
                 TakeOrIdle();
                 break;
             case UrgentStep.Take or UrgentStep.Skip:
@@ -318,13 +281,14 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>A mail just taken goes to an actor of its own, with the <paramref name="token"/> its take held (none for a look).</summary>
-    private void StartMail(QueueMessage message, TakeToken? token)
+    /// <summary>A mail just taken goes to an actor of its own, with the token its take held (none for a look).</summary>
+    private void StartMail(QueueMessage message)
     {
         _health.Tell(new BrokerHealthActor.Seen(true, null));
         _urgent = UrgentLane.HeadTaken(_urgent, message.Priority, _settings.UrgentLane.Priority);
         Context.System.EventStream.Publish(new MailEvents.QueueHead(message.Priority, message.Remaining + 1));
-        var mail = new TakenMail(message, token, _window.Id, _window.Halted);
+        var mail = new TakenMail(message, _lease, _window.Id, _window.Halted);
+        _lease = null;
         Context.ActorOf(TakenMailActor.Props(mail, _services), TakenMailProtocol.NameOf(++_takes));
         _mailsInFlight++;
     }
@@ -376,42 +340,37 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         BecomeIdle();
     }
 
-    /// <summary>The lease the take under way held, now the mail's (or null after a look).</summary>
-    private TakeToken? TakeLease()
-    {
-        var lease = _lease;
-        _lease = null;
-        return lease;
-    }
-
     /// <summary>Gives an unused lease back, and its token to the window when the window is still open.</summary>
     private void ReturnLease()
     {
-        if (TakeLease() is { } lease)
+        if (_lease is { } lease)
         {
             _leases.Tell(new GiveBack(lease));
             _window = _window.GivenBack(lease.Window);
+            _lease = null;
         }
     }
 
-    private void WaitForQuiet(object asked)
+    private void WaitForQuiet(object asked, bool answerNow)
     {
         _waiters.Add(Sender, asked);
-        AnswerWhenQuiet();
+        if (answerNow)
+        {
+            AnswerWhenQuiet();
+        }
     }
 
     /// <summary>Only called where no take is under way.</summary>
     private void AnswerWhenQuiet() => _waiters.HandOverWhenQuiet(_mailsInFlight, _leases);
 
     /// <summary>
-    /// Stale messages the behaviour under way does not want are dropped here: a tick, a signal or an answer that came
-    /// after what it was for (a take already made, a look given up for a drain), and all but the mails' ends while
-    /// draining. A child's Terminated is not among them: it ends the reader (the death pact).
+    /// Stale messages are dropped here: a tick, a signal or an answer that came after what it was for, and while draining
+    /// all but the mails' ends. A child's Terminated is not among them: it ends the reader (the death pact).
     /// </summary>
     protected override void Unhandled(object message)
     {
         if (message is not (TakeNext or LookDue or MailEvents.UrgentMoved or UrgentAnswer or BudgetProtocol.WindowOpened
-            or TakenMailProtocol.HeadDecided))
+            or TakenMailProtocol.HeadDecided or TakenMailProtocol.HeadLeft))
         {
             base.Unhandled(message);
         }

@@ -41,6 +41,12 @@ public sealed record UrgentLook(int Expected = 0, bool Pending = false, bool Aft
 /// </summary>
 public static class UrgentLane
 {
+    /// <summary>Between windows no look is made while this many mails are still under way.</summary>
+    public const int MaxInFlightForLook = 64;
+
+    /// <summary>How soon a look put off by another reader's take is tried again (a take is one basic.get).</summary>
+    public static readonly TimeSpan LookAgainAfter = TimeSpan.FromMilliseconds(200);
+
     /// <summary>A look came due: the poll's tick, a look put off, or a looked-at head that left the queue.</summary>
     public static (UrgentLook, UrgentStep) Due(UrgentLook state, bool busy) =>
         busy ? (state with { Pending = true }, UrgentStep.LookWhenIdle) : (state, UrgentStep.Look);
@@ -53,10 +59,10 @@ public static class UrgentLane
     /// A looked-at mail left the queue (sent on a lent token, dead-lettered, already sent): the one behind it may be
     /// urgent too, so a look is due again now, rather than at the next tick.
     /// </summary>
-    public static UrgentStep HeadLeft(UrgentLook state, bool signalled) =>
+    public static (UrgentLook, UrgentStep) HeadLeft(UrgentLook state, bool signalled, bool busy) =>
         // With the mover's signal, only while it said more were moved in: a look at a head that is not urgent puts it
         // back, and a message put back is marked redelivered.
-        !signalled || state.Expected > 0 ? UrgentStep.Look : UrgentStep.None;
+        !signalled || state.Expected > 0 ? Due(state, busy) : (state, UrgentStep.None);
 
     /// <summary>The reader has no take under way any more: a look that came due meanwhile is made now.</summary>
     public static (UrgentLook, UrgentStep) Idle(UrgentLook state) =>
@@ -76,8 +82,8 @@ public static class UrgentLane
         state with { Expected = priority >= urgentPriority ? Math.Max(0, state.Expected - 1) : 0 };
 
     /// <summary>Whether to ask the keeper at all: with the window's tokens left, take on them instead.</summary>
-    public static UrgentStep Ask(int windowTokens, int mailsInFlight, int maxInFlight) =>
-        windowTokens > 0 ? UrgentStep.Take : mailsInFlight < maxInFlight ? UrgentStep.Look : UrgentStep.None;
+    public static UrgentStep Ask(int windowTokens, int mailsInFlight) =>
+        windowTokens > 0 ? UrgentStep.Take : mailsInFlight < MaxInFlightForLook ? UrgentStep.Look : UrgentStep.None;
 
     /// <summary>
     /// The keeper's answer to "may an urgent mail borrow now": <paramref name="lendable"/> tokens, and whether another

@@ -32,7 +32,7 @@ public sealed class LogFormatSpecs() : ProcessSpecs("xkeysib-LOGS-SECRET-51c0", 
         Assert.True(lines.Length > 5, service.Output);
         foreach (var line in lines)
         {
-            using var json = JsonDocument.Parse(line);
+            using var json = ParseOrFail(line);
             foreach (var field in new[] { "timestamp", "level", "category", "message" })
             {
                 Assert.True(json.RootElement.TryGetProperty(field, out _), $"no {field} in: {line}");
@@ -45,6 +45,18 @@ public sealed class LogFormatSpecs() : ProcessSpecs("xkeysib-LOGS-SECRET-51c0", 
         foreach (var personal in new[] { "@example.org", "Secret Person", "Dr. Secret Mentor", "not-an-address", "Dr. Daniel Dias", "Ana Beatriz", ApiKey })
         {
             Assert.DoesNotContain(personal, service.Output, StringComparison.Ordinal);
+        }
+    }
+
+    private static JsonDocument ParseOrFail(string line)
+    {
+        try
+        {
+            return JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            throw new Xunit.Sdk.XunitException($"a line that is not one JSON object ({e.Message}): {line}");
         }
     }
 

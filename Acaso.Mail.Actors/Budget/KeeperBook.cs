@@ -35,6 +35,14 @@ public sealed record KeeperBook(DateOnly Day, int Spent, long Window, int Window
     /// <summary>Tokens the open window can still lend.</summary>
     public int WindowLeft => Math.Max(0, WindowGranted - WindowUsed);
 
+    /// <summary>The books at a glance, against <paramref name="dailyLimit"/>.</summary>
+    public BudgetProtocol.BudgetStatus Status(int dailyLimit) =>
+        new(Day, Spent, InFlight, Window, WindowGranted, WindowUsed, dailyLimit, Borrowed);
+
+    /// <summary>What a node's gauges show of the books, against <paramref name="dailyLimit"/>.</summary>
+    public BudgetProtocol.BudgetReport Report(int dailyLimit) =>
+        new(Spent, LeftToday(dailyLimit), WindowLeft, Borrowed);
+
     /// <summary>The books after <paramref name="happened"/>. Pure: no clock, no settings, no actor.</summary>
     public KeeperBook Apply(IKeeperEvent happened) => happened switch
     {

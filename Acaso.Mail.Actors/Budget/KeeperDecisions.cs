@@ -75,10 +75,27 @@ public sealed class KeeperDecisions(KeeperBook start)
         return true;
     }
 
-    /// <summary>Recovery read a snapshot (<paramref name="snapshot"/>), a whole-state row of a build before 1.4.0, or an event.</summary>
-    public void Recover(KeeperBook book, bool snapshot)
+    /// <summary>Whether recovery found anything: a journal that was never written imports the count of the service before it.</summary>
+    public bool Recovered { get; private set; }
+
+    /// <summary>
+    /// Recovery read <paramref name="row"/>: a snapshot (<paramref name="snapshot"/>), an event, or a whole-state row of a
+    /// build before 1.4.0 (ours, or one 2f98441 wrote through Newtonsoft); anything else is not the keeper's.
+    /// </summary>
+    public void Recover(object row, bool snapshot)
     {
-        Book = book;
-        _sinceSnapshot = snapshot ? 0 : _sinceSnapshot + 1;
+        var book = row switch
+        {
+            KeeperBook whole => whole,
+            BudgetKeeperState old => old.ToBook(),
+            IKeeperEvent happened => Book.Apply(happened),
+            _ => null,
+        };
+        if (book is not null)
+        {
+            Book = book;
+            _sinceSnapshot = snapshot ? 0 : _sinceSnapshot + 1;
+            Recovered = true;
+        }
     }
 }

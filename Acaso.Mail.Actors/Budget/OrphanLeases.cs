@@ -20,11 +20,13 @@ public sealed class OrphanLeases
     /// <summary>The leases still waited for.</summary>
     public IReadOnlyCollection<string> Keys => _keys;
 
-    /// <summary>The keeper took over at <paramref name="now"/> with <paramref name="keys"/> out.</summary>
-    public void TakeOver(IEnumerable<string> keys, DateTimeOffset now)
+    /// <summary>The keeper took over at <paramref name="now"/> with <paramref name="keys"/> out; returns the readers that hold them.</summary>
+    public IReadOnlyList<string> TakeOver(IEnumerable<string> keys, DateTimeOffset now)
     {
-        _keys.UnionWith(keys);
+        var taken = keys.ToList();
+        _keys.UnionWith(taken);
         _since = now;
+        return taken.Select(KeeperLease.ReaderOf).Distinct().ToList();
     }
 
     /// <summary>These leases were settled, by their reader or by the keeper.</summary>

@@ -30,7 +30,11 @@ public sealed class RateKeeperActor : ReceiveActor, IWithTimers
         _settings = settings;
         Receive<Subscribe>(subscribe =>
         {
-            _readers.Add(subscribe.Reader, Context);
+            if (_readers.Add(subscribe.Reader))
+            {
+                Context.Watch(subscribe.Reader);
+            }
+
             if (_granted > _used)
             {
                 subscribe.Reader.Tell(new WindowOpened(_window, _granted - _used, WindowKind.Hourly, Today()));

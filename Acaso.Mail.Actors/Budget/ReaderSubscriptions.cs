@@ -11,17 +11,8 @@ internal sealed class ReaderSubscriptions
 {
     private readonly HashSet<IActorRef> _readers = [];
 
-    /// <summary>Adds <paramref name="reader"/> and watches it, so a stopped reader leaves the set; false when it was there already.</summary>
-    public bool Add(IActorRef reader, IActorContext context)
-    {
-        if (!_readers.Add(reader))
-        {
-            return false;
-        }
-
-        context.Watch(reader);
-        return true;
-    }
+    /// <summary>Adds <paramref name="reader"/>; false when it was there already. The caller watches it, and removes it once it stops.</summary>
+    public bool Add(IActorRef reader) => _readers.Add(reader);
 
     /// <summary>Removes a reader that stopped.</summary>
     public void Remove(IActorRef reader) => _readers.Remove(reader);

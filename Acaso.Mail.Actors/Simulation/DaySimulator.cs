@@ -151,6 +151,17 @@ public static class DaySimulator
             }
         }
 
+        // The keeper publishes a window once it has told its readers' lease holders, which pass it on to their reader: a hop
+        // behind. Whether the reader holds the window is only in its status, so it is asked until it does.
+        async Task ReaderHasWindowAsync()
+        {
+            var window = (await keeper.Ask<BudgetProtocol.BudgetStatus>(BudgetProtocol.GetStatus.Instance).ConfigureAwait(false)).Window;
+            while ((await reader.Ask<QueueProtocol.ReaderStatus>(QueueProtocol.GetStatus.Instance).ConfigureAwait(false)).Window < window)
+            {
+                await Task.Yield();
+            }
+        }
+
         async Task SettleAsync()
         {
             await reader.Ask<QueueProtocol.Settled>(QueueProtocol.WhenSettled.Instance).ConfigureAwait(false);
@@ -194,8 +205,8 @@ public static class DaySimulator
             {
                 var before = sends.Count;
                 keeper.Tell(ticks[nextTick].Tick);
-                // The keeper tells the reader of the window before it publishes it: once it is published, the reader has it.
                 var granted = await windowsOpened.Reader.ReadAsync().ConfigureAwait(false);
+                await ReaderHasWindowAsync().ConfigureAwait(false);
                 await SettleAsync().ConfigureAwait(false);
                 Collect(at);
                 var windowSends = sends.Skip(before).ToList();

@@ -12,14 +12,15 @@ public abstract record QueuePull
     /// <summary>A message, taken and unacked.</summary>
     public sealed record Taken(QueueMessage Message) : QueuePull;
 
-    /// <summary>The queue was empty at the time of the take.</summary>
-    public sealed record Empty : QueuePull
+    /// <summary>
+    /// Nothing was taken: the queue was empty at the time of the take, or (<paramref name="Failure"/>) the broker could
+    /// not be asked (down, recovering, declaration refused).
+    /// </summary>
+    public sealed record NothingTaken(Exception? Failure) : QueuePull
     {
-        public static readonly Empty Instance = new();
+        /// <summary>The queue was empty.</summary>
+        public static readonly NothingTaken Empty = new(Failure: null);
     }
-
-    /// <summary>The broker could not be asked (down, recovering, declaration refused).</summary>
-    public sealed record Failed(Exception Cause) : QueuePull;
 }
 
 /// <summary>The source's control surface: how many takes its owner allows.</summary>
@@ -104,8 +105,8 @@ public sealed class QueuePullSource(IMailQueue queue) : GraphStageWithMaterializ
             _requested--;
             _stage._queue.TakeAsync().ContinueWith(
                 task => _onTaken(task.IsCompletedSuccessfully
-                    ? task.Result is { } message ? new QueuePull.Taken(message) : QueuePull.Empty.Instance
-                    : new QueuePull.Failed(task.Exception?.GetBaseException() ?? new TaskCanceledException())),
+                    ? task.Result is { } message ? new QueuePull.Taken(message) : QueuePull.NothingTaken.Empty
+                    : new QueuePull.NothingTaken(task.Exception?.GetBaseException() ?? new TaskCanceledException())),
                 TaskScheduler.Default);
         }
     }

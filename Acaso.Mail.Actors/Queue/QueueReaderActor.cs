@@ -151,8 +151,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         });
         // A look's mail first decides whether the head goes back: the next take waits for that, so the head is in its place.
         Receive<TakenMailProtocol.HeadDecided>(_ => TakeOrIdle());
-        Receive<QueuePull.Empty>(_ => NothingTaken(null, look));
-        Receive<QueuePull.Failed>(failed => NothingTaken(failed.Cause, look));
+        Receive<QueuePull.NothingTaken>(nothing => NothingTaken(nothing.Failure, look));
         Serving(busy: true);
     }
 
@@ -163,8 +162,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private void Draining()
     {
         Receive<QueuePull.Taken>(taken => StartMail(taken.Message));
-        Receive<QueuePull.Empty>(_ => ReturnLease());
-        Receive<QueuePull.Failed>(_ => ReturnLease());
+        Receive<QueuePull.NothingTaken>(_ => ReturnLease());
         Receive<LeaseAnswer>(answer =>
         {
             _lease = answer.Token;
@@ -219,7 +217,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         {
             Context.GetLogger().Error(ended.Cause, "The queue stream ended: it is started again");
             RunStream();
-            Self.Tell(new QueuePull.Failed(ended.Cause));
+            Self.Tell(new QueuePull.NothingTaken(ended.Cause));
         });
     }
 

@@ -40,7 +40,8 @@ public sealed class ServiceProcessSpecs() : ProcessSpecs("xkeysib-PROCESS-SECRET
         var metrics = await ScrapeAsync("/metrics");
         Assert.Equal(9, Sample(metrics, "mails_sent_total"));
         Assert.Equal(0, Sample(metrics, "mails_fails_total"));
-        Assert.Equal("ok", await ScrapeAsync("/healthz"));
+        Assert.Equal((200, "Healthy"), await GetAsync("/livez"));
+        Assert.Equal((200, "Healthy"), await GetAsync("/healthz"));
         // Which build runs: the gauge and the first line say the version and the commit.
         var build = $"mail_build_info{{version=\"{Acaso.Mail.Actors.Hosting.BuildInfo.Version}\",commit=\"{Acaso.Mail.Actors.Hosting.BuildInfo.Commit}\"}}";
         Assert.Equal(1, Sample(metrics, build));
@@ -51,6 +52,24 @@ public sealed class ServiceProcessSpecs() : ProcessSpecs("xkeysib-PROCESS-SECRET
         Assert.Equal(0, service.ExitCode);
         Assert.DoesNotContain(ApiKey, service.Output, StringComparison.Ordinal);
         Assert.Equal(0u, await RabbitBroker.ReadyAsync(Queue.Name));
+    }
+
+    [Fact]
+    public async Task With_its_broker_unreachable_the_service_should_be_alive_at_livez_and_not_ready_at_readyz()
+    {
+        // An orchestrator restarts a process whose liveness fails, and a restart mends no outage of a dependency.
+        var environment = Environment(perHour: 5);
+        environment["QUEUE_SERVICE_URL"] = "amqp://guest:guest@127.0.0.1:1/%2f";
+        await using var service = ServiceProcess.Start(environment);
+        await Eventually(async () => (await GetAsync("/readyz")).Body.Contains("broker disconnected", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "/readyz to say the broker is away", service);
+        Assert.Equal(503, (await GetAsync("/readyz")).Code);
+        Assert.Equal((200, "Healthy"), await GetAsync("/livez"));
+        Assert.Equal((200, "Healthy"), await GetAsync("/healthz"));
+
+        service.Terminate();
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), "SIGTERM did not stop the service\n" + service.Output);
+        Assert.Equal(0, service.ExitCode);
     }
 
     [Fact]

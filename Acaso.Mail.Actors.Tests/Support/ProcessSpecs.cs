@@ -87,6 +87,21 @@ public abstract class ProcessSpecs(string apiKey, string queuePrefix) : IAsyncLi
         ProcessAssertions.Eventually(() => RabbitBroker.EveryMessageAckedAsync(Queue.Name, Queue.Inbox), TimeSpan.FromSeconds(30),
             "the broker to hold no mail, ready or unacknowledged", service);
 
+    /// <summary>The HTTP status and body of a path of the service's metrics port, or 0 while nothing listens.</summary>
+    protected async Task<(int Code, string Body)> GetAsync(string path)
+    {
+        using var http = new HttpClient();
+        try
+        {
+            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{MetricsPort}{path}"));
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        catch (HttpRequestException)
+        {
+            return (0, "");
+        }
+    }
+
     /// <summary>The HTTP status of <c>/readyz</c>, or 0 while nothing listens.</summary>
     protected async Task<int> ReadyStatusAsync()
     {

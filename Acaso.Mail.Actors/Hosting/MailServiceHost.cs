@@ -13,6 +13,7 @@ using Acaso.Mail.Actors.Storage;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,8 @@ namespace Acaso.Mail.Actors.Hosting;
 /// </summary>
 public static class MailServiceHost
 {
+    private const string LivenessTag = "liveness";
+
     /// <summary>
     /// The actors serve once the budget keeper has recovered its day and read Brevo's credits: until then it grants
     /// nothing, and the budget gauges do not yet show the day's count. In a cluster the keeper may be on another node,
@@ -71,6 +74,8 @@ public static class MailServiceHost
         services.AddSingleton<IBrevoClient>(sp =>
             new BrevoClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("brevo"), settings.Brevo));
 
+        // Liveness is Akka.Hosting's own check: whether the actor system is alive, and nothing more.
+        services.AddHealthChecks();
         services.AddSingleton(sp => StateStores.Open(database, settings.StateDir, sp.GetRequiredService<ILoggerFactory>().CreateLogger("acaso-mail")));
 
         services.AddAkka(MailClusterHostingExtensions.SystemName, (akka, sp) =>
@@ -88,6 +93,7 @@ public static class MailServiceHost
                     mode.Queue, ReaderSettings.From(settings), stores.FailedWindows, mode.SentLedger, metrics, health,
                     new DeliveryOptions(stores.Delivery, new DeliverySettings(settings.Delivery.SoftBounceLimit, HistoryDays: settings.Delivery.HistoryDays,
                         SyncBrevoBlocklist: settings.Delivery.SyncBrevoBlocklist), brevo), ClusterKeeper: settings.Cluster.Enabled))
+                .WithActorSystemLivenessCheck(tags: [LivenessTag])
                 .AddDatabaseWatchActor(database)
                 .AddClusterStatusActor(settings.Cluster)
                 .WithActors((system, registry) =>
@@ -130,7 +136,11 @@ public static class MailServiceHost
         };
         app.MapGet("/", scrape);
         app.MapGet("/metrics", scrape);
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        // A broker, database or cluster outage is readiness's (/readyz), never liveness's: an orchestrator restarts a process
+        // whose liveness fails, and a restart mends none of those.
+        var liveness = new HealthCheckOptions { Predicate = check => check.Tags.Contains(LivenessTag) };
+        app.MapHealthChecks("/livez", liveness);
+        app.MapHealthChecks("/healthz", liveness);
         app.MapGet("/readyz", () => Results.Text(health.Describe(), statusCode: health.Ready ? 200 : 503));
         if (!settings.Delivery.Token.IsEmpty)
         {

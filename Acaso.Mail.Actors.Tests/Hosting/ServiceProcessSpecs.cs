@@ -1,7 +1,10 @@
+using System.Globalization;
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Queue;
 using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Storage;
 using Acaso.Mail.Actors.Tests.Support;
+using Microsoft.Data.Sqlite;
 using static Acaso.Mail.Actors.Tests.Support.ProcessAssertions;
 
 namespace Acaso.Mail.Actors.Tests.Hosting;
@@ -70,6 +73,36 @@ public sealed class ServiceProcessSpecs() : ProcessSpecs("xkeysib-PROCESS-SECRET
         service.Terminate();
         Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), "SIGTERM did not stop the service\n" + service.Output);
         Assert.Equal(0, service.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_service_started_on_a_journal_written_by_2f98441_should_show_its_count_as_soon_as_it_is_ready()
+    {
+        // The oldest build this one upgrades from journaled its whole state through Newtonsoft. Its fixture's rows are
+        // moved to today (in UTC, the zone set below), so they hold today's count: 60 spent, a token in flight.
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var journal = Path.Combine(StateDir, MailDatabase.SqliteFile);
+        File.Copy(Repository.PathOf(Path.Combine("Acaso.Mail.Actors.Tests", "Fixtures", "journal", "2f98441.sqlite.db")), journal);
+        await using (var db = new SqliteConnection($"Data Source={journal};Pooling=False"))
+        {
+            await db.OpenAsync();
+            await using var move = db.CreateCommand();
+            move.CommandText = "UPDATE journal SET message = CAST(REPLACE(CAST(message AS TEXT), '2026-11-30', $today) AS BLOB); " +
+                "UPDATE snapshot SET snapshot = CAST(REPLACE(CAST(snapshot AS TEXT), '2026-11-30', $today) AS BLOB);";
+            move.Parameters.AddWithValue("$today", today);
+            Assert.True(await move.ExecuteNonQueryAsync() > 0);
+        }
+
+        var environment = Environment(perHour: 6);
+        environment["MAIL_TIMEZONE"] = "UTC";
+        environment["MAIL_HOURLY_CRON"] = "0 0 0 1 1 ? 2099";
+        environment["MAIL_END_OF_DAY_CRON"] = "0 0 0 1 1 ? 2099";
+        await using var service = ServiceProcess.Start(environment);
+        await Eventually(async () => await ReadyStatusAsync() == 200, TimeSpan.FromSeconds(30), "ready", service);
+        // Left today is 300 - 60 - the token in flight; the dead node's token goes back a grace after the start (240).
+        await Eventually(async () => await MetricAsync("mail_tokens_spent_today") == 60 && await MetricAsync("mail_tokens_left_today") is 239 or 240,
+            TimeSpan.FromSeconds(1), "the gauges to show the 2f98441 journal's count within 1 s of /readyz 200", service);
+        Assert.Empty(Brevo.Delivered);
     }
 
     [Fact]

@@ -40,6 +40,8 @@ public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET
     {
         var environment = Environment(perHour, dailyLimit: 20);
         environment["MAIL_CONSOLE_PASSWORD"] = Password;
+        // The spec's own requests stand for a proxy's, whose X-Forwarded-Proto counts.
+        environment["MAIL_TRUSTED_PROXIES"] = "127.0.0.1";
         environment["MAIL_WEBHOOK_TOKEN"] = WebhookToken;
         Brevo.WebhookUrl = new Uri($"http://127.0.0.1:{MetricsPort}/webhooks/brevo");
         Brevo.WebhookToken = WebhookToken;

@@ -7,28 +7,22 @@ using Microsoft.AspNetCore.Http;
 
 namespace Acaso.Mail.Actors.Tests.Operator;
 
-/// <summary>The console's parts without a browser: the sign-in's rules, the language choice, the history's grouping into mails.</summary>
+/// <summary>The console's parts without a browser: the password check, the language choice, the history's grouping into mails.</summary>
 public sealed class ConsoleSpecs
 {
     private static readonly DateTimeOffset Noon = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
 
-    [Fact]
-    public void Sign_in_attempts_should_be_limited_to_five_a_minute_per_address_and_free_again_after_it()
+    [Theory]
+    [InlineData("en", 0, "letters in the queue")]
+    [InlineData("en", 1, "letter in the queue")]
+    [InlineData("en", 2, "letters in the queue")]
+    [InlineData("pt-BR", 0, "mensagem na fila")]
+    [InlineData("pt-BR", 1, "mensagem na fila")]
+    [InlineData("pt-BR", 2, "mensagens na fila")]
+    public void A_count_should_read_right_in_each_language(string language, int count, string expected)
     {
-        var clock = new ManualClock(Noon);
-        var sessions = new ConsoleSessions(new Secret("pw"), clock);
-        for (var i = 0; i < ConsoleSessions.TriesPerMinute; i++)
-        {
-            Assert.True(sessions.MayTry("10.0.0.1"));
-            clock.Now += TimeSpan.FromSeconds(5);
-        }
-
-        Assert.False(sessions.MayTry("10.0.0.1"));
-        Assert.True(sessions.MayTry("10.0.0.2"));
-        // The first try (at noon) leaves the window a minute later: one more is allowed, not two.
-        clock.Now = Noon + TimeSpan.FromSeconds(60);
-        Assert.True(sessions.MayTry("10.0.0.1"));
-        Assert.False(sessions.MayTry("10.0.0.1"));
+        var text = language == "en" ? ConsoleText.English : ConsoleText.Portuguese;
+        Assert.Equal(expected, text.Count(count, "letter in the queue", "letters in the queue"));
     }
 
     [Theory]
@@ -62,22 +56,6 @@ public sealed class ConsoleSpecs
 
         clock.Now += ConsoleSessions.Lifetime;
         Assert.Null(sessions.Of(later));
-    }
-
-    [Theory]
-    [InlineData("https", true)]
-    [InlineData("https, http", true)]
-    [InlineData("http", false)]
-    [InlineData(null, false)]
-    public void The_cookie_should_be_secure_when_a_proxy_says_the_request_came_over_https(string? forwarded, bool secure)
-    {
-        var context = new DefaultHttpContext();
-        if (forwarded is not null)
-        {
-            context.Request.Headers["X-Forwarded-Proto"] = forwarded;
-        }
-
-        Assert.Equal(secure, ConsoleSessions.IsHttps(context.Request));
     }
 
     [Theory]

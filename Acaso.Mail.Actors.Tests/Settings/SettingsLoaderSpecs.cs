@@ -156,6 +156,18 @@ public sealed class SettingsLoaderSpecs
     }
 
     [Fact]
+    public void Trusted_proxies_should_be_addresses_or_ranges_and_none_by_default()
+    {
+        Assert.Empty(Load().TrustedProxies);
+        var proxies = Load(("MAIL_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16,fd00::/8")).TrustedProxies;
+        Assert.Equal(["10.0.0.5/32", "10.1.0.0/16", "fd00::/8"], proxies.Select(p => p.ToString()));
+        Assert.True(proxies[1].Contains(System.Net.IPAddress.Parse("10.1.200.3")));
+
+        var e = Assert.Throws<SettingsException>(() => Load(("MAIL_TRUSTED_PROXIES", "10.0.0.5, proxy.internal")));
+        Assert.StartsWith("MAIL_TRUSTED_PROXIES='10.0.0.5, proxy.internal' is not valid", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_cluster_on_SQLite_should_refuse_to_start_saying_why()
     {
         var e = Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_SEEDS", "mail-1:4053")));

@@ -14,6 +14,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,6 +56,26 @@ public static class MailServiceHost
                 }
             }
         });
+
+    /// <summary>
+    /// ASP.NET Core's forwarded headers, from <paramref name="proxies"/> only: their <c>X-Forwarded-For</c> and
+    /// <c>X-Forwarded-Proto</c> count, anyone else's neither (not even loopback's, the framework's default).
+    /// </summary>
+    private static ForwardedHeadersOptions ForwardedHeadersFrom(IReadOnlyList<System.Net.IPNetwork> proxies)
+    {
+        var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // The older list of the same networks: it holds loopback by default, and the middleware reads it too.
+        options.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
+        foreach (var proxy in proxies)
+        {
+            options.KnownIPNetworks.Add(proxy);
+        }
+
+        return options;
+    }
 
     /// <summary>Builds the host for <paramref name="settings"/>; <paramref name="logging"/> may add log providers (tests capture output).</summary>
     public static WebApplication Build(MailSettings settings, Action<ILoggingBuilder>? logging = null)
@@ -128,7 +149,17 @@ public static class MailServiceHost
                 });
         });
 
+        if (!settings.ConsolePassword.IsEmpty)
+        {
+            services.AddConsoleSignInLimit();
+        }
+
         var app = builder.Build();
+        if (settings.TrustedProxies.Count > 0)
+        {
+            // Only with proxies to trust: with none listed, the middleware would trust every sender.
+            app.UseForwardedHeaders(ForwardedHeadersFrom(settings.TrustedProxies));
+        }
         RequestDelegate scrape = async context =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -150,9 +181,10 @@ public static class MailServiceHost
         }
         if (!settings.ConsolePassword.IsEmpty)
         {
+            app.UseRateLimiter();
             app.MapOperatorConsole(new ConsoleServices(settings, new ConsoleSessions(settings.ConsolePassword, TimeProvider.System), metrics,
                 app.Services.GetRequiredService<StateStores>().Delivery, new DeadLetterQueue(settings.Queue), app.Services.GetRequiredService<ActorSystem>(),
-                TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("acaso-mail.console")));
+                TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ConsoleEndpoints.LogCategory)));
         }
 
         return app;

@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Metrics;
 using Acaso.Mail.Actors.Queue.Broker;
@@ -5,7 +6,9 @@ using Acaso.Mail.Actors.Settings;
 using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static Acaso.Mail.Actors.Operator.ConsoleHtml;
 
@@ -30,6 +33,42 @@ public sealed record ConsoleServices(
 /// </summary>
 public static class ConsoleEndpoints
 {
+    /// <summary>Sign-ins allowed a minute from one client address; the next is answered 429 without being checked.</summary>
+    public const int SignInsPerMinute = 5;
+
+    /// <summary>The console's log category.</summary>
+    public const string LogCategory = "acaso-mail.console";
+
+    private const string SignInPolicy = "console-sign-in";
+
+    /// <summary>
+    /// The sign-in's rate limit, ASP.NET Core's own (call <c>UseRateLimiter</c> on the app): at most
+    /// <see cref="SignInsPerMinute"/> sign-ins in any minute per client address (a sliding window of 5 s segments), and
+    /// the next is answered 429 with the sign-in page, its password never checked.
+    /// </summary>
+    public static IServiceCollection AddConsoleSignInLimit(this IServiceCollection services) =>
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(SignInPolicy, context => RateLimitPartition.GetSlidingWindowLimiter(Client(context), _ =>
+                new SlidingWindowRateLimiterOptions
+                {
+                    PermitLimit = SignInsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    SegmentsPerWindow = 12,
+                    QueueLimit = 0,
+                }));
+            limiter.OnRejected = async (rejected, cancellation) =>
+            {
+                var context = rejected.HttpContext;
+                Private(context);
+                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory)
+                    .LogWarning("Console: sign-in attempts from {Client} over {Limit} a minute refused", Client(context), SignInsPerMinute);
+                var text = ConsoleText.For(context.Request);
+                await LoginPage(text, text["Too many tries from this address: wait a minute."], StatusCodes.Status429TooManyRequests)
+                    .ExecuteAsync(context).ConfigureAwait(false);
+            };
+        });
+
     /// <summary>Maps the console.</summary>
     public static void MapOperatorConsole(this IEndpointRouteBuilder app, ConsoleServices console)
     {
@@ -44,12 +83,6 @@ public static class ConsoleEndpoints
             Private(context);
             var text = ConsoleText.For(context.Request);
             var client = Client(context);
-            if (!sessions.MayTry(client))
-            {
-                console.Log.LogWarning("Console: sign-in attempts from {Client} over {Limit} a minute refused", client, ConsoleSessions.TriesPerMinute);
-                return LoginPage(text, text["Too many tries from this address: wait a minute."], StatusCodes.Status429TooManyRequests);
-            }
-
             var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false) : null;
             if (!sessions.IsPassword(form?["password"].ToString()))
             {
@@ -60,7 +93,7 @@ public static class ConsoleEndpoints
             sessions.SignIn(context);
             console.Log.LogInformation("Console: signed in from {Client}", client);
             return Results.Redirect("/console", permanent: false, preserveMethod: false);
-        });
+        }).RequireRateLimiting(SignInPolicy);
 
         app.MapPost("/console/logout", Changing((context, _, _) =>
         {
@@ -196,5 +229,11 @@ public static class ConsoleEndpoints
     }
 
     /// <summary>The client's address as this node's socket saw it (a forwarded-for header could be anyone's, so the rate limit does not trust it).</summary>
-    private static string Client(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    /// <summary>The client's address: the connection's, or a trusted proxy's <c>X-Forwarded-For</c>; IPv4 as IPv4 on a dual-mode socket.</summary>
+    private static string Client(HttpContext context) => context.Connection.RemoteIpAddress switch
+    {
+        null => "unknown",
+        { IsIPv4MappedToIPv6: true } mapped => mapped.MapToIPv4().ToString(),
+        var address => address.ToString(),
+    };
 }

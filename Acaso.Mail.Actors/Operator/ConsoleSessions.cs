@@ -14,7 +14,8 @@ public sealed record ConsoleSession(string Csrf, DateTimeOffset Expires);
 /// <summary>
 /// The console's sign-in: one password (<c>MAIL_CONSOLE_PASSWORD</c>, compared in constant time, never printed),
 /// sessions held in this node's memory (a restart signs everyone out; in a cluster each node signs in on its own),
-/// an antiforgery token per session, and at most <see cref="TriesPerMinute"/> sign-in attempts a minute per client address.
+/// and an antiforgery token per session. How often a client may try is ASP.NET Core's rate limiter's
+/// (<see cref="ConsoleEndpoints.AddConsoleSignInLimit"/>).
 /// </summary>
 public sealed class ConsoleSessions(Secret password, TimeProvider clock)
 {
@@ -24,45 +25,11 @@ public sealed class ConsoleSessions(Secret password, TimeProvider clock)
     /// <summary>The hidden form field that carries the antiforgery token.</summary>
     public const string CsrfField = "csrf";
 
-    /// <summary>Sign-in attempts allowed a minute from one client address; the next is answered 429.</summary>
-    public const int TriesPerMinute = 5;
-
     /// <summary>How long a sign-in lasts.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(8);
 
     private readonly byte[] _passwordHash = SHA256.HashData(Encoding.UTF8.GetBytes(password.Reveal()));
     private readonly ConcurrentDictionary<string, ConsoleSession> _sessions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _tries = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// Counts a sign-in attempt from <paramref name="address"/>; false when it is past <see cref="TriesPerMinute"/> in
-    /// the last minute (the attempt is then not checked at all).
-    /// </summary>
-    public bool MayTry(string address)
-    {
-        if (_tries.Count > 10_000)
-        {
-            Sweep();
-        }
-
-        var now = clock.GetUtcNow();
-        var tries = _tries.GetOrAdd(address, _ => new Queue<DateTimeOffset>());
-        lock (tries)
-        {
-            while (tries.Count > 0 && now - tries.Peek() >= TimeSpan.FromMinutes(1))
-            {
-                tries.Dequeue();
-            }
-
-            if (tries.Count >= TriesPerMinute)
-            {
-                return false;
-            }
-
-            tries.Enqueue(now);
-            return true;
-        }
-    }
 
     /// <summary>True when <paramref name="attempt"/> is the password: both are hashed first, so the comparison takes the same time whatever they hold.</summary>
     public bool IsPassword(string? attempt) =>
@@ -79,7 +46,8 @@ public sealed class ConsoleSessions(Secret password, TimeProvider clock)
         {
             HttpOnly = true,
             SameSite = SameSiteMode.Strict,
-            Secure = IsHttps(context.Request),
+            // The scheme is the connection's, or a trusted proxy's X-Forwarded-Proto (UseForwardedHeaders).
+            Secure = context.Request.IsHttps,
             Path = "/console",
             MaxAge = Lifetime,
         });
@@ -118,10 +86,6 @@ public sealed class ConsoleSessions(Secret password, TimeProvider clock)
         form[CsrfField].ToString() is { Length: > 0 } sent
         && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(sent), Encoding.ASCII.GetBytes(session.Csrf));
 
-    /// <summary>True when the request came over HTTPS, directly or through a proxy that says so in <c>X-Forwarded-Proto</c>.</summary>
-    public static bool IsHttps(HttpRequest request) =>
-        request.IsHttps || string.Equals(request.Headers["X-Forwarded-Proto"].ToString().Split(',')[0].Trim(), "https", StringComparison.OrdinalIgnoreCase);
-
     private static string Token() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private void Sweep()
@@ -132,17 +96,6 @@ public sealed class ConsoleSessions(Secret password, TimeProvider clock)
             if (session.Expires <= now)
             {
                 _sessions.TryRemove(id, out _);
-            }
-        }
-
-        foreach (var (address, tries) in _tries)
-        {
-            lock (tries)
-            {
-                if (tries.Count == 0 || now - tries.Last() >= TimeSpan.FromMinutes(1))
-                {
-                    _tries.TryRemove(address, out _);
-                }
             }
         }
     }

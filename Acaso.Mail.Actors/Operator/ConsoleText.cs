@@ -65,5 +65,16 @@ public sealed class ConsoleText
     /// <summary>A number in this language's digits grouping.</summary>
     public string Number(double value) => value.ToString("#,0.##", Culture);
 
+    /// <summary>
+    /// <paramref name="count"/> things, in this language's plural: <paramref name="one"/> or <paramref name="other"/>
+    /// (both in English, looked up). The rule is the language's (Unicode CLDR): English says "1 letter" and "0 letters",
+    /// Portuguese "0 mensagem" and "1 mensagem", both "2" with the plural.
+    /// </summary>
+    public string Count(int count, string one, string other)
+    {
+        var singular = Language == English.Language ? count == 1 : count is 0 or 1;
+        return this[singular ? one : other];
+    }
+
     private static bool IsPortuguese(string tag) => tag.Equals("pt", StringComparison.OrdinalIgnoreCase) || tag.StartsWith("pt-", StringComparison.OrdinalIgnoreCase);
 }

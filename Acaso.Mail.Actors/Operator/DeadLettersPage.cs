@@ -31,7 +31,7 @@ public static class DeadLettersPage
         }
 
         var reasons = letters.GroupBy(l => l.Reason).OrderByDescending(g => g.Count()).Select(g => (Reason: g.Key, Count: g.Count())).ToList();
-        body.Append($"""<p><strong data-count="letters">{letters.Count}</strong> {E(text["letters in the queue"])}</p>""");
+        body.Append($"""<p><strong data-count="letters">{letters.Count}</strong> {E(text.Count(letters.Count, "letter in the queue", "letters in the queue"))}</p>""");
         body.Append($"""<form method="get" action="/console/dead-letters" class="row"><div><label for="reason">{E(text["Reason"])}</label><select id="reason" name="reason"><option value="">{E(text["All reasons"])}</option>""");
         foreach (var (name, count) in reasons)
         {

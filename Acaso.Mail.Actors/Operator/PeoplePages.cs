@@ -25,7 +25,7 @@ public static class SuppressionsPage
             ["absent", _] => $"""<p class="error" role="alert">{E(text["The address was not on the list."])}</p>""",
             _ => "",
         });
-        body.Append($"""<p><strong data-count="suppressions">{all.Count}</strong> {E(text["suppressed addresses"])}</p>""");
+        body.Append($"""<p><strong data-count="suppressions">{all.Count}</strong> {E(text.Count(all.Count, "suppressed address", "suppressed addresses"))}</p>""");
         body.Append($"""
             <form method="get" action="/console/suppressions" class="row" role="search"><div><label for="q">{E(text["Address"])}</label>
             <input id="q" name="q" type="search" value="{E(query)}" autocomplete="off"></div><button type="submit">{E(text["Search"])}</button></form>

@@ -109,6 +109,12 @@ public sealed record MailSettings(
 
     /// <summary>The operator console's password (<c>MAIL_CONSOLE_PASSWORD</c>); empty: the console is off and <c>/console</c> answers 404.</summary>
     public Secret ConsolePassword { get; init; } = new("");
+
+    /// <summary>
+    /// The proxies whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> count (<c>MAIL_TRUSTED_PROXIES</c>, addresses or
+    /// CIDR ranges); none: a request's client and scheme are its connection's, whatever headers it carries.
+    /// </summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 }
 
 /// <summary>Where the budget keeper's journal, the sent ledger, the failed-window counts and the suppression list live.</summary>

@@ -48,6 +48,7 @@ public static class SettingsLoader
         ["MAIL_SYNC_BREVO_BLOCKLIST"] = "delivery.sync-brevo-blocklist",
         ["MAIL_HISTORY_DAYS"] = "delivery.history-days",
         ["MAIL_CONSOLE_PASSWORD"] = "console.password",
+        ["MAIL_TRUSTED_PROXIES"] = "trusted-proxies",
         ["MAIL_DATABASE_URL"] = "database.url",
         ["MAIL_CLUSTER_SEEDS"] = "cluster.seeds",
         ["MAIL_CLUSTER_HOSTNAME"] = "cluster.hostname",
@@ -170,6 +171,7 @@ public static class SettingsLoader
                 Database = database,
                 Cluster = cluster,
                 ConsolePassword = new Secret(config.GetString("console.password") ?? ""),
+                TrustedProxies = Networks("trusted-proxies"),
             };
         }
 
@@ -226,6 +228,29 @@ public static class SettingsLoader
             }
 
             return seeds;
+        }
+
+        /// <summary>A comma-separated list of addresses (one host each) or CIDR ranges.</summary>
+        private IReadOnlyList<System.Net.IPNetwork> Networks(string path)
+        {
+            var networks = new List<System.Net.IPNetwork>();
+            foreach (var entry in Raw(path).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (System.Net.IPNetwork.TryParse(entry, out var network))
+                {
+                    networks.Add(network);
+                }
+                else if (System.Net.IPAddress.TryParse(entry, out var address))
+                {
+                    networks.Add(new System.Net.IPNetwork(address, address.GetAddressBytes().Length * 8));
+                }
+                else
+                {
+                    throw Bad(path, "a comma-separated list of addresses or CIDR ranges, such as 10.0.0.5,10.1.0.0/16, or nothing (no proxy is trusted)");
+                }
+            }
+
+            return networks;
         }
 
         private string Name(string path) => origins.TryGetValue(path, out var variable)

@@ -31,6 +31,8 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     private readonly IActorRef _budgetKeeper;
     private readonly ReaderSettings _settings;
     private readonly Func<IMailQueue, IActorRef, TakenMailServices> _servicesOf;
+    // Got in the constructor: coordinated shutdown takes no new task once its last phase has begun.
+    private readonly ResourceCloser _closer;
     private readonly QuietWaiters _waiters = new();
     private TakenMailServices _services = null!;
     private IMailQueue _queue = null!;
@@ -56,6 +58,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         _budgetKeeper = budgetKeeper;
         _settings = settings;
         _servicesOf = servicesOf;
+        _closer = ResourceCloser.Get(Context.System);
         Idle();
     }
 
@@ -95,7 +98,7 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PostStop() =>
         // Closing the connection returns every unacked message to the queue, at its priority.
-        ResourceCloser.Get(Context.System).Close(_queue, "the reader's broker connection");
+        _closer.Close(_queue, "the reader's broker connection");
 
     private void RunStream() => _demand = QueuePullSource.RunTo(Self, _queue, Context.Materializer(), cause => new StreamEnded(cause));
 

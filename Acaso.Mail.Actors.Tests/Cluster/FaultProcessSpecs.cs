@@ -12,6 +12,7 @@ namespace Acaso.Mail.Actors.Tests.Cluster;
 /// <c>/readyz</c> saying so while a dependency is away.
 /// </summary>
 [Trait("Loop", "Full")]
+[Collection(ThreeProcessCollection.Name)]
 public sealed class FaultProcessSpecs() : PrivateDatabaseNodeSpecs("xkeysib-faults", "fault-process")
 {
     private const int Limit = 40;

@@ -22,6 +22,7 @@ namespace Acaso.Mail.Actors.Tests.Reliability;
 /// </para>
 /// </summary>
 [Trait("Loop", "Full")]
+[Collection(ThreeProcessCollection.Name)]
 public sealed class ReliabilityCampaign() : PrivateDatabaseNodeSpecs("xkeysib-campaign", "campaign")
 {
     private static readonly TimeSpan Resume = TimeSpan.FromSeconds(20);

@@ -80,8 +80,8 @@ public sealed class BrokerHealthActor : ReceiveActor, IWithTimers
     /// <summary>What a take found: the broker answered, or failed with <paramref name="Detail"/>.</summary>
     public sealed record Seen(bool Connected, string? Detail);
 
-    /// <summary>What a probe found: the failure, if any, and whether the broker blocks publishers.</summary>
-    private sealed record Probed(Exception? Failure, string? Blocked);
+    /// <summary>What a probe found: the failure, if any, and whether the broker blocks publishers. One that comes after the actor stopped tells nobody anything, and is no dead letter (its line would print the exception's stack).</summary>
+    private sealed record Probed(Exception? Failure, string? Blocked) : IDeadLetterSuppression;
 
     private sealed record ProbeNow : IDeadLetterSuppression
     {

@@ -393,6 +393,6 @@ public sealed class QueueReaderActor : ReceiveActor, IWithTimers
         public static readonly LookDue Instance = new();
     }
 
-    /// <summary>The queue stream completed or failed (<paramref name="Cause"/>): it is started again.</summary>
-    private sealed record StreamEnded(Exception Cause);
+    /// <summary>The queue stream completed or failed (<paramref name="Cause"/>): it is started again (not after the reader stopped).</summary>
+    private sealed record StreamEnded(Exception Cause) : IDeadLetterSuppression;
 }

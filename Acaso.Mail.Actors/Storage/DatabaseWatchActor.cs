@@ -76,7 +76,8 @@ public sealed class DatabaseWatchActor : ReceiveActor, IWithTimers
         public static readonly Probe Instance = new();
     }
 
-    private sealed record ProbeResult(Exception? Failure);
+    /// <summary>What a probe found. One that comes after the actor stopped tells nobody anything, and is no dead letter (its line would print the exception's stack).</summary>
+    private sealed record ProbeResult(Exception? Failure) : IDeadLetterSuppression;
 }
 
 /// <summary>Registers the database watch.</summary>

@@ -81,5 +81,6 @@ public sealed class InboxMoverActor : ReceiveActor, IWithTimers
         public static readonly Tick Instance = new();
     }
 
-    private sealed record Checked(Exception? Failure);
+    /// <summary>What a check found. One that comes after the actor stopped (a refused start, a shutdown) tells nobody anything, and is no dead letter (its line would print the exception's stack).</summary>
+    private sealed record Checked(Exception? Failure) : IDeadLetterSuppression;
 }

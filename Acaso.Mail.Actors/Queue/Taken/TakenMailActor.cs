@@ -368,8 +368,8 @@ public sealed class TakenMailActor : ReceiveActor, IWithTimers
     /// <summary>A send's outcome, decided and written down.</summary>
     private sealed record Recorded(SendingProtocol.SendCompleted Completed, SendVerdict Verdict);
 
-    /// <summary>What the broker said of the message's disposition.</summary>
-    private sealed record QueueSettled(Disposition Disposition, string Reason, bool ReturnToken, Exception? Failure);
+    /// <summary>What the broker said of the message's disposition. One that comes after the actor stopped tells nobody anything, and is no dead letter (its line would print the exception's stack).</summary>
+    private sealed record QueueSettled(Disposition Disposition, string Reason, bool ReturnToken, Exception? Failure) : IDeadLetterSuppression;
 
     /// <summary>The keeper did not answer the looked-at mail's request for a token in time.</summary>
     private sealed record KeeperSilent : IDeadLetterSuppression

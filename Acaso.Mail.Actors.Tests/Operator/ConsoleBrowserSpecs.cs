@@ -104,25 +104,16 @@ public sealed class ConsoleBrowserSpecs() : ProcessSpecs("xkeysib-CONSOLE-SECRET
 
     private async Task<HttpStatusCode> LoginStatusAsync(HttpClient http, string password, string? forwardedProto = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Url("/console/login"))
-        {
-            Content = new FormUrlEncodedContent([new("password", password)]),
-        };
+        var (status, cookie) = await ConsoleSignIn.PostAsync(http, new Uri(Url("/console/login")), password, forwardedProto: forwardedProto);
         if (forwardedProto is not null)
         {
-            request.Headers.Add("X-Forwarded-Proto", forwardedProto);
-        }
-
-        using var response = await http.SendAsync(request);
-        if (forwardedProto is not null)
-        {
-            var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
+            Assert.DoesNotContain('\n', cookie);
             Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
             Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
             Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
         }
 
-        return response.StatusCode;
+        return status;
     }
 
     [Fact]

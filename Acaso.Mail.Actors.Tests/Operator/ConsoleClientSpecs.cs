@@ -99,25 +99,7 @@ public sealed class ConsoleClientSpecs() : ProcessSpecs("xkeysib-CLIENT-SECRET-4
         BaseAddress = new Uri($"http://127.0.0.1:{MetricsPort}"),
     };
 
-    private static async Task<(HttpStatusCode Status, string Cookie)> SignInAsync(HttpClient http, string password,
-        string? forwardedFor = null, string? forwardedProto = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/console/login", UriKind.Relative))
-        {
-            Content = new FormUrlEncodedContent([new("password", password)]),
-        };
-        if (forwardedFor is not null)
-        {
-            request.Headers.Add("X-Forwarded-For", forwardedFor);
-        }
-
-        if (forwardedProto is not null)
-        {
-            request.Headers.Add("X-Forwarded-Proto", forwardedProto);
-        }
-
-        using var response = await http.SendAsync(request);
-        var cookie = response.Headers.TryGetValues("Set-Cookie", out var cookies) ? string.Join("\n", cookies) : "";
-        return (response.StatusCode, cookie);
-    }
+    private static Task<(HttpStatusCode Status, string Cookie)> SignInAsync(HttpClient http, string password,
+        string? forwardedFor = null, string? forwardedProto = null) =>
+        ConsoleSignIn.PostAsync(http, new Uri("/console/login", UriKind.Relative), password, forwardedFor, forwardedProto);
 }

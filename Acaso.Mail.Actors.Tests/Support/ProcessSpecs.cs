@@ -103,16 +103,5 @@ public abstract class ProcessSpecs(string apiKey, string queuePrefix) : IAsyncLi
     }
 
     /// <summary>The HTTP status of <c>/readyz</c>, or 0 while nothing listens.</summary>
-    protected async Task<int> ReadyStatusAsync()
-    {
-        using var http = new HttpClient();
-        try
-        {
-            return (int)(await http.GetAsync(new Uri($"http://127.0.0.1:{MetricsPort}/readyz"))).StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return 0;
-        }
-    }
+    protected async Task<int> ReadyStatusAsync() => (await GetAsync("/readyz")).Code;
 }

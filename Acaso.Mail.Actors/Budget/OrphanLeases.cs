@@ -17,9 +17,6 @@ public sealed class OrphanLeases
     private readonly HashSet<string> _keys = [];
     private DateTimeOffset _since;
 
-    /// <summary>The leases still waited for.</summary>
-    public IReadOnlyCollection<string> Keys => _keys;
-
     /// <summary>The keeper took over at <paramref name="now"/> with <paramref name="keys"/> out; returns the readers that hold them.</summary>
     public IReadOnlyList<string> TakeOver(IEnumerable<string> keys, DateTimeOffset now)
     {

@@ -104,7 +104,7 @@ public sealed class LeaseHolderActor : ReceiveActor, IWithTimers
         {
             // A token of the batch leased before: no need to ask the keeper.
             _pool = pool with { Tokens = pool.Tokens - 1 };
-            Sender.Tell(new LeaseAnswer(lease.Window, new TakeToken(pool.Window, pool.Tag, Borrowed: false, Settles: false)));
+            Context.Parent.Tell(new LeaseAnswer(lease.Window, new TakeToken(pool.Window, pool.Tag, Borrowed: false, Settles: false)));
             return;
         }
 
@@ -128,15 +128,9 @@ public sealed class LeaseHolderActor : ReceiveActor, IWithTimers
             _pool = reserved.Count > 1 ? new LeasePool(reserved.Window, reserved.Tag, reserved.Count - 1) : null;
             Context.Parent.Tell(new LeaseAnswer(reserved.Window, new TakeToken(reserved.Window, reserved.Tag, reserved.Borrowed, reserved.Settles)));
         }
-        else if (_lending.Remove(reserved.Tag, out var mail))
+        else if (!HandToLookedAtMail(reserved.Tag, reserved) && reserved.Settles)
         {
-            // The mail gives it back itself if it no longer wants it.
-            Context.Unwatch(mail);
-            mail.Tell(reserved);
-        }
-        else if (reserved.Settles)
-        {
-            // Granted on a question given up (the keeper answered late): nothing will be sent on it.
+            // Granted on a question given up (the keeper answered late), or to a mail that has ended: nothing will be sent on it.
             StartSettle(new BudgetProtocol.Settle(reserved.Window, reserved.Tag, Charged: false, reserved.Borrowed));
         }
     }
@@ -149,11 +143,26 @@ public sealed class LeaseHolderActor : ReceiveActor, IWithTimers
             Answered();
             Context.Parent.Tell(new LeaseAnswer(denied.Window, Token: null));
         }
-        else if (_lending.Remove(denied.Tag, out var mail))
+        else
         {
-            Context.Unwatch(mail);
-            mail.Tell(denied);
+            HandToLookedAtMail(denied.Tag, denied);
         }
+    }
+
+    /// <summary>
+    /// Hands the keeper's <paramref name="answer"/> to the looked-at mail that asked under <paramref name="tag"/> (a token it
+    /// no longer wants, it gives back itself); false when none waits.
+    /// </summary>
+    private bool HandToLookedAtMail(ulong tag, object answer)
+    {
+        if (!_lending.Remove(tag, out var mail))
+        {
+            return false;
+        }
+
+        Context.Unwatch(mail);
+        mail.Tell(answer);
+        return true;
     }
 
     private void Handle(KeeperSilent silent)

@@ -13,8 +13,8 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
     /// <summary>Tokens each hourly window grants.</summary>
     protected virtual int PerWindow => 5;
 
-    /// <summary>The three nodes.</summary>
-    protected Node[] Nodes { get; } = [new(), new(), new()];
+    /// <summary>The nodes: three, unless a spec adds one.</summary>
+    protected List<Node> Nodes { get; } = [new(), new(), new()];
 
     /// <summary>The nodes whose process runs.</summary>
     protected IEnumerable<Node> Running => Nodes.Where(n => n.Process is { HasExited: false });
@@ -22,12 +22,17 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
     /// <summary>The shared database the nodes use.</summary>
     protected abstract Uri DatabaseUrl { get; }
 
-    /// <summary>One node's own ports and state folder; its process, while it runs.</summary>
-    protected sealed class Node
+    /// <summary>
+    /// One node's address, ports and state folder; its process, while it runs. On 127.0.0.1 each node has ports of
+    /// its own; as a pod, it has an address of its own (127.0.0.2, .3 …) and the same ports as the others.
+    /// </summary>
+    protected sealed class Node(string address = "127.0.0.1", int? remotePort = null, int? metricsPort = null)
     {
-        public int RemotePort { get; } = ServiceProcess.FreePort();
+        public string Address { get; } = address;
 
-        public int MetricsPort { get; } = ServiceProcess.FreePort();
+        public int RemotePort { get; } = remotePort ?? ServiceProcess.FreePort();
+
+        public int MetricsPort { get; } = metricsPort ?? ServiceProcess.FreePort();
 
         public string StateDir { get; } = Directory.CreateTempSubdirectory("acaso-node-").FullName;
 
@@ -75,7 +80,7 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
         try
         {
             // /readyz answers 503 with its reasons: the body matters whatever the status.
-            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{node.MetricsPort}{path}"));
+            using var response = await http.GetAsync(new Uri($"http://{node.Address}:{node.MetricsPort}{path}"));
             return await response.Content.ReadAsStringAsync();
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -119,8 +124,8 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
             await StartAsync(node, cron, dailyLimit, dll);
         }
 
-        await Eventually(async () => (await Task.WhenAll(Nodes.Select(n => MetricAsync(n, "mail_cluster_members")))).All(m => m == 3),
-            TimeSpan.FromSeconds(30), "every node to see three members");
+        await Eventually(async () => (await Task.WhenAll(Nodes.Select(n => MetricAsync(n, "mail_cluster_members")))).All(m => m == Nodes.Count),
+            TimeSpan.FromSeconds(30), "every node to see every member");
     }
 
     protected async Task<Node> KeeperNodeAsync()

@@ -30,18 +30,18 @@ public static class RunCommand
         var database = settings.Database.Describe(settings.StateDir);
         if (settings.Cluster.Enabled && settings.Cluster.Tls is null)
         {
-            log.LogWarning("{Build}. Role: cluster node {Hostname}:{Port}, joining through seeds {Seeds}; the budget keeper runs on the oldest node; state in {Database}. " +
+            log.LogWarning("{Build}. Role: cluster node {Hostname}:{Port}, {Join}; the budget keeper runs on the oldest node; state in {Database}. " +
                 "Cluster traffic is plain TCP (no MAIL_CLUSTER_TLS_CERT): anything that reaches port {Port} can join the cluster",
-                BuildInfo.Describe, settings.Cluster.Hostname, settings.Cluster.Port, string.Join(",", settings.Cluster.Seeds), database, settings.Cluster.Port);
+                BuildInfo.Describe, settings.Cluster.Hostname, settings.Cluster.Port, settings.Cluster.DescribeJoin(), database, settings.Cluster.Port);
         }
         else if (settings.Cluster.Enabled)
         {
-            log.LogInformation("{Build}. Role: cluster node {Hostname}:{Port}, joining through seeds {Seeds} over mutual TLS; the budget keeper runs on the oldest node; state in {Database}",
-                BuildInfo.Describe, settings.Cluster.Hostname, settings.Cluster.Port, string.Join(",", settings.Cluster.Seeds), database);
+            log.LogInformation("{Build}. Role: cluster node {Hostname}:{Port}, {Join}, over mutual TLS; the budget keeper runs on the oldest node; state in {Database}",
+                BuildInfo.Describe, settings.Cluster.Hostname, settings.Cluster.Port, settings.Cluster.DescribeJoin(), database);
         }
         else
         {
-            log.LogInformation("{Build}. Role: a single node (no MAIL_CLUSTER_SEEDS), holding the budget keeper itself; state in {Database}",
+            log.LogInformation("{Build}. Role: a single node (no MAIL_CLUSTER_SEEDS or MAIL_CLUSTER_DISCOVERY), holding the budget keeper itself; state in {Database}",
                 BuildInfo.Describe, database);
         }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Acaso.Mail.Actors.Settings;
+using Acaso.Mail.Actors.Cluster.Bootstrap;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
@@ -9,8 +10,8 @@ using Akka.Remote.Transport.DotNetty;
 namespace Acaso.Mail.Actors.Cluster;
 
 /// <summary>
-/// Akka.Cluster for the service's nodes: remoting on <c>MAIL_CLUSTER_PORT</c>, the seeds of <c>MAIL_CLUSTER_SEEDS</c>,
-/// and the split-brain resolver's keep-majority strategy after <c>MAIL_CLUSTER_STABLE_AFTER</c>; mutual TLS with the
+/// Akka.Cluster for the service's nodes: remoting on <c>MAIL_CLUSTER_PORT</c>, the seeds of <c>MAIL_CLUSTER_SEEDS</c>
+/// or Cluster Bootstrap (<c>MAIL_CLUSTER_DISCOVERY</c>, <see cref="ClusterBootstrapHosting"/>), and the split-brain resolver's keep-majority strategy after <c>MAIL_CLUSTER_STABLE_AFTER</c>; mutual TLS with the
 /// certificate of <c>MAIL_CLUSTER_TLS_CERT</c> when it is set. Every node's actor
 /// system is named <see cref="SystemName"/>, so their addresses match the seeds.
 /// </summary>
@@ -19,8 +20,11 @@ public static class MailClusterHostingExtensions
     /// <summary>The actor system's name on every node.</summary>
     public const string SystemName = "acaso-mail";
 
-    /// <summary>Joins the cluster <paramref name="cluster"/> describes (nothing when it names no seeds).</summary>
-    public static AkkaConfigurationBuilder AddMailCluster(this AkkaConfigurationBuilder builder, ClusterSettings cluster)
+    /// <summary>
+    /// Joins the cluster <paramref name="cluster"/> describes (nothing when it names neither seeds nor discovery);
+    /// its listeners bind <paramref name="listen"/> (null: every address).
+    /// </summary>
+    public static AkkaConfigurationBuilder AddMailCluster(this AkkaConfigurationBuilder builder, ClusterSettings cluster, System.Net.IPAddress? listen = null)
     {
         if (!cluster.Enabled)
         {
@@ -28,7 +32,7 @@ public static class MailClusterHostingExtensions
         }
 
         var stableAfter = ((long)cluster.StableAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        var remote = new RemoteOptions { HostName = "0.0.0.0", PublicHostName = cluster.Hostname, Port = cluster.Port };
+        var remote = new RemoteOptions { HostName = listen?.ToString() ?? "0.0.0.0", PublicHostName = cluster.Hostname, Port = cluster.Port };
         if (cluster.Tls is { } tls)
         {
             // Mutual TLS with one certificate for the whole cluster, pinned: a peer must present this very certificate
@@ -46,6 +50,7 @@ public static class MailClusterHostingExtensions
         }
 
         var scheme = cluster.Tls is null ? "akka.tcp" : "akka.ssl.tcp";
+        builder.AddMailClusterBootstrap(cluster);
         return builder
             .WithRemoting(remote)
             .WithClustering(new ClusterOptions

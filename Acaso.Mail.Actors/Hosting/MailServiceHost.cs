@@ -1,5 +1,6 @@
 using Acaso.Mail.Actors.Brevo;
 using Acaso.Mail.Actors.Cluster;
+using Acaso.Mail.Actors.Cluster.Bootstrap;
 using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Events;
 using Acaso.Mail.Actors.Logging;
@@ -83,7 +84,21 @@ public static class MailServiceHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddMailConsole(settings.JsonLogs);
         logging?.Invoke(builder.Logging);
-        builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.MetricsPort));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // The metrics port, and with Cluster Bootstrap the management port: the contact point the other nodes ask.
+            foreach (var port in settings.Cluster.Discovery is null ? [settings.MetricsPort] : new[] { settings.MetricsPort, settings.Cluster.ManagementPort })
+            {
+                if (settings.ListenAddress is { } address)
+                {
+                    k.Listen(address, port);
+                }
+                else
+                {
+                    k.ListenAnyIP(port);
+                }
+            }
+        });
 
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var metrics = new MailMetrics(registry);
@@ -108,7 +123,7 @@ public static class MailServiceHost
             var mode = DispatchMode.For(settings, brevo, logs, stores);
             log.LogInformation("Dispatching in {Mode}; state in {Database}", mode.Description, settings.Database.Describe(settings.StateDir));
             akka.AddHocon(database.PersistenceConfig(), HoconAddMode.Prepend)
-                .AddMailCluster(settings.Cluster)
+                .AddMailCluster(settings.Cluster, settings.ListenAddress)
                 .AddMailDefaults()
                 .AddMailActors(new MailActorsOptions(mode.Keeper, new BrevoResilience(brevo, settings.Brevo), settings.SendParallelism,
                     mode.Queue, ReaderSettings.From(settings), stores.FailedWindows, mode.SentLedger, metrics, health,
@@ -155,6 +170,11 @@ public static class MailServiceHost
         }
 
         var app = builder.Build();
+        if (settings.Cluster.Discovery is not null)
+        {
+            app.UseClusterBootstrapEndpoint(settings.Cluster, app.Services.GetRequiredService<ActorSystem>());
+        }
+
         if (settings.TrustedProxies.Count > 0)
         {
             // Only with proxies to trust: with none listed, the middleware would trust every sender.

@@ -115,6 +115,12 @@ public sealed record MailSettings(
     /// CIDR ranges); none: a request's client and scheme are its connection's, whatever headers it carries.
     /// </summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
+    /// <summary>
+    /// The address the node's listeners bind (<c>MAIL_LISTEN_ADDRESS</c>): Kestrel's port, Akka.Remote's and
+    /// Akka.Management's; null: every address. Pods sharing one host for a spec each bind their own.
+    /// </summary>
+    public System.Net.IPAddress? ListenAddress { get; init; }
 }
 
 /// <summary>Where the budget keeper's journal, the sent ledger, the failed-window counts and the suppression list live.</summary>
@@ -129,35 +135,4 @@ public sealed record DatabaseSettings(Uri? Postgres)
 
     /// <inheritdoc />
     public override string ToString() => $"DatabaseSettings {{ Postgres = {SafeUrl ?? "(none: SQLite)"} }}";
-}
-
-/// <summary>Akka.Cluster: which seeds to join, where this node listens, and the split-brain resolver's stable-after.</summary>
-/// <param name="Seeds">host:port of the seed nodes (<c>MAIL_CLUSTER_SEEDS</c>); none: the node runs alone.</param>
-/// <param name="Hostname">The address other nodes reach this one at (<c>MAIL_CLUSTER_HOSTNAME</c>).</param>
-/// <param name="Port">Akka.Remote's port (<c>MAIL_CLUSTER_PORT</c>).</param>
-/// <param name="StableAfter">Keep-majority's stable-after (<c>MAIL_CLUSTER_STABLE_AFTER</c>).</param>
-public sealed record ClusterSettings(IReadOnlyList<string> Seeds, string Hostname, int Port, TimeSpan StableAfter)
-{
-    /// <summary>One node, no cluster.</summary>
-    public static readonly ClusterSettings Alone = new([], "localhost", 4053, TimeSpan.FromSeconds(20));
-
-    /// <summary>True when the node joins a cluster.</summary>
-    public bool Enabled => Seeds.Count > 0;
-
-    /// <summary>The certificate every node presents and accepts (mutual TLS); null: cluster traffic is plain TCP.</summary>
-    public ClusterTls? Tls { get; init; }
-}
-
-/// <summary>
-/// Akka.Remote's TLS: <paramref name="CertificatePath"/> (<c>MAIL_CLUSTER_TLS_CERT</c>), a PKCS#12 file with its private
-/// key, opened with <paramref name="Password"/> (<c>MAIL_CLUSTER_TLS_PASSWORD</c>, never printed). Every node presents
-/// it and accepts only a peer that presents the same one.
-/// </summary>
-public sealed record ClusterTls(string CertificatePath, Secret Password)
-{
-    private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
-
-    /// <summary>The certificate with its private key, read from the file once (the settings' check reads it; remoting uses it).</summary>
-    public System.Security.Cryptography.X509Certificates.X509Certificate2 Load() =>
-        _certificate ??= System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(CertificatePath, Password.Reveal());
 }

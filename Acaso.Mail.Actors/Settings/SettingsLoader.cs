@@ -57,7 +57,20 @@ public static class SettingsLoader
         ["MAIL_CLUSTER_TLS_CERT"] = "cluster.tls-cert",
         ["MAIL_CLUSTER_TLS_PASSWORD"] = "cluster.tls-password",
         ["MAIL_CLUSTER_TLS_REQUIRED"] = "cluster.tls-required",
+        ["MAIL_CLUSTER_DISCOVERY"] = "cluster.discovery",
+        ["MAIL_CLUSTER_POD_SELECTOR"] = "cluster.pod-selector",
+        ["MAIL_KUBERNETES_SERVICE_ACCOUNT_DIR"] = "cluster.service-account-dir",
+        ["MAIL_CLUSTER_CONTACT_POINTS"] = "cluster.contact-points",
+        ["MAIL_CLUSTER_REQUIRED_CONTACTS"] = "cluster.required-contacts",
+        ["MAIL_MANAGEMENT_PORT"] = "cluster.management-port",
+        ["MAIL_LISTEN_ADDRESS"] = "listen-address",
     };
+
+    /// <summary>
+    /// The variables Kubernetes sets in every pod for its API server, read when <c>MAIL_CLUSTER_DISCOVERY=kubernetes</c>
+    /// (as a pod's own client libraries read them).
+    /// </summary>
+    public static readonly IReadOnlyList<string> KubernetesVariables = ["KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"];
 
     /// <summary>The embedded HOCON file <paramref name="name"/> (for example <c>akka.hocon</c>).</summary>
     public static Config Embedded(string name)
@@ -97,13 +110,13 @@ public static class SettingsLoader
             config = overrides.WithFallback(config);
         }
 
-        return new Reader(config.GetConfig("acaso.mail"), origins).Read();
+        return new Reader(config.GetConfig("acaso.mail"), origins, environment).Read();
     }
 
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
-    private sealed class Reader(Config config, IReadOnlyDictionary<string, string> origins)
+    private sealed class Reader(Config config, IReadOnlyDictionary<string, string> origins, Func<string, string?> environment)
     {
         public MailSettings Read()
         {
@@ -139,11 +152,27 @@ public static class SettingsLoader
                 Int("contract.max-depth", 4, 256),
                 Duration("contract.expiry-grace", TimeSpan.Zero, TimeSpan.FromDays(3650)));
             var database = Database("database.url");
-            var cluster = new ClusterSettings(Seeds("cluster.seeds"), NonEmpty("cluster.hostname"), Int("cluster.port", 1, 65535),
+            var cluster = new ClusterSettings(HostPorts("cluster.seeds", "mail-1:4053,mail-2:4053, or nothing (one node)"), NonEmpty("cluster.hostname"), Int("cluster.port", 1, 65535),
                 Duration("cluster.stable-after", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)))
             {
                 Tls = Tls("cluster.tls-cert", "cluster.tls-password"),
+                Discovery = Discovery("cluster.discovery"),
+                ManagementPort = Int("cluster.management-port", 1, 65535),
+                RequiredContacts = Int("cluster.required-contacts", 1, 100),
             };
+            var metricsPort = Int("metrics-port", 0, 65535);
+            if (cluster.Discovery is not null && cluster.ManagementPort == metricsPort)
+            {
+                throw new SettingsException($"{Name("cluster.management-port")} and {Name("metrics-port")} are both {metricsPort}: Cluster Bootstrap's " +
+                    "contact point needs a port of its own");
+            }
+
+            if (cluster.Discovery is not null && cluster.Seeds.Count > 0)
+            {
+                throw new SettingsException($"{Name("cluster.discovery")} and {Name("cluster.seeds")} are both set: a node finds its cluster " +
+                    "either through Cluster Bootstrap or through fixed seeds. Unset one of them");
+            }
+
             if (cluster.Tls is null && Bool("cluster.tls-required"))
             {
                 // A plain node dialling TLS peers makes their outbound handshakes fail, and Akka.Remote shuts a node
@@ -156,13 +185,13 @@ public static class SettingsLoader
             if (cluster.Enabled && database.Postgres is null)
             {
                 throw new SettingsException(
-                    $"{Name("cluster.seeds")} is set but MAIL_DATABASE_URL (acaso.mail.database.url) is not: the nodes of a cluster share one budget, sent ledger and " +
+                    $"{(cluster.Discovery is null ? Name("cluster.seeds") : Name("cluster.discovery"))} is set but MAIL_DATABASE_URL (acaso.mail.database.url) is not: the nodes of a cluster share one budget, sent ledger and " +
                     "failed-window counts, which a SQLite file on one node cannot hold. Set it to postgresql://user:password@host:5432/db");
             }
 
             return new MailSettings(queue, brevo, budget, urgent, contract,
                 Int("sending.parallelism", 1, 1024),
-                Int("metrics-port", 0, 65535),
+                metricsPort,
                 NonEmpty("state-dir"),
                 OneOf("log-format", "text", "json") == "json",
                 new WebhookSettings(new Secret(config.GetString("delivery.webhook-token") ?? ""), Int("delivery.soft-bounce-limit", 1, 1000),
@@ -172,7 +201,57 @@ public static class SettingsLoader
                 Cluster = cluster,
                 ConsolePassword = new Secret(config.GetString("console.password") ?? ""),
                 TrustedProxies = Networks("trusted-proxies"),
+                ListenAddress = Address("listen-address"),
             };
+        }
+
+        /// <summary>Cluster Bootstrap's discovery: nothing, <c>kubernetes</c> (with what a pod is given) or <c>config</c>.</summary>
+        private ClusterDiscovery? Discovery(string path)
+        {
+            var method = Raw(path).Trim().ToLowerInvariant();
+            switch (method)
+            {
+                case "kubernetes":
+                    var host = environment(KubernetesVariables[0])?.Trim();
+                    var port = environment(KubernetesVariables[1])?.Trim();
+                    if (string.IsNullOrEmpty(host) || string.IsNullOrEmpty(port) || !int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out _) ||
+                        !Uri.TryCreate($"https://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}", UriKind.Absolute, out var api))
+                    {
+                        throw new SettingsException($"{Name(path)}=kubernetes but KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT do not name the API " +
+                            "server: Kubernetes sets them in every pod; outside a cluster, set them to the API server's host and port");
+                    }
+
+                    var kubernetes = new ClusterDiscovery.Kubernetes(api, NonEmpty("cluster.service-account-dir"), NonEmpty("cluster.pod-selector"));
+                    foreach (var file in new[] { kubernetes.TokenPath, kubernetes.CertificateAuthorityPath, kubernetes.NamespacePath })
+                    {
+                        if (!File.Exists(file))
+                        {
+                            throw new SettingsException($"{Name(path)}=kubernetes but {file} does not exist: mount the pod's service account " +
+                                $"(automountServiceAccountToken), or set {Name("cluster.service-account-dir")} to a folder with its token, ca.crt and namespace");
+                        }
+                    }
+
+                    return kubernetes;
+                case "config":
+                    var contacts = HostPorts("cluster.contact-points", "mail-1:8558,mail-2:8558,mail-3:8558");
+                    return contacts.Count > 0
+                        ? new ClusterDiscovery.Config(contacts)
+                        : throw new SettingsException($"{Name(path)}=config but {Name("cluster.contact-points")} is empty: list the nodes' " +
+                            "management endpoints, such as mail-1:8558,mail-2:8558,mail-3:8558");
+                case "":
+                    return null;
+                default:
+                    throw Bad(path, "kubernetes, config, or nothing (the seeds of MAIL_CLUSTER_SEEDS)");
+            }
+        }
+
+        /// <summary>An IP address, or nothing (every address).</summary>
+        private System.Net.IPAddress? Address(string path)
+        {
+            var text = Raw(path).Trim();
+            return text.Length == 0 ? null
+                : System.Net.IPAddress.TryParse(text, out var address) ? address
+                : throw Bad(path, "an IP address such as 10.0.0.5, or nothing (every address)");
         }
 
         /// <summary>The cluster's certificate, opened once here so a wrong path or password stops the start (never printing it).</summary>
@@ -215,7 +294,7 @@ public static class SettingsLoader
                     "postgresql://user:password@host:5432/database URL");
         }
 
-        private IReadOnlyList<string> Seeds(string path)
+        private IReadOnlyList<string> HostPorts(string path, string example)
         {
             var seeds = Raw(path).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var seed in seeds)
@@ -223,7 +302,7 @@ public static class SettingsLoader
                 var colon = seed.LastIndexOf(':');
                 if (colon <= 0 || !int.TryParse(seed[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
                 {
-                    throw Bad(path, "a comma-separated list of host:port, such as mail-1:4053,mail-2:4053, or nothing (one node)");
+                    throw Bad(path, "a comma-separated list of host:port, such as " + example);
                 }
             }
 

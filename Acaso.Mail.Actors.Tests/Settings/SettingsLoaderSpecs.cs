@@ -167,6 +167,67 @@ public sealed class SettingsLoaderSpecs
         Assert.StartsWith("MAIL_TRUSTED_PROXIES='10.0.0.5, proxy.internal' is not valid", e.Message, StringComparison.Ordinal);
     }
 
+    private const string Database = "postgresql://acaso:pw@db:5432/mail";
+
+    [Fact]
+    public void Kubernetes_discovery_should_read_the_pods_api_server_and_service_account_or_refuse_saying_what_is_missing()
+    {
+        var account = Directory.CreateTempSubdirectory("acaso-serviceaccount-").FullName;
+        try
+        {
+            (string, string)[] pod = [("MAIL_CLUSTER_DISCOVERY", "kubernetes"), ("MAIL_DATABASE_URL", Database), ("MAIL_KUBERNETES_SERVICE_ACCOUNT_DIR", account),
+                ("KUBERNETES_SERVICE_HOST", "10.96.0.1"), ("KUBERNETES_SERVICE_PORT", "443"), ("MAIL_CLUSTER_HOSTNAME", "10.244.1.7")];
+            // The folder is empty: a pod whose service account is not mounted.
+            var e = Assert.Throws<SettingsException>(() => Load(pod));
+            Assert.StartsWith($"MAIL_CLUSTER_DISCOVERY=kubernetes but {Path.Combine(account, "token")} does not exist", e.Message, StringComparison.Ordinal);
+
+            foreach (var file in new[] { "token", "ca.crt", "namespace" })
+            {
+                File.WriteAllText(Path.Combine(account, file), file);
+            }
+
+            var cluster = Load(pod).Cluster;
+            Assert.True(cluster.Enabled);
+            Assert.Empty(cluster.Seeds);
+            var kubernetes = Assert.IsType<ClusterDiscovery.Kubernetes>(cluster.Discovery);
+            Assert.Equal(new Uri("https://10.96.0.1:443"), kubernetes.ApiServer);
+            Assert.Equal("app=acaso-mail", kubernetes.PodSelector);
+            Assert.Equal((8558, 3), (cluster.ManagementPort, cluster.RequiredContacts));
+
+            // Outside a pod, without the API server's variables.
+            e = Assert.Throws<SettingsException>(() => Load(pod.Where(v => !v.Item1.StartsWith("KUBERNETES_", StringComparison.Ordinal)).ToArray()));
+            Assert.StartsWith("MAIL_CLUSTER_DISCOVERY=kubernetes but KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT", e.Message, StringComparison.Ordinal);
+            // Bootstrap or seeds, never both; and the contact point needs a port of its own.
+            e = Assert.Throws<SettingsException>(() => Load([.. pod, ("MAIL_CLUSTER_SEEDS", "mail-1:4053")]));
+            Assert.StartsWith("MAIL_CLUSTER_DISCOVERY and MAIL_CLUSTER_SEEDS are both set", e.Message, StringComparison.Ordinal);
+            e = Assert.Throws<SettingsException>(() => Load([.. pod, ("MAIL_MANAGEMENT_PORT", "5000")]));
+            Assert.StartsWith("MAIL_MANAGEMENT_PORT and MAIL_METRICS_PORT are both 5000", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(account, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Config_discovery_should_take_the_contact_points_and_nothing_else()
+    {
+        var cluster = Load(("MAIL_CLUSTER_DISCOVERY", "config"), ("MAIL_CLUSTER_CONTACT_POINTS", "mail-1:8558, mail-2:8558,mail-3:8558"),
+            ("MAIL_DATABASE_URL", Database), ("MAIL_CLUSTER_REQUIRED_CONTACTS", "2"), ("MAIL_LISTEN_ADDRESS", "127.0.0.2")) is var s ? s.Cluster : null!;
+        Assert.Equal(["mail-1:8558", "mail-2:8558", "mail-3:8558"], Assert.IsType<ClusterDiscovery.Config>(cluster.Discovery).ContactPoints);
+        Assert.Equal(2, cluster.RequiredContacts);
+        Assert.Equal(System.Net.IPAddress.Parse("127.0.0.2"), s.ListenAddress);
+        Assert.Null(Load().ListenAddress);
+
+        var e = Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_DISCOVERY", "config"), ("MAIL_DATABASE_URL", Database)));
+        Assert.StartsWith("MAIL_CLUSTER_DISCOVERY=config but MAIL_CLUSTER_CONTACT_POINTS is empty", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_DISCOVERY", "dns")));
+        Assert.StartsWith("MAIL_CLUSTER_DISCOVERY='dns' is not valid: it accepts kubernetes, config, or nothing", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<SettingsException>(() => Load(("MAIL_CLUSTER_DISCOVERY", "config"), ("MAIL_CLUSTER_CONTACT_POINTS", "mail-1:8558")));
+        Assert.StartsWith("MAIL_CLUSTER_DISCOVERY is set but MAIL_DATABASE_URL", e.Message, StringComparison.Ordinal);
+        Assert.Throws<SettingsException>(() => Load(("MAIL_LISTEN_ADDRESS", "pod.local")));
+    }
+
     [Fact]
     public void A_cluster_on_SQLite_should_refuse_to_start_saying_why()
     {

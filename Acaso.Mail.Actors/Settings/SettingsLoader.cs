@@ -163,13 +163,13 @@ public static class SettingsLoader
             var metricsPort = Int("metrics-port", 0, 65535);
             if (cluster.Discovery is not null && cluster.ManagementPort == metricsPort)
             {
-                throw new SettingsException($"{Name("cluster.management-port")} and {Name("metrics-port")} are both {metricsPort}: Cluster Bootstrap's " +
+                throw new SettingsException($"{Variable("cluster.management-port")} and {Variable("metrics-port")} are both {metricsPort}: Cluster Bootstrap's " +
                     "contact point needs a port of its own");
             }
 
             if (cluster.Discovery is not null && cluster.Seeds.Count > 0)
             {
-                throw new SettingsException($"{Name("cluster.discovery")} and {Name("cluster.seeds")} are both set: a node finds its cluster " +
+                throw new SettingsException($"{Variable("cluster.discovery")} and {Variable("cluster.seeds")} are both set: a node finds its cluster " +
                     "either through Cluster Bootstrap or through fixed seeds. Unset one of them");
             }
 
@@ -227,7 +227,7 @@ public static class SettingsLoader
                         if (!File.Exists(file))
                         {
                             throw new SettingsException($"{Name(path)}=kubernetes but {file} does not exist: mount the pod's service account " +
-                                $"(automountServiceAccountToken), or set {Name("cluster.service-account-dir")} to a folder with its token, ca.crt and namespace");
+                                $"(automountServiceAccountToken), or set {Variable("cluster.service-account-dir")} to a folder with its token, ca.crt and namespace");
                         }
                     }
 
@@ -236,7 +236,7 @@ public static class SettingsLoader
                     var contacts = HostPorts("cluster.contact-points", "mail-1:8558,mail-2:8558,mail-3:8558");
                     return contacts.Count > 0
                         ? new ClusterDiscovery.Config(contacts)
-                        : throw new SettingsException($"{Name(path)}=config but {Name("cluster.contact-points")} is empty: list the nodes' " +
+                        : throw new SettingsException($"{Name(path)}=config but {Variable("cluster.contact-points")} is empty: list the nodes' " +
                             "management endpoints, such as mail-1:8558,mail-2:8558,mail-3:8558");
                 case "":
                     return null;
@@ -335,6 +335,10 @@ public static class SettingsLoader
         private string Name(string path) => origins.TryGetValue(path, out var variable)
             ? variable
             : "acaso.mail." + path;
+
+        /// <summary>The variable that sets <paramref name="path"/>, set or not (for a message about one left unset).</summary>
+        private static string Variable(string path) =>
+            EnvironmentVariables.FirstOrDefault(v => v.Value == path).Key ?? "acaso.mail." + path;
 
         private string Raw(string path) => config.GetString(path)
             ?? throw new SettingsException($"{Name(path)} is not set");

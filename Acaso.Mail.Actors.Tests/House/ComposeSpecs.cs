@@ -74,10 +74,14 @@ public sealed class ComposeSpecs
         }).ToList();
         Assert.Contains("/tls/cluster.p12", string.Join(' ', ((YamlSequenceNode)Service("cluster-tls")[new YamlScalarNode("command")]).Children), StringComparison.Ordinal);
 
-        // One list of seeds, naming every node at the address it announces; one shared database.
-        Assert.Single(settings.Select(s => string.Join(",", s.Cluster.Seeds)).Distinct());
+        // No seeds: one list of contact points for Cluster Bootstrap, naming every node at the address and management port it
+        // announces, and all three required before a cluster forms; one shared database.
+        Assert.All(settings, s => Assert.Empty(s.Cluster.Seeds));
+        var contacts = settings.Select(s => Assert.IsType<Acaso.Mail.Actors.Settings.ClusterDiscovery.Config>(s.Cluster.Discovery).ContactPoints).ToList();
+        Assert.Single(contacts.Select(c => string.Join(",", c)).Distinct());
         Assert.Equal(nodes, settings.Select(s => s.Cluster.Hostname));
-        Assert.All(settings, s => Assert.Contains($"{s.Cluster.Hostname}:{s.Cluster.Port}", s.Cluster.Seeds));
+        Assert.All(settings, s => Assert.Contains($"{s.Cluster.Hostname}:{s.Cluster.ManagementPort}", contacts[0]));
+        Assert.All(settings, s => Assert.Equal(nodes.Length, s.Cluster.RequiredContacts));
         Assert.All(settings, s => Assert.Equal("postgres", s.Database.Postgres?.Host));
         Assert.Equal("postgres:16", ((YamlScalarNode)Service("postgres")[new YamlScalarNode("image")]).Value);
         // Each node keeps its own state volume, and Prometheus scrapes each.

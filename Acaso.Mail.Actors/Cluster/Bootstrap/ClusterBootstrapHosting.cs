@@ -57,6 +57,9 @@ public static class ClusterBootstrapHosting
                 options.ContactPointDiscovery.ContactWithAllContactPoints = true;
                 // A pod's contact point is its port of that name in the pod's spec; a static contact point names its own port.
                 options.ContactPointDiscovery.PortName = discovery is ClusterDiscovery.Kubernetes ? ManagementPortName : null;
+                // Every static contact point is a management port, whichever port each node uses (three on one host differ).
+                options.ContactPoint.FallbackPort = cluster.ManagementPort;
+                options.ContactPoint.FilterOnFallbackPort = false;
             }, autoStart: false)
             // The join timeout: a node that bootstrap pointed at a cluster it then cannot join within this time stops (its
             // orchestrator starts it again, and bootstrap looks again) rather than wait unready for ever.

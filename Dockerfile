@@ -18,7 +18,8 @@ RUN mkdir -p /data && chown "$APP_UID" /data
 VOLUME /data
 # The image's built-in non-root user.
 USER $APP_UID
-# 5000: metrics and health; 4053: Akka.Remote, for the other nodes of a cluster.
-EXPOSE 5000 4053
+# 5000: metrics, health, console and webhook; 4053: Akka.Remote, for the other nodes of a cluster; 8558: Cluster
+# Bootstrap's contact point (with MAIL_CLUSTER_DISCOVERY).
+EXPOSE 5000 4053 8558
 ENTRYPOINT ["dotnet", "Acaso.Mail.Actors.dll"]
 CMD ["run"]

@@ -25,6 +25,12 @@ public sealed record ClusterSettings(IReadOnlyList<string> Seeds, string Hostnam
     /// <summary>How many nodes Cluster Bootstrap must see before it forms a new cluster (<c>MAIL_CLUSTER_REQUIRED_CONTACTS</c>).</summary>
     public int RequiredContacts { get; init; } = 3;
 
+    /// <summary>
+    /// Whether Cluster Bootstrap may form a new cluster when it finds none (<c>MAIL_CLUSTER_NEW_CLUSTER_ENABLED</c>); off:
+    /// a node only ever joins an existing one.
+    /// </summary>
+    public bool NewClusterEnabled { get; init; } = true;
+
     /// <summary>For the first log line: how this node finds its cluster.</summary>
     public string DescribeJoin() => Discovery?.Describe() ?? "joining through seeds " + string.Join(",", Seeds);
 }

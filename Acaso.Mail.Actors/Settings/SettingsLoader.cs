@@ -63,6 +63,7 @@ public static class SettingsLoader
         ["MAIL_CLUSTER_CONTACT_POINTS"] = "cluster.contact-points",
         ["MAIL_CLUSTER_REQUIRED_CONTACTS"] = "cluster.required-contacts",
         ["MAIL_MANAGEMENT_PORT"] = "cluster.management-port",
+        ["MAIL_CLUSTER_NEW_CLUSTER_ENABLED"] = "cluster.new-cluster-enabled",
         ["MAIL_LISTEN_ADDRESS"] = "listen-address",
     };
 
@@ -159,6 +160,7 @@ public static class SettingsLoader
                 Discovery = Discovery("cluster.discovery"),
                 ManagementPort = Int("cluster.management-port", 1, 65535),
                 RequiredContacts = Int("cluster.required-contacts", 1, 100),
+                NewClusterEnabled = Bool("cluster.new-cluster-enabled"),
             };
             var metricsPort = Int("metrics-port", 0, 65535);
             if (cluster.Discovery is not null && cluster.ManagementPort == metricsPort)

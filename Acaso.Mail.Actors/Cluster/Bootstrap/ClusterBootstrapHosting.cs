@@ -51,7 +51,7 @@ public static class ClusterBootstrapHosting
         builder
             .WithClusterBootstrap(options =>
             {
-                options.NewClusterEnabled = true;
+                options.NewClusterEnabled = cluster.NewClusterEnabled;
                 options.ContactPointDiscovery.ServiceName = MailClusterHostingExtensions.SystemName;
                 options.ContactPointDiscovery.RequiredContactPointsNr = cluster.RequiredContacts;
                 options.ContactPointDiscovery.ContactWithAllContactPoints = true;

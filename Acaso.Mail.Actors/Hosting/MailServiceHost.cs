@@ -111,7 +111,7 @@ public static class MailServiceHost
             new BrevoClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("brevo"), settings.Brevo));
 
         // Liveness is Akka.Hosting's own check: whether the actor system is alive, and nothing more.
-        services.AddHealthChecks();
+        services.AddHealthChecks().AddServiceReadiness(health);
         services.AddSingleton(sp => StateStores.Open(database, settings.StateDir, sp.GetRequiredService<ILoggerFactory>().CreateLogger("acaso-mail")));
 
         services.AddAkka(MailClusterHostingExtensions.SystemName, (akka, sp) =>
@@ -130,6 +130,7 @@ public static class MailServiceHost
                     new DeliveryOptions(stores.Delivery, new DeliverySettings(settings.Delivery.SoftBounceLimit, HistoryDays: settings.Delivery.HistoryDays,
                         SyncBrevoBlocklist: settings.Delivery.SyncBrevoBlocklist), brevo), ClusterKeeper: settings.Cluster.Enabled))
                 .WithActorSystemLivenessCheck(tags: [LivenessTag])
+                .WithReadinessOfCluster(settings.Cluster)
                 .AddDatabaseWatchActor(database)
                 .AddClusterStatusActor(settings.Cluster)
                 .WithActors((system, registry) =>
@@ -192,7 +193,7 @@ public static class MailServiceHost
         var liveness = new HealthCheckOptions { Predicate = check => check.Tags.Contains(LivenessTag) };
         app.MapHealthChecks("/livez", liveness);
         app.MapHealthChecks("/healthz", liveness);
-        app.MapGet("/readyz", () => Results.Text(health.Describe(), statusCode: health.Ready ? 200 : 503));
+        app.MapHealthChecks("/readyz", Readiness.Options());
         if (!settings.Delivery.Token.IsEmpty)
         {
             var system = app.Services.GetRequiredService<ActorSystem>();

@@ -50,14 +50,9 @@ public sealed class ServiceHealth
     /// <summary>Ready to serve.</summary>
     public bool Ready => BrokerConnected && !BrokerBlocked && ActorsUp && !ShuttingDown && ClusterProblem is null && DatabaseProblem is null;
 
-    /// <summary>What <c>/readyz</c> says: <c>ready</c>, or every reason it is not.</summary>
-    public string Describe()
+    /// <summary>Every reason the node is not ready (none when it is): what <c>/readyz</c> lists (<see cref="Hosting.Readiness"/>).</summary>
+    public IReadOnlyList<string> Reasons()
     {
-        if (Ready)
-        {
-            return "ready";
-        }
-
         var reasons = new List<string>();
         if (!BrokerConnected)
         {
@@ -89,6 +84,6 @@ public sealed class ServiceHealth
             reasons.Add("shutting down");
         }
 
-        return "not ready: " + string.Join(", ", reasons);
+        return reasons;
     }
 }

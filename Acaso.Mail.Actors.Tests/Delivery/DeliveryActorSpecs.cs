@@ -155,6 +155,37 @@ public abstract class DeliveryActorSpecsBase : Akka.TestKit.Xunit2.TestKit, IAsy
     }
 
     [Fact]
+    public async Task A_search_of_the_list_should_run_in_the_store_take_its_wildcards_literally_and_page_newest_first()
+    {
+        foreach (var (email, minutes) in new[] { ("a_b@example.org", 1), ("axb@example.org", 2), ("100%@example.org", 3), ("back\\slash@example.org", 4) })
+        {
+            await Store.SuppressAsync(new Suppression(email, "operator", Start.AddMinutes(minutes), "operator"), CancellationToken.None);
+        }
+
+        for (var i = 0; i < 230; i++)
+        {
+            await Store.SuppressAsync(new Suppression($"bulk{i:D3}@example.net", "spam", Start.AddHours(1).AddSeconds(i), "webhook"), CancellationToken.None);
+        }
+
+        // An underscore, a percent sign and a backslash match themselves, not any character.
+        Assert.Equal(["a_b@example.org"], (await Store.SearchSuppressionsAsync("A_B", 0, 100, CancellationToken.None)).Page.Select(s => s.Email));
+        Assert.Equal(["100%@example.org"], (await Store.SearchSuppressionsAsync("%", 0, 100, CancellationToken.None)).Page.Select(s => s.Email));
+        Assert.Equal(["back\\slash@example.org"], (await Store.SearchSuppressionsAsync("k\\s", 0, 100, CancellationToken.None)).Page.Select(s => s.Email));
+
+        // A hundred a page, newest first; the counts say how many the list holds and how many matched.
+        var first = await Store.SearchSuppressionsAsync("example.net", 0, 100, CancellationToken.None);
+        var last = await Store.SearchSuppressionsAsync("example.net", 2, 100, CancellationToken.None);
+        Assert.Equal((234, 230, 100, 30), (first.Total, first.Matching, first.Page.Count, last.Page.Count));
+        Assert.Equal("bulk229@example.net", first.Page[0].Email);
+        Assert.Equal("bulk000@example.net", last.Page[^1].Email);
+        Assert.Equal(234, (await Store.SearchSuppressionsAsync("", 0, 100, CancellationToken.None)).Matching);
+
+        Assert.True(await Store.UnsuppressAsync("A_B@example.org", CancellationToken.None));
+        Assert.Empty((await Store.SearchSuppressionsAsync("a_b", 0, 100, CancellationToken.None)).Page);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.SearchSuppressionsAsync("", 0, 100, new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
     public void Five_soft_bounces_in_a_row_should_suppress_and_four_should_not()
     {
         Report(Enumerable.Range(0, 4).Select(i => Event("soft_bounce", n: i, messageId: $"<{i}@relay>")).ToArray());

@@ -15,6 +15,18 @@ public sealed record Suppression(string Email, string Reason, DateTimeOffset At,
     public static string Key(string email) => email.Trim().ToLowerInvariant();
 }
 
+/// <summary>A page of a search of the suppression list.</summary>
+/// <param name="Total">How many addresses the list holds.</param>
+/// <param name="Matching">How many of them the search matched.</param>
+/// <param name="Page">The page asked for, newest first.</param>
+public sealed record SuppressionSearch(int Total, int Matching, IReadOnlyList<Suppression> Page)
+{
+    /// <summary>The <c>LIKE</c> pattern for addresses that contain <paramref name="part"/>, its <c>%</c>, <c>_</c> and <c>\</c> escaped with <c>\</c>.</summary>
+    public static string Contains(string? part) =>
+        "%" + Suppression.Key(part ?? "").Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal) + "%";
+}
+
 /// <summary>One line of a mail's history: <c>taken</c>, <c>sent</c>, <c>dead_lettered</c>, or a delivery event's name.</summary>
 public sealed record HistoryEntry(DateTimeOffset At, string Email, string Kind, IReadOnlyDictionary<string, object?> Fields);
 
@@ -42,6 +54,18 @@ public interface IDeliveryStore
     /// <summary><see cref="Suppressions"/> for a caller that can be cancelled.</summary>
     Task<IReadOnlyList<Suppression>> SuppressionsAsync(CancellationToken cancellation);
 
+    /// <summary>
+    /// A page of the suppressions whose address contains <paramref name="part"/> (all when it is empty), newest first:
+    /// searched in the store (a <c>LIKE</c> with the part's own wildcards escaped), not in memory.
+    /// </summary>
+    Task<SuppressionSearch> SearchSuppressionsAsync(string? part, int page, int pageSize, CancellationToken cancellation);
+
+    /// <summary><see cref="Suppress"/> for a caller that can be cancelled.</summary>
+    Task SuppressAsync(Suppression suppression, CancellationToken cancellation);
+
+    /// <summary><see cref="Unsuppress"/> for a caller that can be cancelled.</summary>
+    Task<bool> UnsuppressAsync(string email, CancellationToken cancellation);
+
     /// <summary>Remembers an event; false when the same event of the same message at the same instant was seen already.</summary>
     bool FirstTime(DeliveryEvent delivery);
 
@@ -62,6 +86,12 @@ public interface IDeliveryStore
 
     /// <summary>An address's history, oldest first.</summary>
     IReadOnlyList<HistoryEntry> History(string email);
+
+    /// <summary><see cref="History"/> for a caller that can be cancelled.</summary>
+    Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string email, CancellationToken cancellation);
+
+    /// <summary><see cref="HistorySince"/> for a caller that can be cancelled.</summary>
+    Task<IReadOnlyList<HistoryEntry>> HistorySinceAsync(string kind, DateTimeOffset from, CancellationToken cancellation);
 
     /// <summary>Every address's lines of <paramref name="kind"/> since <paramref name="from"/>, oldest first (the console's chart of the day).</summary>
     IReadOnlyList<HistoryEntry> HistorySince(string kind, DateTimeOffset from);
@@ -117,6 +147,62 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
     {
         cancellation.ThrowIfCancellationRequested();
         return Task.FromResult(Suppressions());
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Microsoft.Data.Sqlite reads a local file synchronously: this reads it at once.</remarks>
+    public Task<SuppressionSearch> SearchSuppressionsAsync(string? part, int page, int pageSize, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        var pattern = SuppressionSearch.Contains(part);
+        using var connection = _file.Open();
+        using var total = SqliteStateFile.Command(connection, "SELECT count(*) FROM suppressions");
+        using var matching = SqliteStateFile.Command(connection, "SELECT count(*) FROM suppressions WHERE email LIKE $pattern ESCAPE '\\'", ("$pattern", pattern));
+        using var command = SqliteStateFile.Command(connection,
+            "SELECT email, reason, at, source FROM suppressions WHERE email LIKE $pattern ESCAPE '\\' ORDER BY at DESC, email LIMIT $limit OFFSET $offset",
+            ("$pattern", pattern), ("$limit", pageSize), ("$offset", (long)page * pageSize));
+        using var row = command.ExecuteReader();
+        var list = new List<Suppression>();
+        while (row.Read())
+        {
+            list.Add(new Suppression(row.GetString(0), row.GetString(1), Instant(row.GetString(2)), row.GetString(3)));
+        }
+
+        return Task.FromResult(new SuppressionSearch(Convert.ToInt32(total.ExecuteScalar(), CultureInfo.InvariantCulture),
+            Convert.ToInt32(matching.ExecuteScalar(), CultureInfo.InvariantCulture), list));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Microsoft.Data.Sqlite writes a local file synchronously: this writes it at once.</remarks>
+    public Task SuppressAsync(Suppression suppression, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        Suppress(suppression);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Microsoft.Data.Sqlite writes a local file synchronously: this writes it at once.</remarks>
+    public Task<bool> UnsuppressAsync(string email, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        return Task.FromResult(Unsuppress(email));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Microsoft.Data.Sqlite reads a local file synchronously: this reads it at once.</remarks>
+    public Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string email, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        return Task.FromResult(History(email));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Microsoft.Data.Sqlite reads a local file synchronously: this reads it at once.</remarks>
+    public Task<IReadOnlyList<HistoryEntry>> HistorySinceAsync(string kind, DateTimeOffset from, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        return Task.FromResult(HistorySince(kind, from));
     }
 
     /// <inheritdoc />

@@ -45,6 +45,46 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
         _db.QueryAsync("SELECT email, reason, at, source FROM delivery_suppressions ORDER BY at, email", ReadSuppression, cancellation);
 
     /// <inheritdoc />
+    public async Task<SuppressionSearch> SearchSuppressionsAsync(string? part, int page, int pageSize, CancellationToken cancellation)
+    {
+        var pattern = SuppressionSearch.Contains(part);
+        var counts = (await _db.QueryAsync(
+            "SELECT (SELECT count(*) FROM delivery_suppressions), (SELECT count(*) FROM delivery_suppressions WHERE email LIKE @pattern ESCAPE '\\')",
+            row => (Total: (int)row.GetInt64(0), Matching: (int)row.GetInt64(1)), cancellation, ("pattern", pattern)).ConfigureAwait(false)).Single();
+        var list = await _db.QueryAsync(
+            "SELECT email, reason, at, source FROM delivery_suppressions WHERE email LIKE @pattern ESCAPE '\\' ORDER BY at DESC, email LIMIT @limit OFFSET @offset",
+            ReadSuppression, cancellation, ("pattern", pattern), ("limit", pageSize), ("offset", (long)page * pageSize)).ConfigureAwait(false);
+        return new SuppressionSearch(counts.Total, counts.Matching, list);
+    }
+
+    /// <inheritdoc />
+    public Task SuppressAsync(Suppression suppression, CancellationToken cancellation) =>
+        _db.ExecuteAsync("INSERT INTO delivery_suppressions (email, reason, at, source) VALUES (@email, @reason, @at, @source) ON CONFLICT (email) DO NOTHING",
+            cancellation, ("email", Suppression.Key(suppression.Email)), ("reason", suppression.Reason), ("at", suppression.At.ToUniversalTime()),
+            ("source", suppression.Source));
+
+    /// <inheritdoc />
+    public async Task<bool> UnsuppressAsync(string email, CancellationToken cancellation)
+    {
+        var removed = await _db.ExecuteAsync("DELETE FROM delivery_suppressions WHERE email = @email", cancellation, ("email", Suppression.Key(email)))
+            .ConfigureAwait(false) > 0;
+        await _db.ExecuteAsync("DELETE FROM delivery_soft_streaks WHERE email = @email", cancellation, ("email", Suppression.Key(email))).ConfigureAwait(false);
+        return removed;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string email, CancellationToken cancellation) =>
+        _db.QueryAsync("SELECT at, kind, fields FROM delivery_history WHERE email = @email ORDER BY at, id", row => new HistoryEntry(
+                row.GetFieldValue<DateTimeOffset>(0), Suppression.Key(email), row.GetString(1), SqliteDeliveryStore.Fields(row.GetString(2))),
+            cancellation, ("email", Suppression.Key(email)));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HistoryEntry>> HistorySinceAsync(string kind, DateTimeOffset from, CancellationToken cancellation) =>
+        _db.QueryAsync("SELECT at, email, fields FROM delivery_history WHERE kind = @kind AND at >= @from ORDER BY at, id", row => new HistoryEntry(
+                row.GetFieldValue<DateTimeOffset>(0), row.GetString(1), kind, SqliteDeliveryStore.Fields(row.GetString(2))),
+            cancellation, ("kind", kind), ("from", from.ToUniversalTime()));
+
+    /// <inheritdoc />
     public void Suppress(Suppression suppression) =>
         _db.Execute("INSERT INTO delivery_suppressions (email, reason, at, source) VALUES (@email, @reason, @at, @source) ON CONFLICT (email) DO NOTHING",
             ("email", Suppression.Key(suppression.Email)), ("reason", suppression.Reason), ("at", suppression.At.ToUniversalTime()), ("source", suppression.Source));

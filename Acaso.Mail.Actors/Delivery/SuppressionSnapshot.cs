@@ -77,6 +77,32 @@ public sealed class SuppressionSnapshot(IDeliveryStore store, TimeProvider? cloc
     }
 
     /// <inheritdoc />
+    public async Task SuppressAsync(Suppression suppression, CancellationToken cancellation)
+    {
+        await store.SuppressAsync(suppression, cancellation).ConfigureAwait(false);
+        Invalidate();
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> UnsuppressAsync(string email, CancellationToken cancellation)
+    {
+        var removed = await store.UnsuppressAsync(email, cancellation).ConfigureAwait(false);
+        Invalidate();
+        return removed;
+    }
+
+    /// <inheritdoc />
+    public Task<SuppressionSearch> SearchSuppressionsAsync(string? part, int page, int pageSize, CancellationToken cancellation) =>
+        store.SearchSuppressionsAsync(part, page, pageSize, cancellation);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string email, CancellationToken cancellation) => store.HistoryAsync(email, cancellation);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HistoryEntry>> HistorySinceAsync(string kind, DateTimeOffset from, CancellationToken cancellation) =>
+        store.HistorySinceAsync(kind, from, cancellation);
+
+    /// <inheritdoc />
     public IReadOnlyList<Suppression> Suppressions() => store.Suppressions();
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.RateLimiting;
 using Acaso.Mail.Actors.Delivery;
 using Acaso.Mail.Actors.Metrics;
@@ -101,7 +102,7 @@ public static class ConsoleEndpoints
             return Task.FromResult(Results.Redirect("/console/login"));
         }));
 
-        app.MapGet("/console", Reading((context, text, session) => TodayPage.RenderAsync(console, text, session)));
+        app.MapGet("/console", Reading((context, text, session) => TodayPage.RenderAsync(console, text, session, context.RequestAborted)));
         app.MapGet("/console/dead-letters", Reading((context, text, session) =>
             DeadLettersPage.RenderAsync(console, text, session, context.Request.Query["reason"], context.Request.Query["done"])));
         app.MapGet("/console/dead-letters/confirm", Reading((context, text, session) =>
@@ -131,29 +132,31 @@ public static class ConsoleEndpoints
         }));
 
         app.MapGet("/console/suppressions", Reading((context, text, session) =>
-            Task.FromResult(SuppressionsPage.Render(console, text, session, context.Request.Query["q"], context.Request.Query["done"]))));
-        app.MapPost("/console/suppressions/add", Changing((context, form, _) =>
+            SuppressionsPage.RenderAsync(console, text, session, context.Request.Query["q"],
+                int.TryParse(context.Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var page) ? page : 1,
+                context.Request.Query["done"], context.RequestAborted)));
+        app.MapPost("/console/suppressions/add", Changing(async (context, form, _) =>
         {
             var email = Suppression.Key(form["email"].ToString());
             if (!SuppressionsPage.LooksLikeAddress(email))
             {
-                return Task.FromResult(Results.Redirect("/console/suppressions?done=invalid:"));
+                return Results.Redirect("/console/suppressions?done=invalid:");
             }
 
             var reason = form["reason"].ToString().Trim() is { Length: > 0 } given ? given[..Math.Min(given.Length, 100)] : "operator";
-            console.Store.Suppress(new Suppression(email, reason, console.Clock.GetUtcNow(), "operator"));
-            return Task.FromResult(Changed(context, "suppression_added", email, 1, "added:" + email, "/console/suppressions"));
+            await console.Store.SuppressAsync(new Suppression(email, reason, console.Clock.GetUtcNow(), "operator"), context.RequestAborted).ConfigureAwait(false);
+            return Changed(context, "suppression_added", email, 1, "added:" + email, "/console/suppressions");
         }));
-        app.MapPost("/console/suppressions/remove", Changing((context, form, _) =>
+        app.MapPost("/console/suppressions/remove", Changing(async (context, form, _) =>
         {
             var email = Suppression.Key(form["email"].ToString());
-            return Task.FromResult(email.Length > 0 && console.Store.Unsuppress(email)
+            return email.Length > 0 && await console.Store.UnsuppressAsync(email, context.RequestAborted).ConfigureAwait(false)
                 ? Changed(context, "suppression_removed", email, 1, "removed:" + email, "/console/suppressions")
-                : Results.Redirect("/console/suppressions?done=absent:"));
+                : Results.Redirect("/console/suppressions?done=absent:");
         }));
 
         app.MapGet("/console/history", Reading((context, text, session) =>
-            Task.FromResult(HistoryPage.Render(console, text, session, context.Request.Query["email"]))));
+            HistoryPage.RenderAsync(console, text, session, context.Request.Query["email"], context.RequestAborted)));
 
         // A page without a session shows nothing but the way to sign in.
         Delegate Reading(Func<HttpContext, ConsoleText, ConsoleSession, Task<IResult>> page) => async (HttpContext context) =>

@@ -11,12 +11,20 @@ namespace Acaso.Mail.Actors.Operator;
 /// </summary>
 public static class SuppressionsPage
 {
-    /// <summary>The list, filtered by <paramref name="query"/> (a part of the address), with the flash of the last change.</summary>
-    public static IResult Render(ConsoleServices console, ConsoleText text, ConsoleSession session, string? query, string? done)
+    /// <summary>How many addresses a page shows.</summary>
+    public const int PageSize = 100;
+
+    /// <summary>
+    /// A page of the list (<paramref name="page"/> from 1), filtered in the store by <paramref name="query"/> (a part of
+    /// the address), newest first, with the flash of the last change.
+    /// </summary>
+    public static async Task<IResult> RenderAsync(ConsoleServices console, ConsoleText text, ConsoleSession session, string? query, int page, string? done,
+        CancellationToken cancellation)
     {
-        var all = console.Store.Suppressions();
-        var shown = all.Where(s => string.IsNullOrWhiteSpace(query) || s.Email.Contains(query.Trim(), StringComparison.OrdinalIgnoreCase))
-            .OrderByDescending(s => s.At).ToList();
+        var part = query?.Trim() ?? "";
+        var search = await console.Store.SearchSuppressionsAsync(part, Math.Max(page, 1) - 1, PageSize, cancellation).ConfigureAwait(false);
+        var pages = Math.Max(1, (search.Matching + PageSize - 1) / PageSize);
+        page = Math.Clamp(page, 1, pages);
         var body = new StringBuilder(done?.Split(':', 2) switch
         {
             ["added", var email] => $"""<p class="flash" role="status">{E(email)} {E(text["added"])}</p>""",
@@ -25,16 +33,23 @@ public static class SuppressionsPage
             ["absent", _] => $"""<p class="error" role="alert">{E(text["The address was not on the list."])}</p>""",
             _ => "",
         });
-        body.Append($"""<p><strong data-count="suppressions">{all.Count}</strong> {E(text.Count(all.Count, "suppressed address", "suppressed addresses"))}</p>""");
+        body.Append($"""<p><strong data-count="suppressions">{search.Total}</strong> {E(text.Count(search.Total, "suppressed address", "suppressed addresses"))}</p>""");
         body.Append($"""
             <form method="get" action="/console/suppressions" class="row" role="search"><div><label for="q">{E(text["Address"])}</label>
             <input id="q" name="q" type="search" value="{E(query)}" autocomplete="off"></div><button type="submit">{E(text["Search"])}</button></form>
             """);
-        body.Append(Table(text, ["Address", "Reason", "Since", "Source", ""], shown.Select(s => (IReadOnlyList<string>)
+        body.Append(Table(text, ["Address", "Reason", "Since", "Source", ""], search.Page.Select(s => (IReadOnlyList<string>)
         [
             E(s.Email), E(s.Reason), E(text.When(s.At, console.Settings.Budget.Zone)), E(s.Source),
             $"""<form method="post" action="/console/suppressions/remove" class="inline">{Csrf(session)}<input type="hidden" name="email" value="{E(s.Email)}"><button type="submit" class="danger" aria-label="{E(text["Remove"])} {E(s.Email)}">{E(text["Remove"])}</button></form>""",
         ]), "suppressions"));
+        if (pages > 1)
+        {
+            string Link(int to, string label) =>
+                $"""<a href="/console/suppressions?q={Uri.EscapeDataString(part)}&amp;page={to}" rel="{(to < page ? "prev" : "next")}">{E(text[label])}</a>""";
+            body.Append($"""<nav class="row" aria-label="{E(text["Pages"])}" data-pages="{pages}">{(page > 1 ? Link(page - 1, "Previous") : "")} <span>{page} / {pages}</span> {(page < pages ? Link(page + 1, "Next") : "")}</nav>""");
+        }
+
         body.Append($"""
             <h2>{E(text["Add an address"])}</h2>
             <form method="post" action="/console/suppressions/add" class="row">{Csrf(session)}
@@ -60,7 +75,7 @@ public static class SuppressionsPage
 public static class HistoryPage
 {
     /// <summary>The form, and the mails of <paramref name="email"/> when given.</summary>
-    public static IResult Render(ConsoleServices console, ConsoleText text, ConsoleSession session, string? email)
+    public static async Task<IResult> RenderAsync(ConsoleServices console, ConsoleText text, ConsoleSession session, string? email, CancellationToken cancellation)
     {
         var body = new StringBuilder($"""
             <form method="get" action="/console/history" class="row" role="search"><div><label for="email">{E(text["E-mail address"])}</label>
@@ -68,7 +83,7 @@ public static class HistoryPage
             """);
         if (!string.IsNullOrWhiteSpace(email))
         {
-            var mails = Mails(console.Store.History(email));
+            var mails = Mails(await console.Store.HistoryAsync(email, cancellation).ConfigureAwait(false));
             if (mails.Count == 0)
             {
                 body.Append($"<p>{E(text["No mail to this address is in the history."])}</p>");

@@ -19,7 +19,7 @@ namespace Acaso.Mail.Actors.Operator;
 public static class TodayPage
 {
     /// <summary>Renders the page.</summary>
-    public static async Task<IResult> RenderAsync(ConsoleServices console, ConsoleText text, ConsoleSession session)
+    public static async Task<IResult> RenderAsync(ConsoleServices console, ConsoleText text, ConsoleSession session, CancellationToken cancellation)
     {
         var settings = console.Settings;
         var metrics = console.Metrics;
@@ -73,7 +73,7 @@ public static class TodayPage
                  $"<span data-dead-letters=\"{E(d.Reason)}\">{E(text.Number(d.Count))}</span>"]), "dead-letters-by-reason"));
 
         body.Append($"<h2>{E(text["Today's windows"])}</h2>");
-        body.Append(WindowChart.Render(text, Hours(console, zone, now), zone.Id));
+        body.Append(WindowChart.Render(text, await HoursAsync(console, zone, now, cancellation).ConfigureAwait(false), zone.Id));
 
         body.Append($"<h2>{E(text["Cluster"])}</h2>");
         body.Append(ClusterView(console, text));
@@ -109,12 +109,12 @@ public static class TodayPage
         new CronExpression(cron, zone).GetNextValidTimeAfter(now);
 
     /// <summary>Today's sends in each hour of the service's zone: (all, urgent).</summary>
-    private static (int Sent, int Urgent)[] Hours(ConsoleServices console, TimeZoneInfo zone, DateTimeOffset now)
+    private static async Task<(int Sent, int Urgent)[]> HoursAsync(ConsoleServices console, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellation)
     {
         var local = TimeZoneInfo.ConvertTime(now, zone);
         var midnight = new DateTimeOffset(local.Date, zone.GetUtcOffset(local.Date));
         var hours = new (int Sent, int Urgent)[24];
-        foreach (var line in console.Store.HistorySince("sent", midnight))
+        foreach (var line in await console.Store.HistorySinceAsync("sent", midnight, cancellation).ConfigureAwait(false))
         {
             var hour = TimeZoneInfo.ConvertTime(line.At, zone).Hour;
             var urgent = line.Fields.TryGetValue("priority", out var p) && p is JsonElement { ValueKind: JsonValueKind.Number } priority

@@ -19,10 +19,27 @@ public sealed class ConsoleSpecs
     [InlineData("pt-BR", 0, "mensagem na fila")]
     [InlineData("pt-BR", 1, "mensagem na fila")]
     [InlineData("pt-BR", 2, "mensagens na fila")]
-    public void A_count_should_read_right_in_each_language(string language, int count, string expected)
+    public async Task A_count_should_read_right_in_each_language(string language, int count, string expected) =>
+        Assert.Equal(expected, await InLanguageAsync(language, text => text.Count(count, "letter in the queue", "letters in the queue")));
+
+    /// <summary>
+    /// What <paramref name="read"/> reads of a request that asked for <paramref name="acceptLanguage"/>, through ASP.NET
+    /// Core's request localization as the console runs it; and the language it chose.
+    /// </summary>
+    private static async Task<string> InLanguageAsync(string? acceptLanguage, Func<ConsoleText, string> read)
     {
-        var text = language == "en" ? ConsoleText.English : ConsoleText.Portuguese;
-        Assert.Equal(expected, text.Count(count, "letter in the queue", "letters in the queue"));
+        var context = new DefaultHttpContext();
+        if (acceptLanguage is not null)
+        {
+            context.Request.Headers.AcceptLanguage = acceptLanguage;
+        }
+
+        string? result = null;
+        var localization = new Microsoft.AspNetCore.Localization.RequestLocalizationMiddleware(
+            _ => { result = read(ConsoleText.For(context)); return Task.CompletedTask; },
+            Microsoft.Extensions.Options.Options.Create(ConsoleText.Localization()), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await localization.Invoke(context);
+        return result!;
     }
 
     [Theory]
@@ -67,16 +84,8 @@ public sealed class ConsoleSpecs
     [InlineData("de-DE,pt;q=0.5", "pt-BR")]
     [InlineData("fr-FR", "en")]
     [InlineData("en;q=0.4,pt-PT;q=0.6", "pt-BR")]
-    public void The_language_should_follow_the_browsers_preference_with_English_by_default(string? acceptLanguage, string language)
-    {
-        var context = new DefaultHttpContext();
-        if (acceptLanguage is not null)
-        {
-            context.Request.Headers.AcceptLanguage = acceptLanguage;
-        }
-
-        Assert.Equal(language, ConsoleText.For(context.Request).Language);
-    }
+    public async Task The_language_should_follow_the_browsers_preference_with_English_by_default(string? acceptLanguage, string language) =>
+        Assert.Equal(language, await InLanguageAsync(acceptLanguage, text => text.Language));
 
     [Fact]
     public void Every_text_the_pages_look_up_should_be_in_both_resource_files()
@@ -87,15 +96,21 @@ public sealed class ConsoleSpecs
             .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), "text\\[\"((?:[^\"\\\\]|\\\\.)+)\"\\]"))
             .Select(m => m.Groups[1].Value).Distinct().ToList();
         Assert.True(looked.Count > 40, $"only {looked.Count} texts found: the pattern no longer reads the pages");
-        var english = ConsoleText.Known(ConsoleText.English);
-        var portuguese = ConsoleText.Known(ConsoleText.Portuguese);
+        var english = ConsoleText.Known("en");
+        var portuguese = ConsoleText.Known("pt-BR");
         Assert.DoesNotContain(looked, t => !portuguese.Contains(t));
         Assert.DoesNotContain(looked, t => !english.Contains(t));
         // The two files hold the same texts, and Portuguese is not English copied.
-        Assert.True(english.SetEquals(portuguese), "ConsoleText.resx and ConsoleText.pt-BR.resx name different texts");
-        Assert.Equal("Mensagens mortas", ConsoleText.Portuguese["Dead letters"]);
-        Assert.Equal("Dead letters", ConsoleText.English["Dead letters"]);
+        Assert.True(english.SetEquals(portuguese), "ConsoleText.resx and ConsoleText.pt.resx name different texts");
     }
+
+    [Theory]
+    [InlineData("pt-BR", "Mensagens mortas")]
+    [InlineData("pt-PT", "Mensagens mortas")]
+    [InlineData("en-US", "Dead letters")]
+    [InlineData("fr-FR", "Dead letters")]
+    public async Task The_localizer_should_read_the_language_request_localization_chose(string acceptLanguage, string expected) =>
+        Assert.Equal(expected, await InLanguageAsync(acceptLanguage, text => text["Dead letters"]));
 
     [Fact]
     public void A_persons_history_should_be_grouped_into_mails_newest_last()

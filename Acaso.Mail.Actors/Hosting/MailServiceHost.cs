@@ -168,6 +168,7 @@ public static class MailServiceHost
         if (!settings.ConsolePassword.IsEmpty)
         {
             services.AddConsoleSignInLimit();
+            services.AddLocalization();
         }
 
         var app = builder.Build();
@@ -203,6 +204,8 @@ public static class MailServiceHost
         if (!settings.ConsolePassword.IsEmpty)
         {
             app.UseRateLimiter();
+            // The console's language, from the browser's Accept-Language: for its pages only (metrics and the webhook stay invariant).
+            app.UseWhen(context => context.Request.Path.StartsWithSegments("/console"), console => console.UseRequestLocalization(ConsoleText.Localization()));
             app.MapOperatorConsole(new ConsoleServices(settings, new ConsoleSessions(settings.ConsolePassword, TimeProvider.System), metrics,
                 app.Services.GetRequiredService<StateStores>().Delivery, new DeadLetterQueue(settings.Queue), app.Services.GetRequiredService<ActorSystem>(),
                 TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ConsoleEndpoints.LogCategory)));

@@ -64,7 +64,7 @@ public static class ConsoleEndpoints
                 Private(context);
                 context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory)
                     .LogWarning("Console: sign-in attempts from {Client} over {Limit} a minute refused", Client(context), SignInsPerMinute);
-                var text = ConsoleText.For(context.Request);
+                var text = ConsoleText.For(context);
                 await LoginPage(text, text["Too many tries from this address: wait a minute."], StatusCodes.Status429TooManyRequests)
                     .ExecuteAsync(context).ConfigureAwait(false);
             };
@@ -77,12 +77,12 @@ public static class ConsoleEndpoints
         app.MapGet("/console/login", (HttpContext context) =>
         {
             Private(context);
-            return sessions.Of(context) is not null ? Results.Redirect("/console") : LoginPage(ConsoleText.For(context.Request), null, 200);
+            return sessions.Of(context) is not null ? Results.Redirect("/console") : LoginPage(ConsoleText.For(context), null, 200);
         });
         app.MapPost("/console/login", async (HttpContext context) =>
         {
             Private(context);
-            var text = ConsoleText.For(context.Request);
+            var text = ConsoleText.For(context);
             var client = Client(context);
             var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false) : null;
             if (!sessions.IsPassword(form?["password"].ToString()))
@@ -163,7 +163,7 @@ public static class ConsoleEndpoints
         {
             Private(context);
             return sessions.Of(context) is { } session
-                ? await Guarded(context, session, () => page(context, ConsoleText.For(context.Request), session)).ConfigureAwait(false)
+                ? await Guarded(context, session, () => page(context, ConsoleText.For(context), session)).ConfigureAwait(false)
                 : Results.Redirect("/console/login");
         };
 
@@ -195,7 +195,7 @@ public static class ConsoleEndpoints
             {
                 // The type alone: a store's message could quote what it was asked, an address among it.
                 console.Log.LogWarning("Console: {Path} failed on {Exception}", context.Request.Path.Value, e.GetType().Name);
-                var text = ConsoleText.For(context.Request);
+                var text = ConsoleText.For(context);
                 return Page(text, text["Acaso Mail console"], "", session,
                     $"<p class=\"error\" role=\"alert\">{E(text["The broker or the database does not answer: try again in a moment."])}</p>",
                     StatusCodes.Status503ServiceUnavailable);

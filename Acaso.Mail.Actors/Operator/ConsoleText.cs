@@ -1,30 +1,38 @@
 using System.Collections;
 using System.Globalization;
 using System.Resources;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Options;
 
 namespace Acaso.Mail.Actors.Operator;
 
 /// <summary>
-/// The console's words in the operator's language: Brazilian Portuguese when the browser's <c>Accept-Language</c>
-/// prefers Portuguese to English, English otherwise. Each text is written in English in the page code and looked up,
-/// by that English, in the resource files beside this one (<c>ConsoleText.resx</c>, English, and
-/// <c>ConsoleText.pt-BR.resx</c>); dates are shown in the language's own format and the service's zone (<c>MAIL_TIMEZONE</c>).
+/// The console's words in the operator's language. ASP.NET Core's request localization picks the language from the
+/// browser's <c>Accept-Language</c> (<see cref="Localization"/>: Portuguese when it prefers any Portuguese to English,
+/// English otherwise), and its <see cref="IStringLocalizer"/> looks each text up, by its English, in the resource files
+/// beside this one (<c>ConsoleText.resx</c>, English, and <c>ConsoleText.pt.resx</c>, Brazilian Portuguese, which
+/// <c>pt-BR</c>, <c>pt-PT</c> and <c>pt</c> all reach). Dates and numbers are shown in the language's own format
+/// (<c>pt-BR</c> for Portuguese) and the service's zone (<c>MAIL_TIMEZONE</c>).
 /// </summary>
 public sealed class ConsoleText
 {
-    /// <summary>English, the default.</summary>
-    public static readonly ConsoleText English = new(CultureInfo.GetCultureInfo("en-US"), "en");
+    private static readonly CultureInfo EnglishCulture = CultureInfo.GetCultureInfo("en-US");
+    private static readonly CultureInfo PortugueseCulture = CultureInfo.GetCultureInfo("pt-BR");
 
-    /// <summary>Brazilian Portuguese.</summary>
-    public static readonly ConsoleText Portuguese = new(CultureInfo.GetCultureInfo("pt-BR"), "pt-BR");
-
+    /// <summary>The resource files, for <see cref="Known"/> (the specs' check that every page's text is in both).</summary>
     private static readonly ResourceManager Words = new(typeof(ConsoleText).FullName!, typeof(ConsoleText).Assembly);
 
-    private ConsoleText(CultureInfo culture, string language)
+    private readonly IStringLocalizer _localizer;
+
+    private ConsoleText(CultureInfo culture, string language, IStringLocalizer localizer)
     {
         Culture = culture;
         Language = language;
+        _localizer = localizer;
     }
 
     /// <summary>Numbers and dates are formatted in this culture.</summary>
@@ -33,26 +41,50 @@ public sealed class ConsoleText
     /// <summary>The page's <c>lang</c>.</summary>
     public string Language { get; }
 
-    /// <summary>The texts a language's own resource file holds (the specs check that each page's text is in both).</summary>
-    public static IReadOnlySet<string> Known(ConsoleText language) =>
+    /// <summary>The languages a request may be answered in, English first (the default), and how the request's is chosen.</summary>
+    public static RequestLocalizationOptions Localization()
+    {
+        // Neutral Portuguese among them, so that pt and pt-PT reach the Portuguese texts too (through their parent).
+        CultureInfo[] supported = [EnglishCulture, PortugueseCulture, CultureInfo.GetCultureInfo("pt")];
+        var options = new RequestLocalizationOptions
+        {
+            DefaultRequestCulture = new RequestCulture(EnglishCulture),
+            SupportedCultures = supported,
+            SupportedUICultures = supported,
+            FallBackToParentCultures = true,
+            FallBackToParentUICultures = true,
+        };
+        // The browser's preference only: no query string or cookie chooses a language.
+        options.RequestCultureProviders = [new AcceptLanguageHeaderRequestCultureProvider { Options = options }];
+        return options;
+    }
+
+    /// <summary>The language request localization chose for the request (English when it did not run).</summary>
+    public static ConsoleText For(HttpContext context)
+    {
+        var chosen = context.Features.Get<IRequestCultureFeature>()?.RequestCulture.UICulture;
+        var localizer = context.RequestServices?.GetService<IStringLocalizer<ConsoleText>>() ?? Fallback;
+        return chosen?.TwoLetterISOLanguageName == "pt"
+            ? new ConsoleText(PortugueseCulture, "pt-BR", localizer)
+            : new ConsoleText(EnglishCulture, "en", localizer);
+    }
+
+    /// <summary>The localizer where no service provider has one (a spec's bare context).</summary>
+    private static readonly IStringLocalizer Fallback = new ResourceManagerStringLocalizerFactory(
+        Options.Create(new LocalizationOptions()), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).Create(typeof(ConsoleText));
+
+    /// <summary>The texts a language's own resource file holds: <c>en</c> or <c>pt-BR</c>.</summary>
+    public static IReadOnlySet<string> Known(string language) =>
         // English is the neutral file, in the assembly itself; Portuguese is its satellite.
-        Words.GetResourceSet(language == English ? CultureInfo.InvariantCulture : language.Culture, createIfNotExists: true, tryParents: false) is { } set
+        Words.GetResourceSet(language == "en" ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo("pt"), createIfNotExists: true, tryParents: false) is { } set
             ? set.Cast<DictionaryEntry>().Select(e => (string)e.Key).ToHashSet(StringComparer.Ordinal)
             : new HashSet<string>();
 
-    /// <summary><paramref name="english"/> in this language (the English itself when no resource file has it).</summary>
-    public string this[string english] => english.Length == 0 ? english : Words.GetString(english, Culture) ?? english;
-
-    /// <summary>The language the request's <c>Accept-Language</c> prefers among the two (ties go to the first listed).</summary>
-    public static ConsoleText For(HttpRequest request)
-    {
-        var best = request.GetTypedHeaders().AcceptLanguage
-            .Select((value, index) => (Tag: value.Value.ToString(), Quality: value.Quality ?? 1, Index: index))
-            .Where(l => l.Quality > 0 && (IsPortuguese(l.Tag) || l.Tag.StartsWith("en", StringComparison.OrdinalIgnoreCase)))
-            .OrderByDescending(l => l.Quality).ThenBy(l => l.Index)
-            .FirstOrDefault();
-        return best.Tag is { } tag && IsPortuguese(tag) ? Portuguese : English;
-    }
+    /// <summary>
+    /// <paramref name="english"/> in the request's language (the English itself when no resource file has it): the
+    /// localizer reads the UI culture request localization set for the request.
+    /// </summary>
+    public string this[string english] => english.Length == 0 ? english : _localizer[english].Value;
 
     /// <summary>An instant in the service's zone, in this language's short date and long time (seconds tell a history's lines apart).</summary>
     public string When(DateTimeOffset instant, TimeZoneInfo zone) =>
@@ -72,9 +104,7 @@ public sealed class ConsoleText
     /// </summary>
     public string Count(int count, string one, string other)
     {
-        var singular = Language == English.Language ? count == 1 : count is 0 or 1;
+        var singular = Language == "en" ? count == 1 : count is 0 or 1;
         return this[singular ? one : other];
     }
-
-    private static bool IsPortuguese(string tag) => tag.Equals("pt", StringComparison.OrdinalIgnoreCase) || tag.StartsWith("pt-", StringComparison.OrdinalIgnoreCase);
 }

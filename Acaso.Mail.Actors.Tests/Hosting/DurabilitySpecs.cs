@@ -11,6 +11,7 @@ namespace Acaso.Mail.Actors.Tests.Hosting;
 /// silent partition made with iptables, a disk alarm that blocks publishers. These stop, cut off or block the shared
 /// broker, so <c>scripts/test.sh</c> runs them alone, after the rest (trait <c>Isolation=BrokerRestart</c>).
 /// </summary>
+[Collection(BrokerRestartCollection.Name)]
 [Trait("Isolation", "BrokerRestart")]
 [Trait("Loop", "Full")]
 public sealed class DurabilitySpecs() : ProcessSpecs("xkeysib-DURABILITY-SECRET-3e71", "durable")

@@ -111,6 +111,7 @@ public sealed class ReliabilityProcessSpecs() : ProcessSpecs("xkeysib-RELIABILIT
 /// The service through a broker restart (<c>rabbitmqctl stop_app</c> / <c>start_app</c>). It stops the broker every
 /// other spec uses, so <c>scripts/test.sh</c> runs it alone, after the rest (trait <c>Isolation=BrokerRestart</c>).
 /// </summary>
+[Collection(BrokerRestartCollection.Name)]
 [Trait("Isolation", "BrokerRestart")]
 [Trait("Loop", "Full")]
 public sealed class BrokerRestartSpecs() : ProcessSpecs("xkeysib-broker-restart", "restart")

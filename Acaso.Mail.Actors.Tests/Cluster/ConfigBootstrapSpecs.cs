@@ -35,8 +35,7 @@ public sealed class ConfigBootstrapSpecs() : SharedDatabaseNodeSpecs("xkeysib-co
             node.Process = ServiceProcess.Start(NodeEnvironment(node, "0/2 * * * * ?"));
         }
 
-        await Eventually(async () => (await Task.WhenAll(Nodes.Select(async n => await ReadyAsync(n) && await MetricAsync(n, "mail_cluster_members") == 3))).All(ok => ok),
-            TimeSpan.FromSeconds(90), "the three nodes to form one cluster and be ready", Nodes[0].Process);
+        await EveryNodeReadyWithAsync(Nodes, 3, "the three nodes to form one cluster and be ready");
         var keeper = await KeeperNodeAsync();
         await Eventually(async () => Brevo.Delivered.Count == mails && await MetricAsync(keeper, "mail_tokens_spent_today") == mails,
             TimeSpan.FromSeconds(60), "every mail, sent and counted");

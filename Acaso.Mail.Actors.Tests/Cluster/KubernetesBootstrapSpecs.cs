@@ -74,10 +74,6 @@ public sealed class KubernetesBootstrapSpecs : SharedDatabaseNodeSpecs
         pod.Process = ServiceProcess.Start(NodeEnvironment(pod, Cron));
     }
 
-    private async Task EveryPodSeesAsync(IReadOnlyCollection<Node> pods, int members, string what) =>
-        await Eventually(async () => (await Task.WhenAll(pods.Select(async p => await ReadyAsync(p) && await MetricAsync(p, "mail_cluster_members") == members))).All(ok => ok),
-            TimeSpan.FromSeconds(90), what, pods.First().Process);
-
     [Fact]
     public async Task Three_pods_should_form_one_cluster_by_bootstrap_send_through_one_keeper_take_a_fourth_and_down_a_killed_one()
     {
@@ -89,7 +85,7 @@ public sealed class KubernetesBootstrapSpecs : SharedDatabaseNodeSpecs
             Schedule(pod);
         }
 
-        await EveryPodSeesAsync(Nodes, 3, "the three pods to form one cluster and be ready");
+        await EveryNodeReadyWithAsync(Nodes, 3, "the three pods to form one cluster and be ready");
         var formed = clock.Elapsed;
         Assert.All(Nodes, pod => Assert.Contains("joining through Cluster Bootstrap: pods app=acaso-mail", pod.Process!.Output.Split('\n')[0], StringComparison.Ordinal));
         // Every pod asked the API with the service account's token, for its own namespace and the service's label only.
@@ -107,7 +103,7 @@ public sealed class KubernetesBootstrapSpecs : SharedDatabaseNodeSpecs
         var fourth = Pod(5);
         Nodes.Add(fourth);
         Schedule(fourth);
-        await EveryPodSeesAsync(Nodes, 4, "the fourth pod to join");
+        await EveryNodeReadyWithAsync(Nodes, 4, "the fourth pod to join");
         var joined = clock.Elapsed;
         Assert.Equal(1, (await Task.WhenAll(Nodes.Select(p => MetricAsync(p, "mail_budget_keeper_here")))).Sum());
 
@@ -118,7 +114,7 @@ public sealed class KubernetesBootstrapSpecs : SharedDatabaseNodeSpecs
         _api.Remove(Name(keeper));
         Assert.True(await keeper.Process.WaitForExitAsync(TimeSpan.FromSeconds(10)));
         var survivors = Nodes.Where(p => p != keeper).ToList();
-        await EveryPodSeesAsync(survivors, 3, "the killed pod to be unreachable to every survivor");
+        await EveryNodeReadyWithAsync(survivors, 3, "the killed pod to be unreachable to every survivor");
         var unreachable = clock.Elapsed;
         // The keeper moves only once the killed pod is downed and removed.
         var newKeeper = await KeeperNodeAsync();

@@ -128,6 +128,11 @@ public abstract class ThreeNodeSpecs(string apiKey, string queuePrefix) : Proces
             TimeSpan.FromSeconds(30), "every node to see every member");
     }
 
+    /// <summary>Waits until each of <paramref name="nodes"/> is ready and sees <paramref name="members"/> members (up to 90 s).</summary>
+    protected static Task EveryNodeReadyWithAsync(IReadOnlyCollection<Node> nodes, int members, string what) =>
+        Eventually(async () => (await Task.WhenAll(nodes.Select(async n => await ReadyAsync(n) && await MetricAsync(n, "mail_cluster_members") == members))).All(ok => ok),
+            TimeSpan.FromSeconds(90), what, nodes.First().Process);
+
     protected async Task<Node> KeeperNodeAsync()
     {
         Node? keeper = null;

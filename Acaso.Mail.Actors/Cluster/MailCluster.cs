@@ -75,7 +75,7 @@ public static class MailClusterHostingExtensions
 
     /// <summary>On a cluster node, Akka.Hosting's own check that the node has joined, among <c>/readyz</c>'s.</summary>
     public static AkkaConfigurationBuilder WithReadinessOfCluster(this AkkaConfigurationBuilder builder, ClusterSettings cluster) =>
-        !cluster.Enabled ? builder : builder.WithAkkaClusterReadinessCheck(tags: [Hosting.Readiness.Tag, "akka.cluster"]);
+        !cluster.Enabled ? builder : builder.WithAkkaClusterReadinessCheck(tags: [Hosting.Readiness.Tag, Hosting.Readiness.ClusterTag]);
 
     /// <summary>What a hand-over of the keeper may take once the old node is downed: removal, the singleton's start, recovery.</summary>
     public static readonly TimeSpan HandOver = TimeSpan.FromSeconds(20);

@@ -129,38 +129,62 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
         using var connection = _file.Open();
         using var command = SqliteStateFile.Command(connection, "SELECT email, reason, at, source FROM suppressions WHERE email = $email",
             ("$email", Suppression.Key(email)));
-        using var row = command.ExecuteReader();
-        return row.Read() ? new Suppression(row.GetString(0), row.GetString(1), Instant(row.GetString(2)), row.GetString(3)) : null;
+        return ReadSuppressions(command).SingleOrDefault();
     }
 
     /// <inheritdoc />
-    /// <remarks>Microsoft.Data.Sqlite reads a local file synchronously: this reads it at once.</remarks>
-    public Task<Suppression?> SuppressedAsync(string email, CancellationToken cancellation)
-    {
-        cancellation.ThrowIfCancellationRequested();
-        return Task.FromResult(Suppressed(email));
-    }
+    public Task<Suppression?> SuppressedAsync(string email, CancellationToken cancellation) => AtOnce(cancellation, () => Suppressed(email));
 
     /// <inheritdoc />
-    /// <remarks>Microsoft.Data.Sqlite reads a local file synchronously: this reads it at once.</remarks>
-    public Task<IReadOnlyList<Suppression>> SuppressionsAsync(CancellationToken cancellation)
-    {
-        cancellation.ThrowIfCancellationRequested();
-        return Task.FromResult(Suppressions());
-    }
+    public Task<IReadOnlyList<Suppression>> SuppressionsAsync(CancellationToken cancellation) => AtOnce(cancellation, Suppressions);
 
     /// <inheritdoc />
-    /// <remarks>Microsoft.Data.Sqlite reads a local file synchronously: this reads it at once.</remarks>
-    public Task<SuppressionSearch> SearchSuppressionsAsync(string? part, int page, int pageSize, CancellationToken cancellation)
+    public Task<SuppressionSearch> SearchSuppressionsAsync(string? part, int page, int pageSize, CancellationToken cancellation) => AtOnce(cancellation, () =>
     {
-        cancellation.ThrowIfCancellationRequested();
         var pattern = SuppressionSearch.Contains(part);
         using var connection = _file.Open();
-        using var total = SqliteStateFile.Command(connection, "SELECT count(*) FROM suppressions");
-        using var matching = SqliteStateFile.Command(connection, "SELECT count(*) FROM suppressions WHERE email LIKE $pattern ESCAPE '\\'", ("$pattern", pattern));
+        var (total, matching) = (0, 0);
+        using (var counts = SqliteStateFile.Command(connection,
+            "SELECT (SELECT count(*) FROM suppressions), (SELECT count(*) FROM suppressions WHERE email LIKE $pattern ESCAPE '\\')", ("$pattern", pattern)))
+        using (var count = counts.ExecuteReader())
+        {
+            count.Read();
+            (total, matching) = (count.GetInt32(0), count.GetInt32(1));
+        }
+
         using var command = SqliteStateFile.Command(connection,
             "SELECT email, reason, at, source FROM suppressions WHERE email LIKE $pattern ESCAPE '\\' ORDER BY at DESC, email LIMIT $limit OFFSET $offset",
             ("$pattern", pattern), ("$limit", pageSize), ("$offset", (long)page * pageSize));
+        return new SuppressionSearch(total, matching, ReadSuppressions(command));
+    });
+
+    /// <inheritdoc />
+    public Task SuppressAsync(Suppression suppression, CancellationToken cancellation) => AtOnce(cancellation, () =>
+    {
+        Suppress(suppression);
+        return true;
+    });
+
+    /// <inheritdoc />
+    public Task<bool> UnsuppressAsync(string email, CancellationToken cancellation) => AtOnce(cancellation, () => Unsuppress(email));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string email, CancellationToken cancellation) => AtOnce(cancellation, () => History(email));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HistoryEntry>> HistorySinceAsync(string kind, DateTimeOffset from, CancellationToken cancellation) =>
+        AtOnce(cancellation, () => HistorySince(kind, from));
+
+    /// <summary>
+    /// A call of this store for a caller that can be cancelled: Microsoft.Data.Sqlite reads and writes a local file
+    /// synchronously, so it is done at once, unless the caller has already given up.
+    /// </summary>
+    private static Task<T> AtOnce<T>(CancellationToken cancellation, Func<T> call) =>
+        cancellation.IsCancellationRequested ? Task.FromCanceled<T>(cancellation) : Task.FromResult(call());
+
+    /// <summary>Every row of <paramref name="command"/>: email, reason, at, source.</summary>
+    private static List<Suppression> ReadSuppressions(Microsoft.Data.Sqlite.SqliteCommand command)
+    {
         using var row = command.ExecuteReader();
         var list = new List<Suppression>();
         while (row.Read())
@@ -168,41 +192,7 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
             list.Add(new Suppression(row.GetString(0), row.GetString(1), Instant(row.GetString(2)), row.GetString(3)));
         }
 
-        return Task.FromResult(new SuppressionSearch(Convert.ToInt32(total.ExecuteScalar(), CultureInfo.InvariantCulture),
-            Convert.ToInt32(matching.ExecuteScalar(), CultureInfo.InvariantCulture), list));
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Microsoft.Data.Sqlite writes a local file synchronously: this writes it at once.</remarks>
-    public Task SuppressAsync(Suppression suppression, CancellationToken cancellation)
-    {
-        cancellation.ThrowIfCancellationRequested();
-        Suppress(suppression);
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Microsoft.Data.Sqlite writes a local file synchronously: this writes it at once.</remarks>
-    public Task<bool> UnsuppressAsync(string email, CancellationToken cancellation)
-    {
-        cancellation.ThrowIfCancellationRequested();
-        return Task.FromResult(Unsuppress(email));
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Microsoft.Data.Sqlite reads a local file synchronously: this reads it at once.</remarks>
-    public Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string email, CancellationToken cancellation)
-    {
-        cancellation.ThrowIfCancellationRequested();
-        return Task.FromResult(History(email));
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Microsoft.Data.Sqlite reads a local file synchronously: this reads it at once.</remarks>
-    public Task<IReadOnlyList<HistoryEntry>> HistorySinceAsync(string kind, DateTimeOffset from, CancellationToken cancellation)
-    {
-        cancellation.ThrowIfCancellationRequested();
-        return Task.FromResult(HistorySince(kind, from));
+        return list;
     }
 
     /// <inheritdoc />
@@ -226,14 +216,7 @@ public sealed class SqliteDeliveryStore : IDeliveryStore
     {
         using var connection = _file.Open();
         using var command = SqliteStateFile.Command(connection, "SELECT email, reason, at, source FROM suppressions ORDER BY at, email");
-        using var row = command.ExecuteReader();
-        var list = new List<Suppression>();
-        while (row.Read())
-        {
-            list.Add(new Suppression(row.GetString(0), row.GetString(1), Instant(row.GetString(2)), row.GetString(3)));
-        }
-
-        return list;
+        return ReadSuppressions(command);
     }
 
     /// <inheritdoc />

@@ -59,40 +59,34 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
 
     /// <inheritdoc />
     public Task SuppressAsync(Suppression suppression, CancellationToken cancellation) =>
-        _db.ExecuteAsync("INSERT INTO delivery_suppressions (email, reason, at, source) VALUES (@email, @reason, @at, @source) ON CONFLICT (email) DO NOTHING",
-            cancellation, ("email", Suppression.Key(suppression.Email)), ("reason", suppression.Reason), ("at", suppression.At.ToUniversalTime()),
-            ("source", suppression.Source));
+        _db.ExecuteAsync(InsertSuppression, cancellation, SuppressionParameters(suppression));
 
     /// <inheritdoc />
     public async Task<bool> UnsuppressAsync(string email, CancellationToken cancellation)
     {
-        var removed = await _db.ExecuteAsync("DELETE FROM delivery_suppressions WHERE email = @email", cancellation, ("email", Suppression.Key(email)))
-            .ConfigureAwait(false) > 0;
-        await _db.ExecuteAsync("DELETE FROM delivery_soft_streaks WHERE email = @email", cancellation, ("email", Suppression.Key(email))).ConfigureAwait(false);
+        var removed = await _db.ExecuteAsync(DeleteSuppression, cancellation, ("email", Suppression.Key(email))).ConfigureAwait(false) > 0;
+        await _db.ExecuteAsync(DeleteStreak, cancellation, ("email", Suppression.Key(email))).ConfigureAwait(false);
         return removed;
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string email, CancellationToken cancellation) =>
-        _db.QueryAsync("SELECT at, kind, fields FROM delivery_history WHERE email = @email ORDER BY at, id", row => new HistoryEntry(
-                row.GetFieldValue<DateTimeOffset>(0), Suppression.Key(email), row.GetString(1), SqliteDeliveryStore.Fields(row.GetString(2))),
+        _db.QueryAsync(HistoryOfAddress, AddressLine(email),
             cancellation, ("email", Suppression.Key(email)));
 
     /// <inheritdoc />
     public Task<IReadOnlyList<HistoryEntry>> HistorySinceAsync(string kind, DateTimeOffset from, CancellationToken cancellation) =>
-        _db.QueryAsync("SELECT at, email, fields FROM delivery_history WHERE kind = @kind AND at >= @from ORDER BY at, id", row => new HistoryEntry(
-                row.GetFieldValue<DateTimeOffset>(0), row.GetString(1), kind, SqliteDeliveryStore.Fields(row.GetString(2))),
+        _db.QueryAsync(HistoryOfKind, KindLine(kind),
             cancellation, ("kind", kind), ("from", from.ToUniversalTime()));
 
     /// <inheritdoc />
     public void Suppress(Suppression suppression) =>
-        _db.Execute("INSERT INTO delivery_suppressions (email, reason, at, source) VALUES (@email, @reason, @at, @source) ON CONFLICT (email) DO NOTHING",
-            ("email", Suppression.Key(suppression.Email)), ("reason", suppression.Reason), ("at", suppression.At.ToUniversalTime()), ("source", suppression.Source));
+        _db.Execute(InsertSuppression, SuppressionParameters(suppression));
 
     /// <inheritdoc />
     public bool Unsuppress(string email)
     {
-        var removed = _db.Execute("DELETE FROM delivery_suppressions WHERE email = @email", ("email", Suppression.Key(email))) > 0;
+        var removed = _db.Execute(DeleteSuppression, ("email", Suppression.Key(email))) > 0;
         EndStreak(email);
         return removed;
     }
@@ -115,7 +109,7 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
             ("email", Suppression.Key(email)), ("at", at.ToUniversalTime()), ("cutoff", (at - window).ToUniversalTime())), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <inheritdoc />
-    public void EndStreak(string email) => _db.Execute("DELETE FROM delivery_soft_streaks WHERE email = @email", ("email", Suppression.Key(email)));
+    public void EndStreak(string email) => _db.Execute(DeleteStreak, ("email", Suppression.Key(email)));
 
     /// <inheritdoc />
     public int? TemplateOf(string messageId) =>
@@ -155,14 +149,12 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
 
     /// <inheritdoc />
     public IReadOnlyList<HistoryEntry> History(string email) =>
-        _db.Query("SELECT at, kind, fields FROM delivery_history WHERE email = @email ORDER BY at, id", row => new HistoryEntry(
-                row.GetFieldValue<DateTimeOffset>(0), Suppression.Key(email), row.GetString(1), SqliteDeliveryStore.Fields(row.GetString(2))),
+        _db.Query(HistoryOfAddress, AddressLine(email),
             ("email", Suppression.Key(email)));
 
     /// <inheritdoc />
     public IReadOnlyList<HistoryEntry> HistorySince(string kind, DateTimeOffset from) =>
-        _db.Query("SELECT at, email, fields FROM delivery_history WHERE kind = @kind AND at >= @from ORDER BY at, id", row => new HistoryEntry(
-                row.GetFieldValue<DateTimeOffset>(0), row.GetString(1), kind, SqliteDeliveryStore.Fields(row.GetString(2))),
+        _db.Query(HistoryOfKind, KindLine(kind),
             ("kind", kind), ("from", from.ToUniversalTime()));
 
     /// <inheritdoc />
@@ -205,6 +197,28 @@ public sealed class PostgresDeliveryStore : IDeliveryStore
 
     private IReadOnlyList<Suppression> Suppressions(string sql, params (string Name, object Value)[] parameters) =>
         _db.Query(sql, ReadSuppression, parameters);
+
+    private const string InsertSuppression =
+        "INSERT INTO delivery_suppressions (email, reason, at, source) VALUES (@email, @reason, @at, @source) ON CONFLICT (email) DO NOTHING";
+
+    private const string DeleteSuppression = "DELETE FROM delivery_suppressions WHERE email = @email";
+
+    private const string DeleteStreak = "DELETE FROM delivery_soft_streaks WHERE email = @email";
+
+    private const string HistoryOfAddress = "SELECT at, kind, fields FROM delivery_history WHERE email = @email ORDER BY at, id";
+
+    private const string HistoryOfKind = "SELECT at, email, fields FROM delivery_history WHERE kind = @kind AND at >= @from ORDER BY at, id";
+
+    private static (string Name, object Value)[] SuppressionParameters(Suppression suppression) =>
+        [("email", Suppression.Key(suppression.Email)), ("reason", suppression.Reason), ("at", suppression.At.ToUniversalTime()), ("source", suppression.Source)];
+
+    /// <summary>A row of <see cref="HistoryOfAddress"/>.</summary>
+    private static Func<NpgsqlDataReader, HistoryEntry> AddressLine(string email) => row =>
+        new HistoryEntry(row.GetFieldValue<DateTimeOffset>(0), Suppression.Key(email), row.GetString(1), SqliteDeliveryStore.Fields(row.GetString(2)));
+
+    /// <summary>A row of <see cref="HistoryOfKind"/>.</summary>
+    private static Func<NpgsqlDataReader, HistoryEntry> KindLine(string kind) => row =>
+        new HistoryEntry(row.GetFieldValue<DateTimeOffset>(0), row.GetString(1), kind, SqliteDeliveryStore.Fields(row.GetString(2)));
 
     private static Suppression ReadSuppression(NpgsqlDataReader row) =>
         new(row.GetString(0), row.GetString(1), row.GetFieldValue<DateTimeOffset>(2), row.GetString(3));

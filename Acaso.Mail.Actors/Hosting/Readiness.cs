@@ -16,6 +16,9 @@ public static class Readiness
     /// <summary>The tag of every check <c>/readyz</c> asks.</summary>
     public const string Tag = "readiness";
 
+    /// <summary>The tag of Akka.Hosting's cluster readiness check among them (<c>WithReadinessOfCluster</c>).</summary>
+    public const string ClusterTag = "akka.cluster";
+
     private const string ReasonsKey = "reasons";
 
     /// <summary>What Akka.Hosting's cluster readiness check means when it fails, in <c>/readyz</c>'s words.</summary>
@@ -52,7 +55,7 @@ public static class Readiness
 
         var reasons = report.Entries.Values
             .Where(entry => entry.Status != HealthStatus.Healthy)
-            .SelectMany(entry => entry.Data.TryGetValue(ReasonsKey, out var own) ? (IEnumerable<string>)own : [entry.Tags.Contains("akka.cluster") ? NotJoined : entry.Description ?? "unhealthy"])
+            .SelectMany(entry => entry.Data.TryGetValue(ReasonsKey, out var own) ? (IEnumerable<string>)own : [entry.Tags.Contains(ClusterTag) ? NotJoined : entry.Description ?? "unhealthy"])
             .Distinct();
         return "not ready: " + string.Join(", ", reasons);
     }

@@ -47,9 +47,6 @@ public sealed class ServiceHealth
         }
     }
 
-    /// <summary>Ready to serve.</summary>
-    public bool Ready => BrokerConnected && !BrokerBlocked && ActorsUp && !ShuttingDown && ClusterProblem is null && DatabaseProblem is null;
-
     /// <summary>Every reason the node is not ready (none when it is): what <c>/readyz</c> lists (<see cref="Hosting.Readiness"/>).</summary>
     public IReadOnlyList<string> Reasons()
     {

@@ -102,7 +102,7 @@ public static class SettingsLoader
                 continue;
             }
 
-            config = ConfigurationFactory.ParseString($"acaso.mail.{path} = {Quote(value)}").WithFallback(config);
+            config = ConfigurationFactory.ParseString($"acaso.mail.{path} = {SettingsValues.Quote(value)}").WithFallback(config);
             origins[path] = variable;
         }
 
@@ -114,10 +114,9 @@ public static class SettingsLoader
         return new Reader(config.GetConfig("acaso.mail"), origins, environment).Read();
     }
 
-    private static string Quote(string value) =>
-        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-
+    /// <summary>Which values make <see cref="MailSettings"/>; how each is read and refused is <see cref="SettingsValues"/>'s.</summary>
     private sealed class Reader(Config config, IReadOnlyDictionary<string, string> origins, Func<string, string?> environment)
+        : SettingsValues(config, origins)
     {
         public MailSettings Read()
         {
@@ -131,7 +130,7 @@ public static class SettingsLoader
                 Duration("queue.operation-timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)));
             var brevo = new BrevoSettings(
                 Url("brevo.url", "http", "https"),
-                new Secret(config.GetString("brevo.api-key") ?? ""),
+                new Secret(Config.GetString("brevo.api-key") ?? ""),
                 Bool("brevo.sandbox"),
                 Duration("brevo.attempt-timeout", TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5)),
                 Int("brevo.retry-attempts", 0, 100),
@@ -196,12 +195,12 @@ public static class SettingsLoader
                 metricsPort,
                 NonEmpty("state-dir"),
                 OneOf("log-format", "text", "json") == "json",
-                new WebhookSettings(new Secret(config.GetString("delivery.webhook-token") ?? ""), Int("delivery.soft-bounce-limit", 1, 1000),
+                new WebhookSettings(new Secret(Config.GetString("delivery.webhook-token") ?? ""), Int("delivery.soft-bounce-limit", 1, 1000),
                     Bool("delivery.sync-brevo-blocklist"), Int("delivery.history-days", 1, 3650)))
             {
                 Database = database,
                 Cluster = cluster,
-                ConsolePassword = new Secret(config.GetString("console.password") ?? ""),
+                ConsolePassword = new Secret(Config.GetString("console.password") ?? ""),
                 TrustedProxies = Networks("trusted-proxies"),
                 ListenAddress = Address("listen-address"),
             };
@@ -247,25 +246,16 @@ public static class SettingsLoader
             }
         }
 
-        /// <summary>An IP address, or nothing (every address).</summary>
-        private System.Net.IPAddress? Address(string path)
-        {
-            var text = Raw(path).Trim();
-            return text.Length == 0 ? null
-                : System.Net.IPAddress.TryParse(text, out var address) ? address
-                : throw Bad(path, "an IP address such as 10.0.0.5, or nothing (every address)");
-        }
-
         /// <summary>The cluster's certificate, opened once here so a wrong path or password stops the start (never printing it).</summary>
         private ClusterTls? Tls(string certificatePath, string passwordPath)
         {
-            var path = config.GetString(certificatePath) ?? "";
+            var path = Config.GetString(certificatePath) ?? "";
             if (path.Length == 0)
             {
                 return null;
             }
 
-            var tls = new ClusterTls(path, new Secret(config.GetString(passwordPath) ?? ""));
+            var tls = new ClusterTls(path, new Secret(Config.GetString(passwordPath) ?? ""));
             try
             {
                 if (!tls.Load().HasPrivateKey)
@@ -294,123 +284,6 @@ public static class SettingsLoader
                 ? new DatabaseSettings(uri)
                 : throw new SettingsException($"{Name(path)} is not valid: it accepts nothing (SQLite under the state dir) or a " +
                     "postgresql://user:password@host:5432/database URL");
-        }
-
-        private IReadOnlyList<string> HostPorts(string path, string example)
-        {
-            var seeds = Raw(path).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            foreach (var seed in seeds)
-            {
-                var colon = seed.LastIndexOf(':');
-                if (colon <= 0 || !int.TryParse(seed[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-                {
-                    throw Bad(path, "a comma-separated list of host:port, such as " + example);
-                }
-            }
-
-            return seeds;
-        }
-
-        /// <summary>A comma-separated list of addresses (one host each) or CIDR ranges.</summary>
-        private IReadOnlyList<System.Net.IPNetwork> Networks(string path)
-        {
-            var networks = new List<System.Net.IPNetwork>();
-            foreach (var entry in Raw(path).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (System.Net.IPNetwork.TryParse(entry, out var network))
-                {
-                    networks.Add(network);
-                }
-                else if (System.Net.IPAddress.TryParse(entry, out var address))
-                {
-                    networks.Add(new System.Net.IPNetwork(address, address.GetAddressBytes().Length * 8));
-                }
-                else
-                {
-                    throw Bad(path, "a comma-separated list of addresses or CIDR ranges, such as 10.0.0.5,10.1.0.0/16, or nothing (no proxy is trusted)");
-                }
-            }
-
-            return networks;
-        }
-
-        private string Name(string path) => origins.TryGetValue(path, out var variable)
-            ? variable
-            : "acaso.mail." + path;
-
-        /// <summary>The variable that sets <paramref name="path"/>, set or not (for a message about one left unset).</summary>
-        private static string Variable(string path) =>
-            EnvironmentVariables.FirstOrDefault(v => v.Value == path).Key ?? "acaso.mail." + path;
-
-        private string Raw(string path) => config.GetString(path)
-            ?? throw new SettingsException($"{Name(path)} is not set");
-
-        private SettingsException Bad(string path, string accepts) =>
-            new($"{Name(path)}='{Raw(path)}' is not valid: it accepts {accepts}");
-
-        private string NonEmpty(string path)
-        {
-            var value = Raw(path).Trim();
-            return value.Length > 0 ? value : throw Bad(path, "a non-empty value");
-        }
-
-        private string OneOf(string path, params string[] accepted)
-        {
-            var value = Raw(path).Trim().ToLowerInvariant();
-            return accepted.Contains(value) ? value : throw Bad(path, string.Join(" or ", accepted));
-        }
-
-        private int Int(string path, int min, int max) =>
-            int.TryParse(Raw(path).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-                ? value
-                : throw Bad(path, $"a whole number from {min} to {max}");
-
-        private bool Bool(string path) => Raw(path).Trim().ToLowerInvariant() switch
-        {
-            "true" or "on" or "yes" or "1" => true,
-            "false" or "off" or "no" or "0" => false,
-            _ => throw Bad(path, "true or false"),
-        };
-
-        private TimeSpan Duration(string path, TimeSpan min, TimeSpan max)
-        {
-            var text = Raw(path).Trim();
-            TimeSpan value;
-            try
-            {
-                value = ConfigurationFactory.ParseString($"v = {Quote(text)}").GetTimeSpan("v", allowInfinite: false);
-            }
-            catch (Exception)
-            {
-                throw Bad(path, $"a duration such as 30s, 5m or 2h, from {min} to {max}");
-            }
-
-            return value >= min && value <= max ? value : throw Bad(path, $"a duration from {min} to {max}");
-        }
-
-        private Uri Url(string path, params string[] schemes) =>
-            Uri.TryCreate(Raw(path).Trim(), UriKind.Absolute, out var uri) && schemes.Contains(uri.Scheme)
-                ? uri
-                : throw Bad(path, $"an absolute {string.Join(" or ", schemes.Select(s => s + "://"))} URL");
-
-        private TimeZoneInfo Zone(string path)
-        {
-            try
-            {
-                return TimeZoneInfo.FindSystemTimeZoneById(Raw(path).Trim());
-            }
-            catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
-            {
-                throw Bad(path, "an IANA time zone id such as America/Recife or UTC");
-            }
-        }
-
-        private string Cron(string path)
-        {
-            var value = Raw(path).Trim();
-            return CronExpression.TryParse(value, out _)
-                ? value
-                : throw Bad(path, "a Quartz cron expression with seconds, such as \"0 0 * * * ?\" (every hour at minute 0)");
         }
     }
 }

@@ -80,8 +80,8 @@ public static class ClusterBootstrapHosting
                       {{KubernetesPodDiscovery.Method}} {
                         class = "{{typeof(KubernetesPodDiscovery).AssemblyQualifiedName}}"
                         api-server = "{{kubernetes.ApiServer}}"
-                        service-account-dir = "{{Escape(kubernetes.ServiceAccountDir)}}"
-                        pod-selector = "{{Escape(kubernetes.PodSelector)}}"
+                        service-account-dir = {{SettingsValues.Quote(kubernetes.ServiceAccountDir)}}
+                        pod-selector = {{SettingsValues.Quote(kubernetes.PodSelector)}}
                       }
                     }
                     """, HoconAddMode.Prepend);
@@ -137,7 +137,4 @@ public static class ClusterBootstrapHosting
             .ToImmutableList();
         return new HttpBootstrapJsonProtocol.SeedNodes(self.UniqueAddress.Address, members);
     }
-
-    private static string Escape(string value) =>
-        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 }
